@@ -1,0 +1,69 @@
+/* Shared helpers for the oomguard command-line tool. The tool uses only the
+ * public library API (include/oomguard). */
+#ifndef OG_CLI_H
+#define OG_CLI_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "oomguard/oomguard.h"
+
+/* Exit codes (documented in README and oomguard(1)). */
+enum {
+    OG_EXIT_OK = 0,      /* ok / fits */
+    OG_EXIT_PROBLEM = 1, /* does not fit, or a problem was found */
+    OG_EXIT_USAGE = 2,   /* bad input or usage */
+    OG_EXIT_INTERNAL = 3 /* internal error */
+};
+
+/* One command: name, one-line summary, entry point. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Colour: only on a TTY and never when NO_COLOR is set (https://no-color.org). */
+int cli_use_color(FILE *f);
+const char *cli_c(FILE *f, const char *code); /* "" when colour is off */
+#define CLI_BOLD "\033[1m"
+#define CLI_DIM "\033[2m"
+#define CLI_RED "\033[31m"
+#define CLI_GREEN "\033[32m"
+#define CLI_YELLOW "\033[33m"
+#define CLI_CYAN "\033[36m"
+#define CLI_RESET "\033[0m"
+
+/* Print "oomguard: <message>" to stderr and return the exit code for the status. */
+int cli_fail(const og_error *err);
+/* printf-style usage error: prints, returns OG_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_exit_code(og_status st);
+
+/* Print JSON (indented, key order kept) to stdout and free it. */
+int cli_print_json(json_t *j);
+
+/* Human size: "4.21 GiB". Uses a rotating static buffer (8 slots). */
+const char *cli_bytes(uint64_t bytes);
+
+/* Terminal width (COLUMNS, the TTY, or 100). */
+int cli_term_width(void);
+
+/* 1 if argv[i] is -h/--help. */
+int cli_is_help(const char *arg);
+
+/* Commands (cli/cmd_*.c). */
+int cmd_overview(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_machine(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_wired(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+
+#endif

@@ -1,0 +1,12 @@
+/* TEMPORARY placeholder: this command is being built (see the open issues). */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_history(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "oomguard: 'history' is not built yet\n");
+    return OG_EXIT_INTERNAL;
+}

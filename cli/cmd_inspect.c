@@ -1,0 +1,270 @@
+/* oomguard inspect MODEL: what the reader found. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: oomguard inspect MODEL [--json] [--tensors]\n"
+               "\n"
+               "Show what a model holds: format, architecture, parameters, file size, bytes per\n"
+               "tensor type (the quant mix) and the hyper-parameters memory depends on.\n"
+               "Reads headers only: a 40 GB file is not read.\n"
+               "\n"
+               "MODEL  a .gguf file (split files are found and read together), a .safetensors\n"
+               "       file, a model folder (MLX or Hugging Face), or a config.json\n"
+               "\n"
+               "Options:\n"
+               "  --json       machine-readable output (keys: format, architecture, parameters,\n"
+               "               file_bytes, weight_bytes, layers, context_train, bytes_by_type, ...)\n"
+               "  --tensors    also list every tensor (name, type, shape, bytes)\n"
+               "  -h, --help   show this help\n"
+               "\n"
+               "Exit codes: 0 ok, 2 bad input (the message names the file and what is wrong).\n");
+}
+
+static json_t *u64j(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+static json_t *per_layer_u32(const uint32_t *v, uint32_t n)
+{
+    int same = 1;
+    for (uint32_t i = 1; i < n; i++)
+        same &= v[i] == v[0];
+    if (same)
+        return json_integer(n ? v[0] : 0);
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+static json_t *per_layer_u64(const uint64_t *v, uint32_t n)
+{
+    int same = 1;
+    for (uint32_t i = 1; i < n; i++)
+        same &= v[i] == v[0];
+    if (same)
+        return u64j(n ? v[0] : 0);
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n; i++)
+        json_array_append_new(a, u64j(v[i]));
+    return a;
+}
+
+static json_t *layer_list(const uint8_t *flags, uint32_t n)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n; i++)
+        if (flags[i])
+            json_array_append_new(a, json_integer(i));
+    return a;
+}
+
+static uint32_t count_flags(const uint8_t *flags, uint32_t n)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++)
+        c += flags[i] != 0;
+    return c;
+}
+
+static const char *swa_name(og_swa_type t)
+{
+    switch (t) {
+    case OG_SWA_STANDARD:
+        return "standard";
+    case OG_SWA_CHUNKED:
+        return "chunked";
+    case OG_SWA_SYMMETRIC:
+        return "symmetric";
+    case OG_SWA_NONE:
+        break;
+    }
+    return "none";
+}
+
+static json_t *to_json(const og_model *m, int tensors)
+{
+    const og_hparams *hp = &m->hp;
+    uint32_t nl = hp->n_layer_all;
+    json_t *j = json_object();
+    json_object_set_new(j, "path", json_string(m->path ? m->path : ""));
+    json_object_set_new(j, "format", json_string(og_format_name(m->format)));
+    json_object_set_new(j, "name", m->name ? json_string(m->name) : json_null());
+    json_object_set_new(j, "architecture", json_string(hp->arch));
+    json_object_set_new(j, "fallback", json_boolean(m->hparams_fallback));
+    json_object_set_new(j, "parameters", u64j(m->n_params));
+    json_object_set_new(j, "file_bytes", u64j(m->file_bytes));
+    json_object_set_new(j, "weight_bytes", u64j(m->weight_bytes));
+    json_object_set_new(j, "files", json_integer(m->n_files));
+    json_object_set_new(j, "quant", json_string(m->quant_label));
+    json_object_set_new(j, "layers", json_integer(hp->n_layer));
+    json_object_set_new(j, "context_train", u64j(hp->n_ctx_train));
+    json_t *bt = json_object();
+    for (size_t i = 0; i < m->n_types; i++)
+        json_object_set_new(bt, m->by_type[i].type_name, u64j(m->by_type[i].bytes));
+    json_object_set_new(j, "bytes_by_type", bt);
+
+    json_t *h = json_object();
+    json_object_set_new(h, "block_count", json_integer(nl));
+    json_object_set_new(h, "nextn_layers", json_integer(hp->n_nextn));
+    json_object_set_new(h, "embedding", u64j(hp->n_embd));
+    json_object_set_new(h, "vocab", u64j(hp->n_vocab));
+    json_object_set_new(h, "heads", per_layer_u32(hp->n_head, nl));
+    json_object_set_new(h, "kv_heads", per_layer_u32(hp->n_head_kv, nl));
+    json_object_set_new(h, "head_dim_k", json_integer(hp->head_dim_k));
+    json_object_set_new(h, "head_dim_v", json_integer(hp->head_dim_v));
+    json_object_set_new(h, "feed_forward", per_layer_u64(hp->n_ff, nl));
+    json_object_set_new(h, "sliding_window", json_integer(hp->n_swa));
+    json_object_set_new(h, "swa_type", json_string(swa_name(hp->swa_type)));
+    json_object_set_new(h, "swa_layers", layer_list(hp->is_swa, nl));
+    json_object_set_new(h, "experts", json_integer(hp->n_expert));
+    json_object_set_new(h, "experts_used", json_integer(hp->n_expert_used));
+    json_object_set_new(h, "experts_shared", json_integer(hp->n_expert_shared));
+    json_object_set_new(h, "expert_feed_forward", u64j(hp->n_ff_exp));
+    json_object_set_new(h, "moe_layers", layer_list(hp->is_moe, nl));
+    json_object_set_new(h, "mla", json_boolean(hp->is_mla));
+    json_object_set_new(h, "q_lora_rank", json_integer(hp->q_lora_rank));
+    json_object_set_new(h, "kv_lora_rank", json_integer(hp->kv_lora_rank));
+    json_object_set_new(h, "recurrent_layers", layer_list(hp->is_recurrent, nl));
+    json_object_set_new(h, "ssm_d_conv", json_integer(hp->ssm_d_conv));
+    json_object_set_new(h, "ssm_d_inner", json_integer(hp->ssm_d_inner));
+    json_object_set_new(h, "ssm_d_state", json_integer(hp->ssm_d_state));
+    json_object_set_new(h, "ssm_n_group", json_integer(hp->ssm_n_group));
+    json_object_set_new(h, "tied_embeddings", json_boolean(hp->tied_embeddings));
+    json_object_set_new(j, "hparams", h);
+
+    if (tensors) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < m->n_tensors; i++) {
+            const og_tensor *t = &m->tensors[i];
+            json_t *shape = json_array();
+            for (uint32_t d = 0; d < t->n_dims; d++)
+                json_array_append_new(shape, u64j(t->dims[d]));
+            json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:I}", "name", t->name, "type",
+                                               t->type_name, "shape", shape, "bytes",
+                                               (json_int_t)t->bytes));
+        }
+        json_object_set_new(j, "tensors", a);
+    }
+    return j;
+}
+
+static void print_human(const og_model *m, int tensors)
+{
+    const og_hparams *hp = &m->hp;
+    FILE *o = stdout;
+    const char *b = cli_c(o, CLI_BOLD), *r = cli_c(o, CLI_RESET), *d = cli_c(o, CLI_DIM);
+    uint32_t nl = hp->n_layer_all;
+    fprintf(o, "%s%s%s\n", b, m->name ? m->name : m->path, r);
+    fprintf(o, "  format        %s%s\n", og_format_name(m->format),
+            m->n_files > 1 ? " (split)" : "");
+    if (m->n_files > 1)
+        fprintf(o, "  files         %u\n", m->n_files);
+    fprintf(o, "  architecture  %s%s\n", hp->arch,
+            m->hparams_fallback ? "  (unknown: generic transformer shape assumed)" : "");
+    fprintf(o, "  parameters    %.2f B\n", (double)m->n_params / 1e9);
+    fprintf(o, "  quant         %s\n", m->quant_label[0] ? m->quant_label : "-");
+    if (m->file_bytes)
+        fprintf(o, "  file size     %s  %s(%llu bytes)%s\n", cli_bytes(m->file_bytes), d,
+                (unsigned long long)m->file_bytes, r);
+    fprintf(o, "  weights       %s  %s(%.2f bits per weight)%s\n", cli_bytes(m->weight_bytes), d,
+            m->n_params ? 8.0 * (double)m->weight_bytes / (double)m->n_params : 0.0, r);
+    fprintf(o, "  layers        %u%s", hp->n_layer, hp->n_nextn ? "" : "\n");
+    if (hp->n_nextn)
+        fprintf(o, " (+%u NextN/MTP)\n", hp->n_nextn);
+    fprintf(o, "  context       %llu tokens (trained)\n", (unsigned long long)hp->n_ctx_train);
+    fprintf(o, "  embedding     %llu\n", (unsigned long long)hp->n_embd);
+    fprintf(o, "  vocab         %llu\n", (unsigned long long)hp->n_vocab);
+    if (nl) {
+        fprintf(o, "  heads         %u query, %u KV", hp->n_head[0], hp->n_head_kv[0]);
+        int varies = 0;
+        for (uint32_t i = 1; i < nl; i++)
+            varies |= hp->n_head_kv[i] != hp->n_head_kv[0];
+        fprintf(o, "%s, head dim %u/%u (K/V)\n", varies ? " (varies by layer)" : "",
+                hp->head_dim_k, hp->head_dim_v);
+        fprintf(o, "  feed-forward  %llu\n", (unsigned long long)hp->n_ff[0]);
+    }
+    if (hp->n_expert)
+        fprintf(o, "  experts       %u, %u active%s%s, width %llu, %u MoE layers\n", hp->n_expert,
+                hp->n_expert_used, hp->n_expert_shared ? ", shared " : "",
+                hp->n_expert_shared ? "yes" : "", (unsigned long long)hp->n_ff_exp,
+                count_flags(hp->is_moe, nl));
+    if (hp->swa_type != OG_SWA_NONE)
+        fprintf(o, "  sliding win.  %u tokens (%s) on %u of %u layers\n", hp->n_swa,
+                swa_name(hp->swa_type), count_flags(hp->is_swa, nl), hp->n_layer);
+    if (hp->is_mla)
+        fprintf(o, "  MLA           kv_lora_rank %u, q_lora_rank %u\n", hp->kv_lora_rank,
+                hp->q_lora_rank);
+    uint32_t nrec = count_flags(hp->is_recurrent, nl);
+    if (nrec)
+        fprintf(o, "  recurrent     %u layers (state: conv %u, inner %u, state %u)\n", nrec,
+                hp->ssm_d_conv, hp->ssm_d_inner, hp->ssm_d_state);
+    fprintf(o, "\n  %sbytes by type%s\n", b, r);
+    for (size_t i = 0; i < m->n_types; i++) {
+        const og_type_bytes *t = &m->by_type[i];
+        fprintf(o, "  %-10s %10s  %5.1f%%  %s%u tensors%s\n", t->type_name, cli_bytes(t->bytes),
+                m->weight_bytes ? 100.0 * (double)t->bytes / (double)m->weight_bytes : 0.0, d,
+                t->n_tensors, r);
+    }
+    if (tensors) {
+        fprintf(o, "\n  %s%-48s %-8s %-28s %s%s\n", b, "tensor", "type", "shape", "bytes", r);
+        for (size_t i = 0; i < m->n_tensors; i++) {
+            const og_tensor *t = &m->tensors[i];
+            char shape[96] = "";
+            size_t p = 0;
+            for (uint32_t k = 0; k < t->n_dims && p < sizeof shape; k++)
+                p += (size_t)snprintf(shape + p, sizeof shape - p, "%s%llu", k ? " x " : "",
+                                      (unsigned long long)t->dims[k]);
+            fprintf(o, "  %-48s %-8s %-28s %s\n", t->name, t->type_name, shape,
+                    cli_bytes(t->bytes));
+        }
+    }
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"tensors", no_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int json = 0, tensors = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+jth", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 't':
+            tensors = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return OG_EXIT_OK;
+        default:
+            return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("inspect", "missing MODEL");
+    if (optind + 1 < argc)
+        return cli_usage_error("inspect", "one MODEL at a time (got '%s' too)", argv[optind + 1]);
+    og_model *m = NULL;
+    og_error err;
+    og_error_clear(&err);
+    if (og_model_open(argv[optind], &m, &err) != OG_OK)
+        return cli_fail(&err);
+    int rc = OG_EXIT_OK;
+    if (json)
+        rc = cli_print_json(to_json(m, tensors));
+    else
+        print_human(m, tensors);
+    og_model_free(m);
+    return rc;
+}

@@ -1,0 +1,95 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_use_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return 0;
+    const char *term = getenv("TERM");
+    if (term && strcmp(term, "dumb") == 0)
+        return 0;
+    return isatty(fileno(f));
+}
+
+const char *cli_c(FILE *f, const char *code)
+{
+    return cli_use_color(f) ? code : "";
+}
+
+int cli_exit_code(og_status st)
+{
+    switch (st) {
+    case OG_OK:
+        return OG_EXIT_OK;
+    case OG_ERR_INVALID:
+    case OG_ERR_NOT_FOUND:
+    case OG_ERR_IO:
+    case OG_ERR_UNSUPPORTED:
+    case OG_ERR_NETWORK:
+        return OG_EXIT_USAGE;
+    case OG_ERR_NOMEM:
+    case OG_ERR_INTERNAL:
+        break;
+    }
+    return OG_EXIT_INTERNAL;
+}
+
+int cli_fail(const og_error *err)
+{
+    fprintf(stderr, "%soomguard:%s %s\n", cli_c(stderr, CLI_RED), cli_c(stderr, CLI_RESET),
+            err->message[0] ? err->message : og_strerror(err->status));
+    return cli_exit_code(err->status);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "oomguard%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'oomguard %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+    return OG_EXIT_USAGE;
+}
+
+int cli_print_json(json_t *j)
+{
+    if (!j) {
+        fprintf(stderr, "oomguard: out of memory building JSON\n");
+        return OG_EXIT_INTERNAL;
+    }
+    int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    fputc('\n', stdout);
+    json_decref(j);
+    return rc == 0 ? OG_EXIT_OK : OG_EXIT_INTERNAL;
+}
+
+const char *cli_bytes(uint64_t bytes)
+{
+    static char bufs[8][32];
+    static unsigned slot;
+    char *b = bufs[slot++ % 8];
+    return og_format_bytes(bytes, b, 32);
+}
+
+int cli_term_width(void)
+{
+    const char *c = getenv("COLUMNS");
+    if (c && atoi(c) > 20)
+        return atoi(c);
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+        return ws.ws_col;
+    return 100;
+}
+
+int cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}

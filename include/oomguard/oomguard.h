@@ -1,0 +1,9 @@
+/* oomguard — umbrella header. See docs/LIBRARY.md for the embedding guide. */
+#ifndef OOMGUARD_OOMGUARD_H
+#define OOMGUARD_OOMGUARD_H
+
+#include "status.h"
+#include "units.h"
+#include "model.h"
+
+#endif
