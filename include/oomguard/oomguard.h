@@ -5,5 +5,6 @@
 #include "status.h"
 #include "units.h"
 #include "model.h"
+#include "machine.h"
 
 #endif
