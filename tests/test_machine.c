@@ -3,6 +3,9 @@
  * wired limits against published readings, snapshots (round trip and
  * malformed input), presets and og_machine_load. */
 #include <check.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +447,172 @@ START_TEST(test_machine_load)
 }
 END_TEST
 
+/* Recorded readings of real Macs (the .json files in tests/data/macos: each names its
+ * public source and what is derived). */
+static int n_mac_fixtures;
+
+static void check_mac_fixture(const char *path)
+{
+    og_machine m;
+    og_error err;
+    ck_assert_msg(og_machine_load(path, &m, &err) == OG_OK, "%s: %s", path, err.message);
+    ck_assert(m.apple_silicon);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_msg(json_is_object(json_object_get(j, "provenance")), "%s: no provenance", path);
+    json_t *chk = json_object_get(j, "check");
+    json_t *rb = json_object_get(chk, "reclaimable_bytes");
+    if (rb) {
+        uint64_t want = (uint64_t)json_integer_value(rb);
+        uint64_t tol = (uint64_t)json_integer_value(json_object_get(chk, "tolerance_bytes"));
+        uint64_t got = og_machine_reclaimable_bytes(&m);
+        uint64_t diff = got > want ? got - want : want - got;
+        ck_assert_msg(diff <= tol, "%s: reclaimable %llu, source says %llu", path,
+                      (unsigned long long)got, (unsigned long long)want);
+    }
+    json_t *ws = json_object_get(chk, "stock_working_set_mib_printed");
+    if (ws) {
+        char buf[32];
+        uint64_t v = og_default_wired_limit_bytes(m.ram_bytes, m.macos_major);
+        snprintf(buf, sizeof buf, "%.2f", (double)v / (double)MIB);
+        ck_assert_msg(strcmp(buf, json_string_value(ws)) == 0, "%s: %s MiB, published %s", path,
+                      buf, json_string_value(ws));
+    }
+    json_t *wl = json_object_get(chk, "with_wired_limit_mb");
+    if (wl) {
+        /* Metal reports exactly the sysctl when it is set */
+        uint64_t v = og_effective_wired_limit_bytes(m.ram_bytes, (uint32_t)json_integer_value(wl),
+                                                    m.macos_major);
+        double gib = (double)v / (double)GIB;
+        ck_assert_double_eq_tol(gib, json_real_value(json_object_get(chk, "with_wired_limit_gib")),
+                                0.005);
+    }
+    /* the budget: never more than the GPU pool or what can be reclaimed */
+    og_budget b;
+    og_machine_budget(&m, &b);
+    ck_assert(b.unified);
+    ck_assert(b.gpu_bytes + b.margin_bytes <= b.wired_limit_bytes || b.gpu_bytes == 0);
+    ck_assert(b.gpu_bytes <= b.host_bytes);
+    if (m.pages_known)
+        ck_assert_uint_eq(b.reclaimable_bytes, og_machine_reclaimable_bytes(&m));
+    if (!m.metal_derived && m.metal_recommended_working_set_bytes && !m.wired_limit_mb)
+        ck_assert_uint_eq(b.wired_limit_bytes, m.metal_recommended_working_set_bytes);
+    json_decref(j);
+    n_mac_fixtures++;
+}
+
+START_TEST(test_mac_fixtures)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/macos", OG_TEST_DATA);
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    n_mac_fixtures = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0) {
+            char p[1024];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            check_mac_fixture(p);
+        }
+    }
+    closedir(d);
+    ck_assert_int_ge(n_mac_fixtures, 7);
+}
+END_TEST
+
+/* macOS 26 raised the stock working set on a 128 GB M5 Max to 107.52 GiB
+ * (antirez/ds4 PR #893); the 13-15 rule says 96 GiB. A live Metal reading
+ * wins over the rule; without one the budget is the lower, safe side. */
+START_TEST(test_mac_macos26_live_reading_wins)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/macos/m5-max-128gb-macos26.json", OG_TEST_DATA);
+    og_machine m;
+    og_error err;
+    ck_assert_int_eq(og_machine_load(p, &m, &err), OG_OK);
+    og_budget b;
+    og_machine_budget(&m, &b);
+    ck_assert(fabs((double)b.wired_limit_bytes / (double)GIB - 107.52) < 0.01);
+    ck_assert_uint_eq(b.gpu_bytes, b.wired_limit_bytes - GIB);
+    m.metal_derived = 1; /* as if Metal could not be read */
+    og_machine_budget(&m, &b);
+    ck_assert_uint_eq(b.wired_limit_bytes, 96 * GIB);
+}
+END_TEST
+
+/* NVML through a stand-in library with nvml.h's layouts (fake_nvml.c). */
+static void nvml_machine(const char *mode, og_machine *m)
+{
+    setenv("OG_NVML_LIBRARY", OG_FAKE_NVML, 1);
+    setenv("FAKE_NVML_MODE", mode, 1);
+    og_machine_init(m);
+    m->os = OG_OS_LINUX;
+    m->ram_bytes = 128 * GIB;
+    m->meminfo_known = 1;
+    m->mem_available_bytes = 100 * GIB;
+    og_probe_nvml(m);
+    og_machine_unified_fallback(m);
+}
+
+START_TEST(test_nvml_h100)
+{
+    og_machine m;
+    nvml_machine("h100", &m);
+    ck_assert_int_eq(source(&m, "nvml")->ok, 1);
+    ck_assert_uint_eq(m.n_gpus, 1);
+    const og_gpu *g = &m.gpus[0];
+    ck_assert_str_eq(g->name, "NVIDIA H100 80GB HBM3");
+    ck_assert(g->mem_known && !g->unified);
+    ck_assert_uint_eq(g->total_bytes, 81559 * MIB);
+    ck_assert_uint_eq(g->used_bytes, (6144 + 512) * MIB); /* used + reserved */
+    ck_assert(g->procs_known);
+    ck_assert_uint_eq(g->n_procs, 2);
+    ck_assert_int_eq(g->procs[0].pid, 4242);
+    ck_assert_uint_eq(g->procs[0].bytes, 4096 * MIB);
+    ck_assert_int_eq(g->procs[1].pid, 5151);
+    ck_assert_uint_eq(g->procs[1].bytes, 0); /* NVML_VALUE_NOT_AVAILABLE */
+    og_budget b;
+    og_machine_budget(&m, &b);
+    ck_assert_uint_eq(b.gpu_bytes, (81559 - 6656 - 1024) * MIB);
+}
+END_TEST
+
+START_TEST(test_nvml_spark_unified)
+{
+    og_machine m;
+    nvml_machine("spark", &m);
+    ck_assert_uint_eq(m.n_gpus, 1);
+    const og_gpu *g = &m.gpus[0];
+    ck_assert(g->unified);
+    ck_assert(g->mem_known);
+    ck_assert_uint_eq(g->total_bytes, 128 * GIB);
+    ck_assert_uint_eq(g->used_bytes, 28 * GIB);
+    ck_assert_ptr_nonnull(strstr(source(&m, "nvml")->reason, "NOT_SUPPORTED"));
+    og_budget b;
+    og_machine_budget(&m, &b);
+    ck_assert(b.unified);
+    ck_assert_uint_eq(b.gpu_bytes, 99 * GIB);
+}
+END_TEST
+
+START_TEST(test_nvml_missing)
+{
+    og_machine m;
+    nvml_machine("nodriver", &m);
+    ck_assert_uint_eq(m.n_gpus, 0);
+    ck_assert_int_eq(source(&m, "nvml")->ok, 0);
+    ck_assert_ptr_nonnull(strstr(source(&m, "nvml")->reason, "Driver Not Loaded"));
+    setenv("OG_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
+    og_machine_init(&m);
+    og_probe_nvml(&m);
+    ck_assert_int_eq(source(&m, "nvml")->ok, 0);
+    ck_assert_ptr_nonnull(strstr(source(&m, "nvml")->reason, "not found"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("machine");
@@ -462,6 +631,11 @@ static Suite *suite(void)
     tcase_add_test(tc, test_snapshot_round_trip_fixtures);
     tcase_add_test(tc, test_snapshot_malformed);
     tcase_add_test(tc, test_machine_load);
+    tcase_add_test(tc, test_mac_fixtures);
+    tcase_add_test(tc, test_nvml_h100);
+    tcase_add_test(tc, test_nvml_spark_unified);
+    tcase_add_test(tc, test_nvml_missing);
+    tcase_add_test(tc, test_mac_macos26_live_reading_wins);
     suite_add_tcase(s, tc);
     return s;
 }

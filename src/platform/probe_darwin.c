@@ -7,12 +7,15 @@
  * bsd/kern/kern_memorystatus_notify.c (kern.memorystatus_vm_pressure_level:
  * 1 normal, 2 warn, 4 critical); IOKit AGXAccelerator as macmon and nvtop
  * read it. Metal's recommendedMaxWorkingSetSize / maxBufferLength are
- * Objective-C properties: this file does not link Metal, so they are
- * derived from RAM and the wired limit (og_default_wired_limit_bytes) and
- * recorded as derived in the "metal" source. */
+ * Objective-C properties, read here from plain C: MTLCreateSystemDefaultDevice
+ * is a C function of Metal.framework, and the two getters are sent through
+ * objc_msgSend (libobjc). When that fails they are derived from RAM and the
+ * wired limit (og_default_wired_limit_bytes) and marked metal_derived. */
 #include <CoreFoundation/CoreFoundation.h>
 #include <IOKit/IOKitLib.h>
 #include <mach/mach.h>
+#include <objc/message.h>
+#include <objc/runtime.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,23 @@
 
 #include "machine_internal.h"
 #include "og_internal.h"
+
+/* Metal.framework's C entry point; returns a retained id<MTLDevice> or NULL. */
+extern void *MTLCreateSystemDefaultDevice(void);
+
+static int read_metal(uint64_t *working_set, uint64_t *max_buffer)
+{
+    void *dev = MTLCreateSystemDefaultDevice();
+    if (!dev)
+        return 0;
+    typedef uint64_t (*msg_u64)(void *, SEL);
+    typedef void (*msg_void)(void *, SEL);
+    msg_u64 get = (msg_u64)objc_msgSend;
+    *working_set = get(dev, sel_registerName("recommendedMaxWorkingSetSize"));
+    *max_buffer = get(dev, sel_registerName("maxBufferLength"));
+    ((msg_void)objc_msgSend)(dev, sel_registerName("release"));
+    return *working_set > 0;
+}
 
 static int sysctl_u64(const char *name, uint64_t *out)
 {
@@ -174,17 +194,23 @@ og_status og_machine_probe(og_machine *m, og_error *err)
     }
     if (m->apple_silicon)
         probe_iokit(m);
-    /* Metal is Objective-C: derived, not read (see the header comment).
-     * Metal reports exactly iogpu.wired_limit_mb when it is set
-     * (docs/MACHINE.md). */
-    m->metal_recommended_working_set_bytes =
-        og_effective_wired_limit_bytes(m->ram_bytes, m->wired_limit_mb, m->macos_major);
-    m->metal_max_buffer_bytes =
-        og_metal_max_buffer_estimate(m->metal_recommended_working_set_bytes);
-    m->metal_derived = 1;
-    og_machine_source(m, "metal", 0,
-                      "not read (Objective-C API): working set and max buffer derived from RAM "
-                      "and the wired limit");
+    uint64_t ws = 0, mb = 0;
+    if (read_metal(&ws, &mb)) {
+        m->metal_recommended_working_set_bytes = ws;
+        m->metal_max_buffer_bytes = mb;
+        og_machine_source(m, "metal", 1, "%s", "");
+    } else {
+        /* Metal reports exactly iogpu.wired_limit_mb when it is set
+         * (docs/MACHINE.md); otherwise the default for this RAM size. */
+        m->metal_recommended_working_set_bytes =
+            og_effective_wired_limit_bytes(m->ram_bytes, m->wired_limit_mb, m->macos_major);
+        m->metal_max_buffer_bytes =
+            og_metal_max_buffer_estimate(m->metal_recommended_working_set_bytes);
+        m->metal_derived = 1;
+        og_machine_source(m, "metal", 0,
+                          "MTLCreateSystemDefaultDevice returned no device: working set and max "
+                          "buffer derived from RAM and the wired limit");
+    }
     if (m->apple_silicon && m->n_gpus < OG_MAX_GPUS) {
         og_gpu *g = &m->gpus[m->n_gpus++];
         g->vendor = OG_GPU_APPLE;
