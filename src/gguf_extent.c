@@ -55,7 +55,7 @@ static uint64_t extrapolate(const scan *s, uint64_t kv_left, uint64_t kv_done, u
      * over-reading a few MB is cheaper than another round trip. */
     if (kv_left && s->vocab)
         rest += s->vocab * 28;
-    uint64_t est = s->pos + rest + rest / 2 + 4096;
+    uint64_t est = s->pos + rest + rest / 4 + 4096;
     return est > s->len ? est : s->len + 1;
 }
 

@@ -4,13 +4,14 @@
 # with fault cases. Counts requests from nginx's own access log.
 set -uo pipefail
 og=$1; fix=$2
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+. "$(dirname "$0")/lib/nginx.sh"
+if [ -z "$(og_nginx_bin)" ]; then
   echo "SKIP: nginx is not installed (scripts/deps.sh test installs it)"; exit 0
 fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 work=$(mktemp -d /tmp/og-remote-XXXXXX)
 chmod 755 "$work"
-trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null; kill $pypid 2>/dev/null; rm -rf "$work"' EXIT
+pypid=
+trap 'og_nginx_stop "$work"; [ -n "$pypid" ] && kill $pypid 2>/dev/null; rm -rf "$work"' EXIT
 pass=0; fail=0
 ok() { echo "ok   $1"; pass=$((pass+1)); }
 bad() { echo "FAIL $1"; fail=$((fail+1)); }
@@ -47,34 +48,15 @@ cp "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf" "$www/slow/m.gguf"
 chmod -R a+rX "$www"
 
 port=$((20000 + RANDOM % 20000))
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log;
-events { worker_connections 64; }
-http {
-  access_log $work/logs/access.log;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:$port;
-    root $www;
-    location /api/ { default_type application/json; }
+og_nginx_start "$work" "$www" "$port" '
     location /gated/ {
-      if (\$http_authorization != "Bearer secret") { return 401; }
-      rewrite ^/gated/(.*)\$ /\$1 break;
-      root $www/gated;
+      if ($http_authorization != "Bearer secret") { return 401; }
+      rewrite ^/gated/(.*)$ /$1 break;
+      root '"$www"'/gated;
     }
     location /norange/ { max_ranges 0; }
     location /slow/ { limit_rate 2k; }
-    location /loop { return 302 /loop; }
-  }
-}
-CONF
-"$NGINX" -c "$work/nginx.conf" -p "$work" -e "$work/logs/error.log" 2>"$work/nginx.err" &
-for _ in $(seq 50); do [ -s "$work/nginx.pid" ] && break; sleep 0.1; done
-[ -s "$work/nginx.pid" ] || { cat "$work/nginx.err" "$work/logs/error.log"; echo "FAIL nginx did not start"; exit 1; }
+    location /loop { return 302 /loop; }' || { echo "FAIL nginx did not start"; exit 1; }
 
 base=http://127.0.0.1:$port
 export HF_ENDPOINT=$base OLLAMA_REGISTRY=$base XDG_CACHE_HOME=$work/cache OOMGUARD_HTTP_TIMEOUT=5
