@@ -362,7 +362,9 @@ og_status og_proc_signal_tree(int32_t root_pid, int include_root, int sig, uint3
         n = l.n;
     int32_t self = (int32_t)getpid();
     uint32_t sent = 0;
-    for (uint32_t k = 0; k < n; k++) {
+    /* Children before parents: a parent signalled first could exit and
+     * orphan its children, whose parent would then no longer match. */
+    for (uint32_t k = n; k-- > 0;) {
         const og_proc *p = &l.procs[idx[k]];
         if (p->pid <= 1 || p->pid == self)
             continue;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "oomguard/machine.h"
 #include "oomguard/procs.h"
 
 /* Append p to l, growing it. 0 on success, -1 when out of memory. */
@@ -15,5 +16,8 @@ int og_proc_list_push(og_proc_list *l, const og_proc *p);
  * expected, -1 on another error (errno set). */
 int og_platform_signal_verified(int32_t pid, int32_t expected_ppid, uint64_t expected_start,
                                 int sig);
+
+/* The OS this library was built for. */
+og_os og_platform_os(void);
 
 #endif

@@ -138,12 +138,12 @@ OG_API const char *og_app_class_name(og_app_class c); /* "browser-gpu", "vm", ..
 /* ---- acting on a tree ---- */
 
 /* Send sig to every process in the tree of root_pid (root included when
- * include_root), read fresh. Right before each signal the process's parent
- * and start time are read again and must still match the tree just read
- * (Linux: through a pidfd, so a recycled pid is never signalled); the caller's
- * own process and pids <= 1 are never signalled. *n_signalled (may be NULL)
- * gets how many processes were signalled. OG_ERR_NOT_FOUND when the tree is
- * empty. */
+ * include_root), read fresh, children before parents. Right before each
+ * signal the process's parent and start time are read again and must still
+ * match the tree just read (Linux: through a pidfd, so a recycled pid is
+ * never signalled); the caller's own process and pids <= 1 are never
+ * signalled. *n_signalled (may be NULL) gets how many processes were
+ * signalled. OG_ERR_NOT_FOUND when the tree is empty. */
 OG_API og_status og_proc_signal_tree(int32_t root_pid, int include_root, int sig,
                                      uint32_t *n_signalled, og_error *err);
 

@@ -176,3 +176,8 @@ og_status og_procs_become_subreaper(og_error *err)
 {
     return og_error_set(err, OG_ERR_UNSUPPORTED, "macOS has no child subreaper");
 }
+
+og_os og_platform_os(void)
+{
+    return OG_OS_MACOS;
+}

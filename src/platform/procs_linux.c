@@ -289,3 +289,8 @@ og_status og_procs_become_subreaper(og_error *err)
     return og_error_set(err, OG_ERR_UNSUPPORTED, "no PR_SET_CHILD_SUBREAPER on this system");
 #endif
 }
+
+og_os og_platform_os(void)
+{
+    return OG_OS_LINUX;
+}

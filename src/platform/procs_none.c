@@ -40,3 +40,8 @@ og_status og_procs_become_subreaper(og_error *err)
 {
     return og_error_set(err, OG_ERR_UNSUPPORTED, "no subreaper on this platform");
 }
+
+og_os og_platform_os(void)
+{
+    return OG_OS_UNKNOWN;
+}
