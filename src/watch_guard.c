@@ -52,7 +52,7 @@ static int sustained(const og_guard_config *c, const og_sample *s, size_t n, dou
     for (size_t i = n; i-- > 0;) {
         if (!cond(c, &s[i]))
             return 0;
-        if (t_end - s[i].t_s >= sustain_s)
+        if (t_end - s[i].t_s >= sustain_s - 1e-9)
             return 1;
     }
     return 0; /* not enough history yet */

@@ -104,18 +104,34 @@ char *og_watch_svg(const og_sample *s, size_t n, const og_svg_opts *o)
     double t_end = n ? s[n - 1].t_s : 1;
     if (t_end <= 0)
         t_end = 1;
-    uint64_t ymax = o->budget_bytes;
+    /* The scale follows what the run is about: the tree, the budget, the
+     * prediction and swap. System available memory joins the scale unless it
+     * is far above them (a small run on a big machine); then the chart is
+     * cut at 1.6 x and the available line shows only where it comes down. */
+    uint64_t ymax = o->budget_bytes, avail_max = 0, avail_min = UINT64_MAX;
     if (o->predicted_bytes > ymax)
         ymax = o->predicted_bytes;
     for (size_t i = 0; i < n; i++) {
         uint64_t tree = s[i].tree_bytes + s[i].tree_gpu_bytes;
         if (tree > ymax)
             ymax = tree;
-        if (s[i].avail_known && s[i].avail_bytes > ymax)
-            ymax = s[i].avail_bytes;
         if (s[i].swap_known && s[i].swap_used_bytes > ymax)
             ymax = s[i].swap_used_bytes;
+        if (s[i].avail_known) {
+            if (s[i].avail_bytes > avail_max)
+                avail_max = s[i].avail_bytes;
+            if (s[i].avail_bytes < avail_min)
+                avail_min = s[i].avail_bytes;
+        }
     }
+    uint64_t clip = 0; /* avail values above this are drawn at the top */
+    if (ymax > 0 && avail_max / 3 > ymax) {
+        clip = ymax + ymax / 5 * 3;
+    } else if (avail_max > ymax) {
+        ymax = avail_max;
+    }
+    if (clip)
+        ymax = clip;
     const double GiB = 1024.0 * 1024 * 1024;
     double ymax_g = (double)ymax / GiB;
     int unit_mib = ymax_g < 2;
@@ -207,8 +223,9 @@ char *og_watch_svg(const og_sample *s, size_t n, const og_svg_opts *o)
             for (size_t k = i; k < e; k++) {
                 if (which == 0 && s[k].avail_known) {
                     known = 1;
-                    if (s[k].avail_bytes < v)
-                        v = s[k].avail_bytes;
+                    uint64_t a = clip && s[k].avail_bytes > clip ? clip : s[k].avail_bytes;
+                    if (a < v)
+                        v = a;
                 } else if (which == 1 && s[k].swap_known) {
                     known = 1;
                     if (s[k].swap_used_bytes > v)
@@ -257,6 +274,14 @@ char *og_watch_svg(const og_sample *s, size_t n, const og_svg_opts *o)
         sb_printf(&b, "</text>\n");
     }
 
+    if (clip) {
+        char b2[32];
+        sb_printf(&b,
+                  "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" fill=\"#16a34a\">system "
+                  "available is above the chart: %s at the lowest, %s at the highest</text>\n",
+                  L + 6, T - 6, og_format_bytes(avail_min, a, sizeof a),
+                  og_format_bytes(avail_max, b2, sizeof b2));
+    }
     /* Legend. */
     struct {
         const char *label, *color;
