@@ -45,6 +45,13 @@ uint32_t og_st_dtype_bits(const char *dtype, const char **canon)
     return 0;
 }
 
+/* " (invalid UTF-8)" when jansson's message is about a byte it could not
+ * decode. */
+static const char *utf8_hint(const json_error_t *je)
+{
+    return strstr(je->text, "decode byte") ? " (invalid UTF-8)" : "";
+}
+
 og_status og_json_load_buffer(const char *buf, size_t len, const char *name, json_t **out,
                               og_error *err)
 {
@@ -59,8 +66,8 @@ og_status og_json_load_buffer(const char *buf, size_t len, const char *name, jso
      * safetensors rules require. */
     json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!j)
-        return og_error_set(err, OG_ERR_INVALID, "%s: invalid JSON at line %d, column %d: %s", name,
-                            je.line, je.column, je.text);
+        return og_error_set(err, OG_ERR_INVALID, "%s: invalid JSON at line %d, column %d: %s%s",
+                            name, je.line, je.column, je.text, utf8_hint(&je));
     *out = j;
     return OG_OK;
 }
@@ -175,8 +182,8 @@ og_status og_st_parse_header(const char *json, size_t len, uint64_t data_start, 
     json_error_t je;
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
-        return og_error_set(err, OG_ERR_INVALID, "%s: header JSON is invalid at byte %d: %s", name,
-                            je.position + 8, je.text);
+        return og_error_set(err, OG_ERR_INVALID, "%s: header JSON is invalid at byte %d: %s%s",
+                            name, je.position + 8, je.text, utf8_hint(&je));
     if (!json_is_object(root)) {
         json_decref(root);
         return og_error_set(err, OG_ERR_INVALID, "%s: header is not a JSON object", name);
