@@ -236,8 +236,10 @@ og_status og_folder_open(const char *dir, og_model **out, og_error *err)
         st = og_error_set(err, OG_ERR_NOMEM, "%s: out of memory", dir);
         goto done;
     }
-    qsort(st_files.v, st_files.n, sizeof(char *), cmp_strp);
-    qsort(gguf_files.v, gguf_files.n, sizeof(char *), cmp_strp);
+    if (st_files.n > 1)
+        qsort(st_files.v, st_files.n, sizeof(char *), cmp_strp);
+    if (gguf_files.n > 1)
+        qsort(gguf_files.v, gguf_files.n, sizeof(char *), cmp_strp);
 
     if (!has_index && st_files.n == 0 && gguf_files.n > 0) {
         /* A GGUF folder (LM Studio, a GGUF repo snapshot): its first model

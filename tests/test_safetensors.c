@@ -53,7 +53,7 @@ START_TEST(test_single_all_dtypes)
     ck_assert_int_eq(ogfix_st_tensor(st, "b", "BF16", 1, s4), 0);     /* 8 */
     ck_assert_int_eq(ogfix_st_tensor(st, "c", "F4", 2, s24), 0);      /* 8 x 4 bits = 4 */
     ck_assert_int_eq(ogfix_st_tensor(st, "d", "F6_E2M3", 2, s44), 0); /* 16 x 6 bits = 12 */
-    ck_assert_int_eq(ogfix_st_tensor(st, "e", "U8", 0, NULL), 0);     /* scalar: 1 */
+    ck_assert_int_eq(ogfix_st_tensor(st, "e", "U8", 0, s4), 0);       /* scalar: 1 */
     ck_assert_int_eq(ogfix_st_tensor(st, "f", "BOOL", 1, s0), 0);     /* empty: 0 */
     ck_assert_int_eq(ogfix_st_tensor(st, "g", "C64", 1, s2), 0);      /* 16 */
     ck_assert_int_eq(ogfix_st_tensor(st, "h", "F8_E4M3", 1, s16), 0); /* 16 */
