@@ -331,6 +331,9 @@ og_status og_hf_config_fill(json_t *root, const char *name, og_model *m, uint64_
                             name);
     if (!F && strcmp(arch, "gpt2") == 0)
         F = 4 * H;
+    /* Granite 4 dense hybrids: the MLP is the "shared" one. */
+    if (!F && !E)
+        F = cint_or(&c, "shared_intermediate_size", 0);
     /* Gemma 3 multimodal configs leave text defaults out: transformers
      * Gemma3TextConfig vocab_size 262208, max_position_embeddings 131072. */
     if (strcmp(arch, "gemma3") == 0) {
