@@ -21,11 +21,13 @@
 #include "oomguard/units.h"
 
 /* The activation-retention factor: MLX keeps a command buffer's inputs alive
- * until the buffer completes (mlx/backend/metal/eval.cpp), so more than one
- * layer's intermediates are live at once. Fitted to the public measurements
- * in bench/mlx_measurements.csv (bench/results/mlx.md); not derived. */
-#define OG_MLX_RETENTION_NUM 3
-#define OG_MLX_RETENTION_DEN 2
+ * until the buffer completes (mlx/backend/metal/eval.cpp: commit after
+ * max_ops_per_buffer 20-50 ops or max_mb_per_buffer 40-50 MB), so more than
+ * one op's intermediates are live at once. The factor 2 is a chosen bound,
+ * neither derived nor fitted: bench/results/mlx.md shows the median error
+ * moves by < 1 point between 1 and 2. */
+#define OG_MLX_RETENTION_NUM 2
+#define OG_MLX_RETENTION_DEN 1
 
 void og_mlx_settings_default(og_mlx_settings *s)
 {
@@ -442,11 +444,12 @@ static uint64_t activation_bytes(const shape *sh, uint64_t S, uint32_t b)
 
 /* Attention scores of one layer for a chunk of S queries over L keys where
  * no fused kernel runs: mlx/fast.cpp scaled_dot_product_attention fallback
- * materializes scores [B, n_q_heads, S, L] in the activation dtype, then a
- * masked copy (where) and the softmax output: two live at once. A bool mask
- * [S, L] is built by cache.py create_attention_mask for windowed layers.
- * MLA (deepseek_v3.py): the RoPE scores pe_scores [B, H, S, L] are an array
- * mask (plus their masked copy), and the latent is expanded to keys
+ * materializes scores [B, n_q_heads, S, L] in the activation dtype; the
+ * masked copy (where) and the softmax reuse that buffer (MLX donates an
+ * element-wise op's input buffer when nothing else holds it), so one copy is
+ * live. A bool mask [S, L] is built by cache.py create_attention_mask for
+ * windowed layers. MLA (deepseek_v3.py): the RoPE scores pe_scores
+ * [B, H, S, L] are the array mask, and the latent is expanded to keys
  * [H, L, qk_nope] and values [H, L, v_head_dim]. */
 static uint64_t scores_bytes(const lclass *c, const shape *sh, uint64_t S, uint64_t L, uint32_t b,
                              int mla)
@@ -457,14 +460,13 @@ static uint64_t scores_bytes(const lclass *c, const shape *sh, uint64_t S, uint6
     if (mla) {
         uint64_t pe = sat_mul(sat_mul(sat_mul(sh->mla_heads, S), L), b);
         t = sat_add(
-            sat_mul(pe, 2),
-            sat_mul(sat_mul(sat_mul(sh->mla_heads, L), (uint64_t)sh->mla_nope + sh->mla_v), b));
+            pe, sat_mul(sat_mul(sat_mul(sh->mla_heads, L), (uint64_t)sh->mla_nope + sh->mla_v), b));
         if (!c->fused)
-            t = sat_add(t, sat_mul(pe, 2));
+            t = sat_add(t, pe);
         return t;
     }
     if (!c->fused)
-        t = sat_mul(sat_mul(sat_mul(sat_mul(c->heads, S), L), b), 2);
+        t = sat_mul(sat_mul(sat_mul(c->heads, S), L), b);
     if (c->kind == LK_ROT || c->kind == LK_CHUNK)
         t = sat_add(t, sat_mul(S, L));
     return t;
@@ -703,8 +705,8 @@ og_status og_mlx_plan(const og_model *m, const og_mlx_settings *settings, og_mlx
             og_strlcpy(p->largest_buffer, "KV cache keys of one layer", sizeof p->largest_buffer);
         }
     }
-    if (mo.scores / 2 > p->largest_buffer_bytes && !p->fused_sdpa) {
-        p->largest_buffer_bytes = mo.scores / 2;
+    if (mo.scores > p->largest_buffer_bytes && !p->fused_sdpa) {
+        p->largest_buffer_bytes = mo.scores;
         og_strlcpy(p->largest_buffer, "attention scores of one layer (unfused SDPA)",
                    sizeof p->largest_buffer);
     }
