@@ -6,5 +6,6 @@
 #include "units.h"
 #include "model.h"
 #include "machine.h"
+#include "discover.h"
 
 #endif
