@@ -430,6 +430,85 @@ START_TEST(test_user_catalog_bad_file)
 }
 END_TEST
 
+/* Stand-in estimator for the table logic: weights + 1 KiB per token against
+ * a budget passed through `user`. */
+static og_status standin(const og_model *m, const og_machine *mach, const og_fit_settings *s,
+                         og_fit_result *out, void *user, og_error *err)
+{
+    (void)mach;
+    (void)err;
+    uint64_t budget = *(const uint64_t *)user;
+    memset(out, 0, sizeof *out);
+    out->budget_bytes = budget;
+    out->total_bytes = m->weight_bytes + s->ctx * 1024;
+    out->fits = out->total_bytes <= budget;
+    uint64_t room = budget > m->weight_bytes ? (budget - m->weight_bytes) / 1024 : 0;
+    out->max_ctx = room < m->hp.n_ctx_train ? room : m->hp.n_ctx_train;
+    return OG_OK;
+}
+
+START_TEST(test_best_build_standin)
+{
+    og_error err;
+    const og_catalog_entry *e = find("llama-3.1-8b");
+    /* budget: Q5_K_M weights + 4096 tokens fit, Q6_K does not */
+    og_model *q5 = NULL, *q6 = NULL;
+    ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_Q5_K_M, &q5, &err), OG_OK);
+    ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_Q6_K, &q6, &err), OG_OK);
+    uint64_t budget = q5->weight_bytes + 10000 * 1024ull;
+    ck_assert_uint_lt(budget, q6->weight_bytes + 4096 * 1024ull);
+    og_fit_settings fs = {0};
+    og_catalog_build b;
+    og_fit_result r;
+    ck_assert_int_eq(og_catalog_best_build(e, NULL, 0, &fs, standin, &budget, &b, &r, &err), OG_OK);
+    ck_assert_int_eq(b, OG_BUILD_GGUF_Q5_K_M);
+    ck_assert_int_eq(r.fits, 1);
+    ck_assert_uint_eq(r.max_ctx, 10000);
+    /* a usable context of 16K no longer fits Q5_K_M: a smaller build is chosen */
+    fs.min_ctx = 16384;
+    ck_assert_int_eq(og_catalog_best_build(e, NULL, 0, &fs, standin, &budget, &b, &r, &err), OG_OK);
+    ck_assert_int_lt(q5->weight_bytes, budget);
+    ck_assert(b == OG_BUILD_GGUF_Q4_K_M || b == OG_BUILD_GGUF_IQ4_XS);
+    ck_assert_uint_ge(r.max_ctx, 16384);
+    /* nothing fits a tiny budget */
+    uint64_t tiny = 1u << 20;
+    ck_assert_int_eq(og_catalog_best_build(e, NULL, 1, &fs, standin, &tiny, &b, &r, &err), OG_OK);
+    ck_assert_int_eq(b, OG_BUILD_COUNT);
+    ck_assert_int_eq(r.fits, 0);
+    og_model_free(q5);
+    og_model_free(q6);
+}
+END_TEST
+
+START_TEST(test_fit_machines)
+{
+    og_error err;
+    og_model *m = NULL;
+    ck_assert_int_eq(og_catalog_model(find("llama-3.3-70b"), OG_BUILD_GGUF_Q4_K_M, &m, &err),
+                     OG_OK);
+    og_machine_fit rows[128];
+    uint32_t n = 0;
+    og_fit_settings fs = {.ctx = 8192};
+    ck_assert_int_eq(og_fit_machines(m, &fs, NULL, NULL, rows, 128, &n, &err), OG_OK);
+    ck_assert_uint_eq(n, og_machine_preset_count() < 128 ? og_machine_preset_count() : 128);
+    ck_assert_uint_gt(n, 3);
+    int seen_fit = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            ck_assert_uint_ge(rows[i].ram_bytes, rows[i - 1].ram_bytes); /* smallest first */
+        /* a machine with less than the weights cannot fit */
+        if (rows[i].result.budget_bytes < m->weight_bytes)
+            ck_assert_int_eq(rows[i].result.fits, 0);
+        if (rows[i].result.fits) {
+            seen_fit = 1;
+            ck_assert_uint_ge(rows[i].result.max_ctx, 8192);
+        }
+    }
+    ck_assert(seen_fit);
+    og_model_free(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("catalog");
@@ -445,6 +524,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_bad_user_catalog);
     tcase_add_test(tc, test_user_catalog_file);
     tcase_add_test(tc, test_user_catalog_bad_file);
+    tcase_add_test(tc, test_best_build_standin);
+    tcase_add_test(tc, test_fit_machines);
     suite_add_tcase(s, tc);
     return s;
 }

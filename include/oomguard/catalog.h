@@ -130,9 +130,10 @@ OG_API og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b,
 
 /* Settings for a plan. Zero fields take defaults. */
 typedef struct og_fit_settings {
-    uint64_t ctx;     /* context to plan for (0 = a usable default, 8192) */
-    uint64_t min_ctx; /* smallest context that counts as usable (0 = 4096) */
-    int kv_bits;      /* 16 (default), 8 or 4 */
+    uint64_t ctx;          /* context to plan for (0 = a usable default, 8192) */
+    uint64_t min_ctx;      /* smallest context that counts as usable (0 = 4096) */
+    int kv_bits;           /* 16 (default), 8 or 4 */
+    uint64_t budget_bytes; /* nonzero: use this budget instead of the machine's (--mem) */
 } og_fit_settings;
 
 /* The answer of an estimator for one model on one machine. */
