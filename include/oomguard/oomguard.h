@@ -6,5 +6,6 @@
 #include "units.h"
 #include "model.h"
 #include "machine.h"
+#include "llama.h"
 
 #endif
