@@ -276,6 +276,25 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
             pool = OG_POOL_HOST;
         ADD(p->bytes[OG_COMP_WEIGHTS][pool], t->bytes);
     }
+    /* Tied embeddings: the output projection is token_embd created again with
+     * TENSOR_DUPLICATED in the output layer (src/llama-model.cpp load_tensors):
+     * a copy on the GPU when the output layer is offloaded, a repacked copy
+     * when the CPU repacks its type, a second allocation without mmap. */
+    if (hp->tied_embeddings) {
+        for (size_t i = 0; i < m->n_tensors; i++) {
+            const og_tensor *t = &m->tensors[i];
+            if (strcmp(t->name, "token_embd.weight") != 0)
+                continue;
+            og_tensor as_out = *t;
+            as_out.name = (char *)"output.weight";
+            if (p->output_on_gpu)
+                ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], t->bytes);
+            else if (repacked(&as_out, arch))
+                ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], t->bytes);
+            else if (!s->use_mmap)
+                ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST], t->bytes);
+        }
+    }
     for (uint32_t f = 0; f < nf; f++)
         if (hi[f] > lo[f])
             ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], hi[f] - lo[f]);

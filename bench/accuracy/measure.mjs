@@ -42,6 +42,10 @@ function parse(lines) {
             r.kv_cells.push(Number(m[1]));
         else if ((m = l.match(/^llama_context: n_ctx\s+= (\d+)/)))
             r.n_ctx = Number(m[1]);
+        else if ((m = l.match(/^llama_context: n_batch\s+= (\d+)/)))
+            r.n_batch = Number(m[1]);
+        else if ((m = l.match(/^llama_context: n_ubatch\s+= (\d+)/)))
+            r.n_ubatch = Number(m[1]);
     }
     return r;
 }
