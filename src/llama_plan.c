@@ -441,13 +441,14 @@ static void plan_compute(const og_model *m, og_llama_memplan *p)
      * KQ f32 [n_kv, n_tokens, n_head] plus ~ 3 n_embd + 2 q_dim + 2 kv widths
      * per token; with flash attention no KQ. FFN: 4 n_ff + n_embd per token
      * (gate, up, the GLU and the freed attention blocks). Output: logits f32
-     * [n_vocab, n_tokens] + the hidden state. */
+     * [n_vocab, n_tokens] + two hidden states (the masks are dead by then
+     * under flash attention). */
     uint64_t attn = 3 * E + 2 * q_dim + 2 * kvd + (p->flash_attn ? 0 : n_head * n_kv);
     uint64_t ffn = 4 * max_u64(ff, ffe) + E;
-    uint64_t out = V + E;
+    uint64_t out = V + 2 * E;
     uint64_t mask_b = p->flash_attn ? 2 : 4;
     uint64_t peak_inner = 4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells;
-    uint64_t peak_out = 4 * ub * out + 4 * ub * mask_cells;
+    uint64_t peak_out = 4 * ub * out + (p->flash_attn ? 0 : 4 * ub * mask_cells);
     uint64_t cpu = max_u64(peak_inner, peak_out) + 20 * ub; /* positions, ids, out_ids */
 
     if (p->backend == OG_BACKEND_CPU) {

@@ -18,7 +18,8 @@ def fit(r):
     # node-llama-cpp may adjust the batch (513 for SWA models): use what llama.cpp logged.
     b = str(r.get("n_batch") or run.get("batch", 512))
     ub = str(r.get("n_ubatch") or b)
-    args = [oomguard, "fit", r["model"], "--backend", "cpu", "--json", "-c", str(run["ctx"]),
+    # node-llama-cpp's contextSize is per sequence: pass the n_ctx llama.cpp logged.
+    args = [oomguard, "fit", r["model"], "--backend", "cpu", "--json", "-c", str(r.get("n_ctx") or run["ctx"]),
             "-b", b, "-ub", ub, "-np", str(run.get("seqs", 1)),
             "-fa", "on" if run.get("fa") else "off",
             "-ctk", run.get("ctk", "F16").lower(), "-ctv", run.get("ctv", "F16").lower()]

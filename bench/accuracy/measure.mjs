@@ -61,6 +61,8 @@ for (const c of cases) {
         console.log(JSON.stringify({model: c.model, error: String(e)}));
         continue;
     }
+    // Log lines reach the JS logger asynchronously: let them arrive.
+    await new Promise((r) => setTimeout(r, 300));
     const loaded = parse(log);
     for (const run of c.runs) {
         log = [];
@@ -71,6 +73,7 @@ for (const c of cases) {
                 experimentalKvCacheKeyType: run.ctk || "F16", experimentalKvCacheValueType: run.ctv || "F16",
                 ignoreMemorySafetyChecks: true});
             await ctx.dispose();
+            await new Promise((r) => setTimeout(r, 100));
             Object.assign(out, parse(log));
             out.model = c.model;
             out.weights = loaded.model;
