@@ -15,45 +15,45 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: oomguard fit MODEL [options]\n"
-            "\n"
-            "Will MODEL fit? Memory per component (weights, KV cache, recurrent state, compute,\n"
-            "output) and device, the verdict against this machine's budget, the largest\n"
-            "context that fits, and what to change when it does not fit.\n"
-            "Follows " OG_LLAMA_CPP_VERSION ".\n"
-            "\n"
-            "MODEL  a .gguf file (or any model oomguard inspect reads)\n"
-            "\n"
-            "Settings (llama.cpp's own names):\n"
-            "  -c, --ctx N              context size (0 = the model's trained context; default)\n"
-            "  -b, --batch N            logical batch (2048)\n"
-            "  -ub, --ubatch N          micro-batch (512): drives the compute buffers\n"
-            "  -np, --parallel N        sequences / server slots (1)\n"
-            "  -kvu, --kv-unified       one KV stream shared by all sequences\n"
-            "  -ctk, --cache-type-k T   K cache type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl\n"
-            "  -ctv, --cache-type-v T   V cache type (quantized V needs flash attention)\n"
-            "  -fa, --flash-attn on|off|auto\n"
-            "  -ngl, --gpu-layers N     layers on the GPU (all, or a number; default all)\n"
-            "  --no-mmap                load weights into RAM instead of mapping the file\n"
-            "  --swa-full               full-size cache for sliding-window layers\n"
-            "  -nkvo, --no-kv-offload   keep the KV cache in host memory\n"
-            "  --mmproj FILE            multimodal projector loaded with the model\n"
-            "  -md, --draft FILE        draft model for speculative decoding\n"
-            "  --backend B              cpu, cuda, metal, vulkan or rocm (default: this machine's)\n"
-            "  --engine E               llama.cpp (default) or ollama (-c is num_ctx per slot,\n"
-            "                           -np is OLLAMA_NUM_PARALLEL, -b sets num_batch = ubatch)\n"
-            "\n"
-            "Budget:\n"
-            "  --mem SIZE               memory available (512M, 24G, 1T; GB/GiB accepted)\n"
-            "  --machine NAME|FILE      a preset or a saved snapshot instead of this machine\n"
-            "\n"
-            "Output:\n"
-            "  --json                   machine-readable (memory.*_bytes, memory.by_device[],\n"
-            "                           settings.ctx, verdict, max_ctx, advice[], fallback)\n"
-            "  -h, --help               show this help\n"
-            "\n"
-            "Exit codes: 0 fits (or tight), 1 does not fit, 2 bad input or usage.\n");
+    fprintf(
+        f, "Usage: oomguard fit MODEL [options]\n"
+           "\n"
+           "Will MODEL fit? Memory per component (weights, KV cache, recurrent state, compute,\n"
+           "output) and device, the verdict against this machine's budget, the largest\n"
+           "context that fits, and what to change when it does not fit.\n"
+           "Follows " OG_LLAMA_CPP_VERSION ".\n"
+           "\n"
+           "MODEL  a .gguf file (or any model oomguard inspect reads)\n"
+           "\n"
+           "Settings (llama.cpp's own names):\n"
+           "  -c, --ctx N              context size (0 = the model's trained context; default)\n"
+           "  -b, --batch N            logical batch (2048)\n"
+           "  -ub, --ubatch N          micro-batch (512): drives the compute buffers\n"
+           "  -np, --parallel N        sequences / server slots (1)\n"
+           "  -kvu, --kv-unified       one KV stream shared by all sequences\n"
+           "  -ctk, --cache-type-k T   K cache type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl\n"
+           "  -ctv, --cache-type-v T   V cache type (quantized V needs flash attention)\n"
+           "  -fa, --flash-attn on|off|auto\n"
+           "  -ngl, --gpu-layers N     layers on the GPU (all, or a number; default all)\n"
+           "  --no-mmap                load weights into RAM instead of mapping the file\n"
+           "  --swa-full               full-size cache for sliding-window layers\n"
+           "  -nkvo, --no-kv-offload   keep the KV cache in host memory\n"
+           "  --mmproj FILE            multimodal projector loaded with the model\n"
+           "  -md, --draft FILE        draft model for speculative decoding\n"
+           "  --backend B              cpu, cuda, metal, vulkan or rocm (default: this machine's)\n"
+           "  --engine E               llama.cpp (default) or ollama (-c is num_ctx per slot,\n"
+           "                           -np is OLLAMA_NUM_PARALLEL, -b sets num_batch = ubatch)\n"
+           "\n"
+           "Budget:\n"
+           "  --mem SIZE               memory available (512M, 24G, 1T; GB/GiB accepted)\n"
+           "  --machine NAME|FILE      a preset or a saved snapshot instead of this machine\n"
+           "\n"
+           "Output:\n"
+           "  --json                   machine-readable (memory.*_bytes, memory.by_device[],\n"
+           "                           settings.ctx, verdict, max_ctx, advice[], fallback)\n"
+           "  -h, --help               show this help\n"
+           "\n"
+           "Exit codes: 0 fits (or tight), 1 does not fit, 2 bad input or usage.\n");
 }
 
 /* Model resolution, one place: the catalog engineer hooks catalog names in
@@ -85,15 +85,16 @@ static int parse_u32(const char *opt, const char *v, uint32_t *out)
 
 static int parse_cache_type(const char *opt, const char *v, int *out)
 {
-    static const char *allowed[] = {"f32", "f16", "bf16", "q8_0", "q4_0",
+    static const char *allowed[] = {"f32",  "f16",  "bf16", "q8_0",  "q4_0",
                                     "q4_1", "q5_0", "q5_1", "iq4_nl"};
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
         if (strcasecmp(v, allowed[i]) == 0) {
             *out = og_ggml_type_from_name(allowed[i]);
             return 0;
         }
-    cli_usage_error("fit", "%s: cache type '%s' is not one of f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 "
-                           "q5_1 iq4_nl",
+    cli_usage_error("fit",
+                    "%s: cache type '%s' is not one of f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 "
+                    "q5_1 iq4_nl",
                     opt, v);
     return -1;
 }
@@ -165,12 +166,34 @@ static int parse(int argc, char **argv, fit_opts *o)
             snprintf(name, sizeof name, "%s", a);
         }
 #define IS(s1, s2) (!strcmp(name, s1) || !strcmp(name, s2))
-        static const char *const with_value[] = {
-            "-c", "--ctx", "--ctx-size", "-b", "--batch", "--batch-size", "-ub", "--ubatch",
-            "--ubatch-size", "-np", "--parallel", "-ctk", "--cache-type-k", "-ctv",
-            "--cache-type-v", "-fa", "--flash-attn", "-ngl", "--gpu-layers", "--n-gpu-layers",
-            "--mmproj", "-md", "--draft", "--model-draft", "--backend", "--engine", "--mem",
-            "--machine"};
+        static const char *const with_value[] = {"-c",
+                                                 "--ctx",
+                                                 "--ctx-size",
+                                                 "-b",
+                                                 "--batch",
+                                                 "--batch-size",
+                                                 "-ub",
+                                                 "--ubatch",
+                                                 "--ubatch-size",
+                                                 "-np",
+                                                 "--parallel",
+                                                 "-ctk",
+                                                 "--cache-type-k",
+                                                 "-ctv",
+                                                 "--cache-type-v",
+                                                 "-fa",
+                                                 "--flash-attn",
+                                                 "-ngl",
+                                                 "--gpu-layers",
+                                                 "--n-gpu-layers",
+                                                 "--mmproj",
+                                                 "-md",
+                                                 "--draft",
+                                                 "--model-draft",
+                                                 "--backend",
+                                                 "--engine",
+                                                 "--mem",
+                                                 "--machine"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= !strcmp(name, with_value[k]);
@@ -316,8 +339,9 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
                       : f->verdict == OG_FIT_TIGHT ? CLI_YELLOW
                                                    : CLI_RED;
     int64_t mg = f->margin_bytes;
-    fprintf(out, "verdict    %s%s%s%s — %s %s\n", B, cli_c(out, col), og_fit_verdict_name(f->verdict),
-            R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)), mg < 0 ? "short" : "to spare");
+    fprintf(out, "verdict    %s%s%s%s — %s %s\n", B, cli_c(out, col),
+            og_fit_verdict_name(f->verdict), R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)),
+            mg < 0 ? "short" : "to spare");
     if (f->max_ctx)
         fprintf(out, "max ctx    %u tokens fit with these settings\n", f->max_ctx);
     else
@@ -344,10 +368,10 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
     for (int c = 0; c < OG_COMP_COUNT; c++)
         for (int q = 0; q < OG_POOL_COUNT; q++)
             if (p->bytes[c][q])
-                json_array_append_new(
-                    bd, json_pack("{s:s, s:s, s:I}", "component", og_component_name((og_component)c),
-                                  "device", og_pool_name((og_pool)q, p->backend), "bytes",
-                                  (json_int_t)p->bytes[c][q]));
+                json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component",
+                                                    og_component_name((og_component)c), "device",
+                                                    og_pool_name((og_pool)q, p->backend), "bytes",
+                                                    (json_int_t)p->bytes[c][q]));
     json_object_set_new(mem, "by_device", bd);
 
     json_t *set = json_object();
@@ -383,7 +407,8 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
         json_object_set_new(bj, "unified", json_boolean(b->unified));
     }
     json_object_set_new(j, "budget", bj);
-    json_object_set_new(j, "verdict", b ? json_string(og_fit_verdict_name(f->verdict)) : json_null());
+    json_object_set_new(j, "verdict",
+                        b ? json_string(og_fit_verdict_name(f->verdict)) : json_null());
     json_object_set_new(j, "margin_bytes", b ? json_integer(f->margin_bytes) : json_null());
     json_object_set_new(j, "max_ctx", b ? json_integer(f->max_ctx) : json_null());
     json_t *adv = json_array();

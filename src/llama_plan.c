@@ -29,7 +29,6 @@ enum {
     T_MXFP4 = 39
 };
 
-
 void og_llama_settings_default(og_llama_settings *s)
 {
     /* common/common.h common_params defaults */
@@ -107,8 +106,8 @@ const char *og_pool_name(og_pool p, og_backend b)
 /* KV cache types llama.cpp accepts for -ctk/-ctv (common/arg.cpp kv_cache_types). */
 static int kv_type_allowed(int t)
 {
-    return t == T_F32 || t == T_F16 || t == T_BF16 || t == T_Q8_0 || t == T_Q4_0 ||
-           t == T_Q4_1 || t == T_IQ4_NL || t == T_Q5_0 || t == T_Q5_1;
+    return t == T_F32 || t == T_F16 || t == T_BF16 || t == T_Q8_0 || t == T_Q4_0 || t == T_Q4_1 ||
+           t == T_IQ4_NL || t == T_Q5_0 || t == T_Q5_1;
 }
 
 static int is_quant_type(int t)
@@ -131,20 +130,119 @@ static void note(og_llama_memplan *p, const char *fmt, ...)
  * model of another architecture is planned from the generic transformer
  * shape and flagged as a fallback. */
 static const char *const known_archs[] = {
-    "llama", "llama4", "deci", "falcon", "grok", "gpt2", "gptj", "gptneox", "mpt", "baichuan",
-    "starcoder", "refact", "bert", "modern-bert", "nomic-bert", "nomic-bert-moe", "neo-bert",
-    "jina-bert-v2", "jina-bert-v3", "eurobert", "bloom", "stablelm", "qwen", "qwen2", "qwen2moe",
-    "qwen2vl", "qwen3", "qwen3moe", "qwen3next", "qwen3vl", "qwen3vlmoe", "qwen35", "qwen35moe",
-    "phi2", "phi3", "phimoe", "plamo", "plamo2", "plamo3", "codeshell", "orion", "internlm2",
-    "minicpm", "minicpm3", "gemma", "gemma2", "gemma3", "gemma3n", "gemma4", "gemma-embedding",
-    "starcoder2", "mamba", "mamba2", "jamba", "falcon-h1", "xverse", "command-r", "cohere2",
-    "dbrx", "olmo", "olmo2", "olmoe", "openelm", "arctic", "deepseek", "deepseek2", "deepseek32",
-    "chatglm", "glm4", "glm4moe", "bitnet", "t5", "t5encoder", "jais", "nemotron", "nemotron_h",
-    "nemotron_h_moe", "exaone", "exaone4", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7", "granite",
-    "granitemoe", "granitehybrid", "chameleon", "plm", "bailingmoe", "bailingmoe2", "dots1",
-    "arcee", "ernie4_5", "ernie4_5-moe", "hunyuan-moe", "hunyuan-dense", "smollm3", "gpt-oss",
-    "lfm2", "lfm2moe", "dream", "smallthinker", "llada", "llada-moe", "seed_oss", "grovemoe",
-    "apertus", "minimax-m2", "cogvlm", "rnd1", "pangu-embedded", "mistral3", "kimi-linear",
+    "llama",
+    "llama4",
+    "deci",
+    "falcon",
+    "grok",
+    "gpt2",
+    "gptj",
+    "gptneox",
+    "mpt",
+    "baichuan",
+    "starcoder",
+    "refact",
+    "bert",
+    "modern-bert",
+    "nomic-bert",
+    "nomic-bert-moe",
+    "neo-bert",
+    "jina-bert-v2",
+    "jina-bert-v3",
+    "eurobert",
+    "bloom",
+    "stablelm",
+    "qwen",
+    "qwen2",
+    "qwen2moe",
+    "qwen2vl",
+    "qwen3",
+    "qwen3moe",
+    "qwen3next",
+    "qwen3vl",
+    "qwen3vlmoe",
+    "qwen35",
+    "qwen35moe",
+    "phi2",
+    "phi3",
+    "phimoe",
+    "plamo",
+    "plamo2",
+    "plamo3",
+    "codeshell",
+    "orion",
+    "internlm2",
+    "minicpm",
+    "minicpm3",
+    "gemma",
+    "gemma2",
+    "gemma3",
+    "gemma3n",
+    "gemma4",
+    "gemma-embedding",
+    "starcoder2",
+    "mamba",
+    "mamba2",
+    "jamba",
+    "falcon-h1",
+    "xverse",
+    "command-r",
+    "cohere2",
+    "dbrx",
+    "olmo",
+    "olmo2",
+    "olmoe",
+    "openelm",
+    "arctic",
+    "deepseek",
+    "deepseek2",
+    "deepseek32",
+    "chatglm",
+    "glm4",
+    "glm4moe",
+    "bitnet",
+    "t5",
+    "t5encoder",
+    "jais",
+    "nemotron",
+    "nemotron_h",
+    "nemotron_h_moe",
+    "exaone",
+    "exaone4",
+    "rwkv6",
+    "rwkv6qwen2",
+    "rwkv7",
+    "arwkv7",
+    "granite",
+    "granitemoe",
+    "granitehybrid",
+    "chameleon",
+    "plm",
+    "bailingmoe",
+    "bailingmoe2",
+    "dots1",
+    "arcee",
+    "ernie4_5",
+    "ernie4_5-moe",
+    "hunyuan-moe",
+    "hunyuan-dense",
+    "smollm3",
+    "gpt-oss",
+    "lfm2",
+    "lfm2moe",
+    "dream",
+    "smallthinker",
+    "llada",
+    "llada-moe",
+    "seed_oss",
+    "grovemoe",
+    "apertus",
+    "minimax-m2",
+    "cogvlm",
+    "rnd1",
+    "pangu-embedded",
+    "mistral3",
+    "kimi-linear",
 };
 
 static int arch_known(const char *a)
@@ -300,7 +398,8 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
             ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], hi[f] - lo[f]);
     return OG_OK;
 overflow:
-    return og_error_set(err, OG_ERR_INVALID, "%s: weight bytes overflow", m->path ? m->path : "model");
+    return og_error_set(err, OG_ERR_INVALID, "%s: weight bytes overflow",
+                        m->path ? m->path : "model");
 }
 
 static int layer_on_gpu(const og_llama_memplan *p, const og_hparams *hp, uint32_t il)

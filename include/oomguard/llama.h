@@ -100,7 +100,7 @@ typedef enum og_pool {
     OG_POOL_COUNT
 } og_pool;
 
-OG_API const char *og_component_name(og_component c); /* "weights", "kv", "recurrent", ... */
+OG_API const char *og_component_name(og_component c);     /* "weights", "kv", "recurrent", ... */
 OG_API const char *og_pool_name(og_pool p, og_backend b); /* "CUDA0", "CPU", "CPU_Mapped", ... */
 OG_API const char *og_backend_name(og_backend b);         /* "cpu", "cuda", ... */
 OG_API og_status og_backend_from_name(const char *name, og_backend *b, og_error *err);
@@ -109,20 +109,20 @@ OG_API og_status og_backend_from_name(const char *name, og_backend *b, og_error 
 
 typedef struct og_llama_memplan {
     /* Settings as llama.cpp resolves them. */
-    uint32_t n_ctx;      /* after the trained default and PAD(256) */
-    uint32_t n_ctx_seq;  /* cells per sequence stream */
-    uint32_t n_seq;      /* n_seq_max */
-    uint32_t n_stream;   /* 1 with a unified KV cache, else n_seq */
+    uint32_t n_ctx;     /* after the trained default and PAD(256) */
+    uint32_t n_ctx_seq; /* cells per sequence stream */
+    uint32_t n_seq;     /* n_seq_max */
+    uint32_t n_stream;  /* 1 with a unified KV cache, else n_seq */
     uint32_t n_batch, n_ubatch;
-    uint32_t kv_cells;   /* cells of the full-attention cache (per stream) */
-    uint32_t swa_cells;  /* cells of the SWA cache (per stream), 0 if none */
-    int flash_attn;      /* resolved: 1 on, 0 off */
+    uint32_t kv_cells;  /* cells of the full-attention cache (per stream) */
+    uint32_t swa_cells; /* cells of the SWA cache (per stream), 0 if none */
+    int flash_attn;     /* resolved: 1 on, 0 off */
     int type_k, type_v;
-    uint32_t n_layer;       /* repeating layers */
-    uint32_t n_layer_gpu;   /* repeating layers on the GPU */
+    uint32_t n_layer;     /* repeating layers */
+    uint32_t n_layer_gpu; /* repeating layers on the GPU */
     int output_on_gpu;
-    uint32_t n_kv_layers;   /* layers with a KV cache */
-    uint32_t n_rs_layers;   /* layers with recurrent state */
+    uint32_t n_kv_layers; /* layers with a KV cache */
+    uint32_t n_rs_layers; /* layers with recurrent state */
     og_backend backend;
 
     uint64_t bytes[OG_COMP_COUNT][OG_POOL_COUNT];
