@@ -28,6 +28,10 @@ foreach(tgt oomguard_objects oomguard_static oomguard_shared)
           string(TOLOWER "${CMAKE_MATCH_1}" mod)
         endif()
         list(APPEND OG_PC_REQUIRES "${mod}")
+      elseif(dep STREQUAL "Threads::Threads")
+        if(CMAKE_THREAD_LIBS_INIT)
+          list(APPEND OG_PC_LIBS "${CMAKE_THREAD_LIBS_INIT}")
+        endif()
       elseif(dep MATCHES "^[A-Za-z0-9_+.-]+$" AND NOT TARGET ${dep})
         list(APPEND OG_PC_LIBS "-l${dep}")
       endif()
@@ -67,7 +71,7 @@ set(OG_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/zsh/site-functions" CACHE ST
 set(OG_FISH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d" CACHE STRING
     "fish completion directory")
 option(OG_DOCS "Generate oomguard(1) and shell completions from --help (needs Python 3)" ON)
-if(OG_DOCS AND Python3_Interpreter_FOUND)
+if(OG_DOCS AND Python3_Interpreter_FOUND AND NOT OG_FUZZ) # fuzz builds need no docs
   set(OG_DOCS_DIR ${PROJECT_BINARY_DIR}/docs-generated)
   set(OG_DOCS_OUT ${OG_DOCS_DIR}/oomguard.1 ${OG_DOCS_DIR}/oomguard.bash ${OG_DOCS_DIR}/_oomguard
       ${OG_DOCS_DIR}/oomguard.fish)

@@ -87,9 +87,13 @@ ex=$src/examples/fit_check.c
 # shellcheck disable=SC2086
 "$cc" -std=c11 -Wall -Wextra -Werror "${extra[@]}" -o "$tmp/fit_check" "$ex" $flags -Wl,-rpath,"$libdir" ||
   fail "example does not build against the installed library"
+# static liboomguard with its dependencies shared (as on a distribution, where
+# `pkg-config --static libcurl` names static libraries that are not installed)
+deps=$(pkg-config --print-requires-private oomguard | awk '{print $1}' | tr '\n' ' ')
+privlibs=$(sed -n 's/^Libs.private: *//p' "$libdir/pkgconfig/oomguard.pc")
 # shellcheck disable=SC2086
 "$cc" -std=c11 -Wall -Wextra -Werror "${extra[@]}" -o "$tmp/fit_check_static" "$ex" \
-  $(pkg-config --cflags oomguard) "$libdir/liboomguard.a" $(sed 's/-loomguard//' <<<"$sflags") ||
+  $(pkg-config --cflags oomguard) "$libdir/liboomguard.a" $(pkg-config --libs $deps) $privlibs ||
   fail "example does not link statically"
 "$fixture" shape arch=llama name=Example-Llama n_layer=4 n_embd=256 n_head=8 n_head_kv=4 head_dim=32 \
   n_ff=512 n_vocab=1024 n_ctx_train=8192 "$tmp/model.gguf" >/dev/null || fail "og-fixture"

@@ -19,7 +19,15 @@ echo "CMake project version: $ver"
 # the library's own string (oomguard_version() returns OG_VERSION_STRING)
 lib=$(ls "$build"/liboomguard.so."$ver" 2>/dev/null || ls "$build"/liboomguard.*.dylib 2>/dev/null | head -1)
 [ -n "$lib" ] || fail "no liboomguard.so.$ver in $build (shared library version differs?)"
-[ -n "$lib" ] && { strings "$lib" | grep -qx "$ver" || fail "$lib does not embed $ver"; }
+if [ -n "$lib" ]; then # oomguard_version() itself, from the shared library
+  cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt"); [ -x "$cc" ] || cc=cc
+  san=(); grep -q '^OG_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && san=(-fsanitize=address,undefined)
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  printf '#include <stdio.h>\n#include <oomguard/oomguard.h>\nint main(void){puts(oomguard_version());return 0;}\n' >"$tmp/v.c"
+  "$cc" "${san[@]}" -I"$src/include" "$tmp/v.c" -L"$build" -loomguard -Wl,-rpath,"$build" -o "$tmp/v" ||
+    fail "cannot build a program calling oomguard_version()"
+  [ -x "$tmp/v" ] && { [ "$("$tmp/v")" = "$ver" ] || fail "oomguard_version() says '$("$tmp/v")'"; }
+fi
 grep -q "OG_VERSION_STRING \"@PROJECT_VERSION@\"" "$src/src/og_version.h.in" ||
   fail "src/og_version.h.in does not take PROJECT_VERSION"
 pcv=$(sed -n 's/^Version: //p' "$build/oomguard.pc")
