@@ -31,9 +31,10 @@ libdir=$p/$(cache CMAKE_INSTALL_LIBDIR)
 [ -d "$libdir" ] || libdir=$p/lib
 
 # 1. files
+# completion directories as configured (Debian's zsh one differs)
 want=(bin/oomguard include/oomguard/oomguard.h share/man/man1/oomguard.1
-  share/bash-completion/completions/oomguard share/zsh/site-functions/_oomguard
-  share/fish/vendor_completions.d/oomguard.fish share/doc/oomguard/LIBRARY.md
+  "$(cache OG_BASH_COMPLETION_DIR)/oomguard" "$(cache OG_ZSH_COMPLETION_DIR)/_oomguard"
+  "$(cache OG_FISH_COMPLETION_DIR)/oomguard.fish" share/doc/oomguard/LIBRARY.md
   share/doc/oomguard/examples/fit_check.c share/doc/oomguard/schema/inspect.schema.json)
 if grep -q '^Python3_EXECUTABLE:.*NOTFOUND' "$build/CMakeCache.txt"; then
   want=(bin/oomguard include/oomguard/oomguard.h share/doc/oomguard/LIBRARY.md)
