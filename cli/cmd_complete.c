@@ -15,9 +15,16 @@
 /* Catalog names. Wire the catalog listing here when catalog.h lands on main. */
 static void list_models(void) {}
 
-/* Machine presets. og_machine_preset_count/og_machine_preset_name are declared
- * in machine.h; wire them here once src/presets*.c defines them on main. */
-static void list_machines(void) {}
+/* Machine presets (src/presets.c). */
+static void list_machines(void)
+{
+    uint32_t n = og_machine_preset_count();
+    for (uint32_t i = 0; i < n; i++) {
+        const char *name = og_machine_preset_name(i);
+        if (name)
+            printf("%s\n", name);
+    }
+}
 
 static const struct {
     const char *name;

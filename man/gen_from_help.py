@@ -148,7 +148,7 @@ def parse_commands(top_text):
 def parse_option(term, desc):
     """'-h, --help' / '--ctx N' / '--flash-attn on|off|auto' -> dict."""
     flags, arg = [], None
-    for part in re.split(r",\s*", term):
+    for part in re.split(r",\s*|\s+/\s+", term):  # "-h, --help", "--guard / --no-guard"
         toks = re.split(r"[ =]", part.strip(), maxsplit=1)
         if toks[0].startswith("-"):
             flags.append(toks[0].rstrip(","))

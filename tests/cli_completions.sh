@@ -28,7 +28,11 @@ trap 'rm -rf "$tmp"' EXIT
 "$og" __complete lists >"$tmp/lists" || fail "__complete lists exit $?"
 grep -qx models "$tmp/lists" && grep -qx machines "$tmp/lists" || fail "__complete lists: $(cat "$tmp/lists")"
 "$og" __complete models >/dev/null || fail "__complete models exit $?"
-"$og" __complete machines >/dev/null || fail "__complete machines exit $?"
+"$og" __complete machines >"$tmp/machines" || fail "__complete machines exit $?"
+# names are single words, no duplicates (presets are wired: src/presets.c)
+grep -qE '[[:space:]]|^$' "$tmp/machines" && fail "__complete machines: a name with spaces or an empty line"
+[ "$(sort "$tmp/machines" | uniq -d)" = "" ] || fail "__complete machines: duplicates"
+echo "ok: __complete machines lists $(wc -l <"$tmp/machines") presets"
 "$og" __complete bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "__complete bogus should exit 2"
 "$og" --help | grep -q __complete && fail "__complete must stay hidden from --help"
 

@@ -49,6 +49,7 @@ top|top --json
 ls|ls --json
 explain|explain --json $tmp/crash.log
 history|history --json
+run|run --json -- true
 wired|wired --json
 overview|--json"
 
