@@ -255,9 +255,9 @@ static int parse(int argc, char **argv, fit_opts *o)
         } else if (IS("--engine", "--engine")) {
             if (!strcmp(v, "llama.cpp") || !strcmp(v, "llamacpp") || !strcmp(v, "llama-server") ||
                 !strcmp(v, "lmstudio"))
-                o->s.engine = OG_ENGINE_LLAMA_CPP;
+                o->s.engine = OG_LLAMA_ENGINE_LLAMA_CPP;
             else if (!strcmp(v, "ollama"))
-                o->s.engine = OG_ENGINE_OLLAMA;
+                o->s.engine = OG_LLAMA_ENGINE_OLLAMA;
             else
                 return cli_usage_error("fit", "unknown engine '%s' (llama.cpp or ollama)", v);
             o->engine = v;
@@ -299,7 +299,7 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
     fprintf(out,
             "%sSettings%s  %s, %s backend, ctx %u (%u x %u seq), batch %u, ubatch %u, KV %s/%s, "
             "flash attention %s, %s\n",
-            B, R, o->s.engine == OG_ENGINE_OLLAMA ? "ollama" : "llama.cpp",
+            B, R, o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp",
             og_backend_name(p->backend), p->n_ctx, p->n_ctx_seq, p->n_stream, p->n_batch,
             p->n_ubatch, type_name(p->type_k), type_name(p->type_v), p->flash_attn ? "on" : "off",
             o->s.use_mmap ? "mmap" : "no mmap");
@@ -376,7 +376,7 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
 
     json_t *set = json_object();
     json_object_set_new(set, "engine",
-                        json_string(o->s.engine == OG_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
+                        json_string(o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
     json_object_set_new(set, "backend", json_string(og_backend_name(p->backend)));
     json_object_set_new(set, "ctx", json_integer(p->n_ctx));
     json_object_set_new(set, "ctx_seq", json_integer(p->n_ctx_seq));

@@ -110,7 +110,7 @@ uint32_t og_llama_max_ctx(const og_model *m, const og_llama_settings *s, const o
     if (!m || !s || !b)
         return 0;
     uint32_t top = (uint32_t)(m->hp.n_ctx_train ? m->hp.n_ctx_train : 131072);
-    if (s->engine == OG_ENGINE_OLLAMA && s->n_parallel > 1)
+    if (s->engine == OG_LLAMA_ENGINE_OLLAMA && s->n_parallel > 1)
         top /= s->n_parallel;        /* Ollama's num_ctx is per slot */
     uint32_t hi = top / 256, lo = 0; /* in units of 256 tokens */
     if (hi == 0)
@@ -163,7 +163,7 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
 
     char b1[32], b2[32];
     uint64_t ctx_now =
-        s->engine == OG_ENGINE_OLLAMA ? p->n_ctx / (p->n_seq ? p->n_seq : 1) : p->n_ctx;
+        s->engine == OG_LLAMA_ENGINE_OLLAMA ? p->n_ctx / (p->n_seq ? p->n_seq : 1) : p->n_ctx;
     if (f->max_ctx && f->max_ctx < ctx_now)
         advise(f, "cap the context: --ctx %u fits (now %llu)", f->max_ctx,
                (unsigned long long)ctx_now);

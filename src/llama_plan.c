@@ -33,7 +33,7 @@ void og_llama_settings_default(og_llama_settings *s)
 {
     /* common/common.h common_params defaults */
     memset(s, 0, sizeof *s);
-    s->engine = OG_ENGINE_LLAMA_CPP;
+    s->engine = OG_LLAMA_ENGINE_LLAMA_CPP;
     s->backend = OG_BACKEND_CPU;
     s->n_ctx = 0;
     s->n_batch = 2048;
@@ -574,7 +574,7 @@ static og_status resolve(const og_model *m, const og_llama_settings *s0, og_llam
     uint64_t n_ctx = s.n_ctx, n_batch = s.n_batch, n_ubatch = s.n_ubatch;
     uint32_t n_seq = s.n_parallel ? s.n_parallel : 1;
 
-    if (s.engine == OG_ENGINE_OLLAMA) {
+    if (s.engine == OG_LLAMA_ENGINE_OLLAMA) {
         /* ollama llm/llama_server.go: -c num_ctx * num_parallel, -np num_parallel,
          * -b = -ub = num_batch (default 512), no unified KV. num_ctx default
          * (server/routes.go) depends on VRAM; 4096 is the low tier used here

@@ -247,7 +247,7 @@ START_TEST(test_ollama_rules)
     ogfix_shape sh = llama8b();
     og_model *m = from_shape(&sh);
     og_llama_settings s = cpu(8192, OG_FA_ON);
-    s.engine = OG_ENGINE_OLLAMA;
+    s.engine = OG_LLAMA_ENGINE_OLLAMA;
     s.n_parallel = 2;
     s.n_ubatch = 512;
     og_llama_memplan p;

@@ -27,8 +27,8 @@ extern "C" {
 #define OG_LLAMA_CPP_VERSION "llama.cpp 2026-09-12 (node-llama-cpp 3.21.1)"
 
 typedef enum og_llama_engine {
-    OG_ENGINE_LLAMA_CPP = 0, /* llama.cpp tools / llama-server / node-llama-cpp / LM Studio */
-    OG_ENGINE_OLLAMA = 1     /* Ollama: llama-server with Ollama's arguments */
+    OG_LLAMA_ENGINE_LLAMA_CPP = 0, /* llama.cpp tools / llama-server / node-llama-cpp / LM Studio */
+    OG_LLAMA_ENGINE_OLLAMA = 1     /* Ollama: llama-server with Ollama's arguments */
 } og_llama_engine;
 
 typedef enum og_backend {
