@@ -1,12 +1,125 @@
-/* TEMPORARY placeholder: this command is being built (see the open issues). */
+/* oomguard ls [DIR...]: local models. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "oomguard/discover.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: oomguard ls [DIR...] [--json]\n"
+            "\n"
+            "List local models with their format, size, architecture and quantization.\n"
+            "Reads model headers only.\n"
+            "\n"
+            "With no DIR: the Hugging Face hub cache (HF_HUB_CACHE, HF_HOME/hub or\n"
+            "~/.cache/huggingface/hub), LM Studio (~/.lmstudio/models,\n"
+            "~/.cache/lm-studio/models) and Ollama (OLLAMA_MODELS or ~/.ollama/models).\n"
+            "With DIRs: each is searched (recursively, at most %d levels; an Ollama store or\n"
+            "a hub cache given as DIR is recognised by its layout).\n"
+            "\n"
+            "Options:\n"
+            "  --json       machine-readable output: an array of objects with keys name,\n"
+            "               store, format, file_bytes, weight_bytes, parameters,\n"
+            "               architecture, quant, path, error (null when it was read)\n"
+            "  -h, --help   show this help\n"
+            "\n"
+            "A model that cannot be read is listed with its error. Exit codes: 0 listed\n"
+            "(even when some models could not be read), 2 a DIR does not exist or bad usage.\n",
+            OG_DISCOVER_MAX_DEPTH);
+}
+
+static json_t *to_json(const og_model_list *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++) {
+        const og_found_model *f = &l->items[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(f->name));
+        json_object_set_new(o, "store", json_string(og_store_name(f->store)));
+        json_object_set_new(o, "format", json_string(og_format_name(f->format)));
+        json_object_set_new(o, "file_bytes", json_integer((json_int_t)f->file_bytes));
+        json_object_set_new(o, "weight_bytes", json_integer((json_int_t)f->weight_bytes));
+        json_object_set_new(o, "parameters", json_integer((json_int_t)f->n_params));
+        json_object_set_new(o, "architecture", f->arch[0] ? json_string(f->arch) : json_null());
+        json_object_set_new(o, "quant", f->quant[0] ? json_string(f->quant) : json_null());
+        json_object_set_new(o, "path", json_string(f->path));
+        json_object_set_new(o, "error", f->error ? json_string(f->error) : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static void print_human(const og_model_list *l)
+{
+    FILE *o = stdout;
+    const char *b = cli_c(o, CLI_BOLD), *r = cli_c(o, CLI_RESET), *red = cli_c(o, CLI_RED),
+               *d = cli_c(o, CLI_DIM);
+    if (l->n == 0) {
+        fprintf(o, "No models found.\n");
+        return;
+    }
+    int w = 24;
+    for (size_t i = 0; i < l->n; i++) {
+        int n = (int)strlen(l->items[i].name);
+        if (n > w)
+            w = n > 60 ? 60 : n;
+    }
+    fprintf(o, "%s%-*s  %-11s  %-11s  %10s  %7s  %-16s  %-10s  %s%s\n", b, w, "NAME", "STORE",
+            "FORMAT", "SIZE", "PARAMS", "ARCH", "QUANT", "PATH", r);
+    for (size_t i = 0; i < l->n; i++) {
+        const og_found_model *f = &l->items[i];
+        char params[32] = "-";
+        if (f->n_params)
+            snprintf(params, sizeof params, "%.1fB", (double)f->n_params / 1e9);
+        if (f->error) {
+            fprintf(o, "%-*s  %-11s  %s%-11s%s  %10s  %7s  %-16s  %-10s  %s\n", w, f->name,
+                    og_store_name(f->store), red, "error", r,
+                    f->file_bytes ? cli_bytes(f->file_bytes) : "-", "-", "-", "-", f->path);
+            fprintf(o, "%-*s  %s%s%s\n", w, "", d, f->error, r);
+            continue;
+        }
+        fprintf(o, "%-*s  %-11s  %-11s  %10s  %7s  %-16s  %-10s  %s\n", w, f->name,
+                og_store_name(f->store), og_format_name(f->format), cli_bytes(f->file_bytes),
+                params, f->arch[0] ? f->arch : "-", f->quant[0] ? f->quant : "-", f->path);
+    }
+}
 
 int cmd_ls(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "oomguard: 'ls' is not built yet\n");
-    return OG_EXIT_INTERNAL;
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int json = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return OG_EXIT_OK;
+        default:
+            return cli_usage_error("ls", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    og_model_list *l = NULL;
+    og_error err;
+    og_error_clear(&err);
+    og_status st =
+        og_discover((const char *const *)(argv + optind), (size_t)(argc - optind), &l, &err);
+    if (st != OG_OK) {
+        og_model_list_free(l);
+        return cli_fail(&err);
+    }
+    int rc = OG_EXIT_OK;
+    if (json)
+        rc = cli_print_json(to_json(l));
+    else
+        print_human(l);
+    og_model_list_free(l);
+    return rc;
 }

@@ -5,6 +5,12 @@
 #include "status.h"
 #include "units.h"
 #include "model.h"
+#include "discover.h"
+#include "remote.h"
 #include "machine.h"
+#include "mlx.h"
+#include "procs.h"
+#include "watch.h"
+#include "history.h"
 
 #endif
