@@ -91,10 +91,19 @@ int main(int argc, char **argv)
         og_sysmem_read(&sm, NULL);
     double sys_ms = (cpu_s() - c0) / 200 * 1e3;
 
-    /* The watcher at its rate. */
+    og_gpu_reading gr;
+    c0 = cpu_s();
+    double w0 = wall_s();
+    for (int i = 0; i < 20; i++)
+        og_gpu_reader_probe(NULL, &gr);
+    double gpu_ms = (cpu_s() - c0) / 20 * 1e3, gpu_wall_ms = (wall_s() - w0) / 20 * 1e3;
+
+    /* The watcher at its rate (with the GPU reader at its default 1 s pace). */
     og_watch_config wc = {0};
     wc.root_pid = child;
     wc.include_root = 1;
+    wc.gpu = og_gpu_reader_probe;
+    wc.gpu_interval_s = 1.0;
     og_watch *w;
     if (og_watch_open(&wc, &w, NULL) != OG_OK)
         return 1;
@@ -124,6 +133,8 @@ int main(int argc, char **argv)
            "%.3f ms,\n  one process PSS (smaps_rollup) %.3f ms, one process RSS (statm) %.3f ms, "
            "system reader %.3f ms\n",
            scan_ms, tree_ms, fp_ms, rss_ms, sys_ms);
+    printf("GPU reader (og_machine_probe): %.3f ms CPU, %.3f ms wall per call\n", gpu_ms,
+           gpu_wall_ms);
     printf("watcher: %d samples at %.0f Hz over %.1f s wall: %.3f ms CPU per sample, "
            "%.2f %% of one core\n",
            samples, hz, wall, busy / samples * 1e3, busy / wall * 100);

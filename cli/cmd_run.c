@@ -516,6 +516,7 @@ int cmd_run(int argc, char **argv)
     wc.include_root = 1;
     wc.adopter_pid = subreaper ? (int32_t)getpid() : 0;
     wc.gpu_interval_s = gpu_interval;
+    wc.gpu = og_gpu_reader_probe;
     og_watch *w = NULL;
     if (og_watch_open(&wc, &w, &err) != OG_OK) {
         kill(pid, SIGKILL);
