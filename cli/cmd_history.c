@@ -164,8 +164,8 @@ int cmd_history(int argc, char **argv)
                acc_all.n, acc_all.n == 1 ? "" : "s", acc_all.mean_error_pct,
                acc_all.mean_abs_error_pct, acc_all.worst_error_pct);
     else
-        printf("\nNo run with a prediction yet: runs of known engine commands (llama.cpp, MLX, "
-               "Ollama) get one.\n");
+        printf("\nNo run with a prediction yet: predictions come from the preflight of known "
+               "engine commands (llama.cpp, MLX, Ollama) once it is wired to the fit.\n");
     free(r);
     return OG_EXIT_OK;
 }

@@ -516,6 +516,7 @@ int cmd_run(int argc, char **argv)
     wc.include_root = 1;
     wc.adopter_pid = subreaper ? (int32_t)getpid() : 0;
     wc.gpu_interval_s = gpu_interval;
+    wc.gpu = og_gpu_reader_probe;
     og_watch *w = NULL;
     if (og_watch_open(&wc, &w, &err) != OG_OK) {
         kill(pid, SIGKILL);
@@ -751,6 +752,29 @@ int cmd_run(int argc, char **argv)
         rec.engine = eng.engine;
         snprintf(rec.model, sizeof rec.model, "%s", eng.model);
         rec.n_ctx = eng.n_ctx;
+        if (eng.engine != OG_ENGINE_NONE) {
+            json_t *st = json_object();
+            json_object_set_new(st, "tool", json_string(eng.tool));
+            if (eng.n_ctx >= 0)
+                json_object_set_new(st, "context", json_integer(eng.n_ctx));
+            if (eng.n_gpu_layers > -3)
+                json_object_set_new(st, "gpu_layers", json_integer(eng.n_gpu_layers));
+            if (eng.n_parallel >= 0)
+                json_object_set_new(st, "parallel", json_integer(eng.n_parallel));
+            if (eng.cache_type_k[0])
+                json_object_set_new(st, "cache_type_k", json_string(eng.cache_type_k));
+            if (eng.cache_type_v[0])
+                json_object_set_new(st, "cache_type_v", json_string(eng.cache_type_v));
+            if (eng.flash_attn >= 0)
+                json_object_set_new(st, "flash_attn", json_integer(eng.flash_attn));
+            if (eng.kv_bits > 0)
+                json_object_set_new(st, "kv_bits", json_integer(eng.kv_bits));
+            char *t = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (t && strlen(t) < sizeof rec.settings)
+                snprintf(rec.settings, sizeof rec.settings, "%s", t);
+            free(t);
+            json_decref(st);
+        }
         rec.predicted_bytes = predicted;
         rec.peak_bytes = sum.peak_tree_bytes + sum.peak_tree_gpu_bytes;
         rec.exit_code = rc;

@@ -8,6 +8,8 @@
 #include "og_internal.h"
 #include "oomguard/watch.h"
 
+#define OG_WATCH_MAX_PROCS 4096
+
 struct og_watch {
     og_watch_config cfg;
     struct timespec t0;
@@ -19,6 +21,7 @@ struct og_watch {
     int gpu_read_once;
     int gpu_ok;
     og_gpu_reading gpu;
+    int32_t pids[OG_WATCH_MAX_PROCS];
 };
 
 static double now_s(const struct timespec *t0)
@@ -58,10 +61,10 @@ void og_watch_close(og_watch *w)
     free(w);
 }
 
-static int in_tree(const og_proc_list *l, const uint32_t *idx, uint32_t n, int32_t pid)
+static int in_tree(const int32_t *pids, uint32_t n, int32_t pid)
 {
     for (uint32_t k = 0; k < n; k++)
-        if (l->procs[idx[k]].pid == pid)
+        if (pids[k] == pid)
             return 1;
     return 0;
 }
@@ -71,40 +74,52 @@ og_status og_watch_sample(og_watch *w, og_sample *s, og_error *err)
     memset(s, 0, sizeof *s);
     s->t_s = now_s(&w->t0);
 
-    /* The tree: parent links of every process (cheap), then the memory of
-     * the members only. */
+    /* The tree: its pids (Linux: children files; else a full listing), then
+     * each member's memory by the cheap counters (RSS / phys footprint):
+     * PSS would walk the page tables of a 30 GB process ten times a second. */
     og_error perr;
-    og_proc_list l = {0};
-    og_status pst = og_procs_list(&l, 0, &perr);
-    uint32_t *idx = NULL, n = 0;
-    if (pst == OG_OK && l.n) {
-        idx = malloc((size_t)l.n * sizeof(uint32_t));
-        if (!idx) {
+    og_status pst;
+    int32_t *pids = w->pids;
+    uint32_t n = 0;
+    int32_t root = w->cfg.adopter_pid > 0 ? w->cfg.adopter_pid : w->cfg.root_pid;
+    int incl = w->cfg.adopter_pid > 0 ? 0 : w->cfg.include_root;
+    pst = og_proc_tree_pids(root, incl, pids, OG_WATCH_MAX_PROCS, &n, &perr);
+    if (pst == OG_ERR_UNSUPPORTED) {
+        og_proc_list l = {0};
+        pst = og_procs_list(&l, 0, &perr);
+        if (pst == OG_OK) {
+            uint32_t *idx = malloc((size_t)l.n * sizeof(uint32_t));
+            if (idx) {
+                n = og_proc_tree(&l, root, incl, idx, l.n);
+                if (n > l.n)
+                    n = l.n;
+                if (n > OG_WATCH_MAX_PROCS)
+                    n = OG_WATCH_MAX_PROCS;
+                for (uint32_t k = 0; k < n; k++)
+                    pids[k] = l.procs[idx[k]].pid;
+                free(idx);
+            }
             og_proc_list_free(&l);
-            return og_error_set(err, OG_ERR_NOMEM, "watch: out of memory");
-        }
-        if (w->cfg.adopter_pid > 0)
-            n = og_proc_tree(&l, w->cfg.adopter_pid, 0, idx, l.n);
-        else
-            n = og_proc_tree(&l, w->cfg.root_pid, w->cfg.include_root, idx, l.n);
-        if (n > l.n)
-            n = l.n;
-        s->tree_kind = OG_MEM_UNKNOWN;
-        for (uint32_t k = 0; k < n; k++) {
-            og_proc *p = &l.procs[idx[k]];
-            if (!w->cfg.include_root && p->pid == w->cfg.root_pid)
-                continue;
-            og_proc m;
-            if (og_proc_read(p->pid, &m, OG_PROCS_FOOTPRINT, NULL) != OG_OK ||
-                m.start_time != p->start_time)
-                continue; /* exited in between */
-            s->tree_procs++;
-            s->tree_bytes += m.footprint_bytes;
-            s->tree_rss_bytes += m.rss_bytes;
-            if (m.footprint_kind == OG_MEM_RSS || s->tree_kind == OG_MEM_UNKNOWN)
-                s->tree_kind = m.footprint_kind;
         }
     }
+    if (n > OG_WATCH_MAX_PROCS)
+        n = OG_WATCH_MAX_PROCS;
+    s->tree_kind = OG_MEM_UNKNOWN;
+    uint32_t members = 0;
+    for (uint32_t k = 0; pst == OG_OK && k < n; k++) {
+        if (!w->cfg.include_root && pids[k] == w->cfg.root_pid)
+            continue;
+        og_proc m;
+        if (og_proc_read(pids[k], &m, OG_PROCS_RSS, NULL) != OG_OK)
+            continue; /* exited in between */
+        pids[members++] = pids[k];
+        s->tree_procs++;
+        s->tree_bytes += m.footprint_bytes;
+        s->tree_rss_bytes += m.rss_bytes;
+        if (m.footprint_kind == OG_MEM_RSS || s->tree_kind == OG_MEM_UNKNOWN)
+            s->tree_kind = m.footprint_kind;
+    }
+    n = members;
 
     og_sysmem sm;
     og_status sst = og_sysmem_read(&sm, NULL);
@@ -137,12 +152,9 @@ og_status og_watch_sample(og_watch *w, og_sample *s, og_error *err)
         s->tree_gpu_known = 1;
         uint32_t np = w->gpu.n_procs < 256 ? w->gpu.n_procs : 256;
         for (uint32_t k = 0; k < np; k++)
-            if (in_tree(&l, idx, n, w->gpu.pids[k]))
+            if (in_tree(pids, n, w->gpu.pids[k]))
                 s->tree_gpu_bytes += w->gpu.bytes[k];
     }
-    free(idx);
-    og_proc_list_free(&l);
-
     w->have_prev = 1;
     w->prev_t = s->t_s;
     if (pst != OG_OK && sst != OG_OK)

@@ -246,6 +246,20 @@ START_TEST(test_live_tree)
     ck_assert_int_eq(one.ppid, getpid());
     ck_assert_uint_ge(one.footprint_bytes, 48ull << 20);
 
+    /* The live tree walk (children files) finds the same two, root first. */
+    int32_t tp[8];
+    uint32_t tn = 0;
+    ck_assert_int_eq(og_proc_tree_pids(child, 1, tp, 8, &tn, &err), OG_OK);
+    ck_assert_uint_eq(tn, 2);
+    ck_assert_int_eq(tp[0], child);
+    ck_assert_int_ne(tp[1], child);
+    ck_assert_int_eq(og_proc_tree_pids(child, 0, tp, 8, &tn, &err), OG_OK);
+    ck_assert_uint_eq(tn, 1);
+    ck_assert_int_eq(og_proc_read(tp[0], &one, OG_PROCS_RSS, &err), OG_OK);
+    ck_assert_int_eq(one.ppid, child);
+    ck_assert_int_eq(one.footprint_kind, OG_MEM_RSS);
+    ck_assert_uint_ge(one.rss_bytes, 48ull << 20);
+
     /* Signal the tree: both die; we are never signalled. */
     uint32_t sent = 0;
     ck_assert_int_eq(og_proc_signal_tree(child, 1, SIGKILL, &sent, &err), OG_OK);

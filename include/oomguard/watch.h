@@ -81,6 +81,11 @@ typedef struct og_gpu_reading {
 } og_gpu_reading;
 typedef int (*og_gpu_reader_fn)(void *ctx, og_gpu_reading *out);
 
+/* A GPU reader over og_machine_probe(): the pool summed over GPUs with known
+ * memory (unified pool on Apple), per-process bytes from og_gpu.procs[]
+ * (NVML). ctx is unused. Returns 0 when no GPU memory is known. */
+OG_API int og_gpu_reader_probe(void *ctx, og_gpu_reading *out);
+
 typedef struct og_watch_config {
     int32_t root_pid;      /* the run's child */
     int include_root;      /* 1: the root's own memory counts (the usual) */

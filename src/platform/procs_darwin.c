@@ -104,8 +104,8 @@ static int read_one(int32_t pid, og_proc *p, unsigned flags)
         return 0;
     if (flags & OG_PROCS_CMDLINE)
         read_cmdline(pid, p);
-    if (flags & OG_PROCS_FOOTPRINT)
-        read_memory(pid, p);
+    if (flags & (OG_PROCS_FOOTPRINT | OG_PROCS_RSS))
+        read_memory(pid, p); /* proc_pid_rusage is cheap: same read for both */
     return 1;
 }
 
@@ -180,4 +180,34 @@ og_status og_procs_become_subreaper(og_error *err)
 og_os og_platform_os(void)
 {
     return OG_OS_MACOS;
+}
+
+og_status og_proc_tree_pids(int32_t root_pid, int include_root, int32_t *pids, uint32_t cap,
+                            uint32_t *n, og_error *err)
+{
+    *n = 0;
+    if (cap == 0 || !pids)
+        return og_error_set(err, OG_ERR_INVALID, "tree pids: no room");
+    if (include_root) {
+        pids[0] = root_pid;
+        *n = 1;
+    }
+    int buf[1024];
+    int32_t parent = root_pid;
+    uint32_t k = include_root ? 1 : 0;
+    for (;;) {
+        /* proc_listchildpids returns a count of pids (libproc.c divides by sizeof(int)). */
+        int got = proc_listchildpids(parent, buf, (int)sizeof buf);
+        for (int i = 0; i < got && i < 1024; i++) {
+            if (buf[i] <= 0)
+                continue;
+            if (*n < cap)
+                pids[*n] = buf[i];
+            (*n)++;
+        }
+        if (k >= *n || k >= cap)
+            break;
+        parent = pids[k++];
+    }
+    return OG_OK;
 }

@@ -140,6 +140,8 @@ static void read_cmdline(const char *dir, og_proc *p)
     og_strlcpy(p->cmdline, buf, sizeof p->cmdline);
 }
 
+static void read_statm(const char *dir, og_proc *p, uint64_t page_size);
+
 static void read_memory(const char *dir, og_proc *p, uint64_t page_size)
 {
     char path[512], buf[4096];
@@ -155,7 +157,14 @@ static void read_memory(const char *dir, og_proc *p, uint64_t page_size)
             return;
         }
     }
-    /* statm: "size resident shared text lib data dt" in pages. */
+    read_statm(dir, p, page_size);
+}
+
+/* statm: "size resident shared text lib data dt" in pages; O(1) for the
+ * kernel (mm counters), unlike smaps_rollup. */
+static void read_statm(const char *dir, og_proc *p, uint64_t page_size)
+{
+    char path[512], buf[256];
     snprintf(path, sizeof path, "%s/statm", dir);
     if (read_file(path, buf, sizeof buf) > 0) {
         const char *s = buf;
@@ -184,6 +193,8 @@ static int read_one(const char *root, int32_t pid, og_proc *p, unsigned flags, u
         read_cmdline(dir, p);
     if (flags & OG_PROCS_FOOTPRINT)
         read_memory(dir, p, page_size);
+    else if (flags & OG_PROCS_RSS)
+        read_statm(dir, p, page_size);
     return 1;
 }
 
@@ -293,4 +304,67 @@ og_status og_procs_become_subreaper(og_error *err)
 og_os og_platform_os(void)
 {
     return OG_OS_LINUX;
+}
+
+/* Children of every thread of pid (CONFIG_PROC_CHILDREN; Linux >= 3.5). */
+static int add_children(int32_t pid, int32_t *pids, uint32_t cap, uint32_t *n)
+{
+    char path[320], buf[8192];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int any = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        if (read_file(path, buf, sizeof buf) < 0)
+            continue;
+        any = 1;
+        for (const char *s = buf; *s;) {
+            uint64_t v;
+            while (*s == ' ' || *s == '\n')
+                s++;
+            if (!parse_u64(&s, &v))
+                break;
+            if (v > 0 && v <= INT32_MAX) {
+                int dup = 0;
+                for (uint32_t k = 0; k < *n && k < cap; k++)
+                    dup |= pids[k] == (int32_t)v;
+                if (!dup) {
+                    if (*n < cap)
+                        pids[*n] = (int32_t)v;
+                    (*n)++;
+                }
+            }
+        }
+    }
+    closedir(d);
+    return any;
+}
+
+og_status og_proc_tree_pids(int32_t root_pid, int include_root, int32_t *pids, uint32_t cap,
+                            uint32_t *n, og_error *err)
+{
+    *n = 0;
+    static int has_children_file = -1;
+    if (has_children_file < 0)
+        has_children_file = access("/proc/self/task", R_OK) == 0 &&
+                            read_file("/proc/thread-self/children", (char[8]){0}, 8) >= 0;
+    if (!has_children_file)
+        return og_error_set(err, OG_ERR_UNSUPPORTED,
+                            "/proc/PID/task/TID/children: not in this kernel");
+    if (cap == 0 || !pids)
+        return og_error_set(err, OG_ERR_INVALID, "tree pids: no room");
+    /* pids[] doubles as the queue: members are appended, then expanded. */
+    if (include_root) {
+        pids[0] = root_pid;
+        *n = 1;
+    }
+    add_children(root_pid, pids, cap, n);
+    for (uint32_t k = include_root ? 1 : 0; k < *n && k < cap; k++)
+        add_children(pids[k], pids, cap, n);
+    return OG_OK;
 }

@@ -45,3 +45,14 @@ og_os og_platform_os(void)
 {
     return OG_OS_UNKNOWN;
 }
+
+og_status og_proc_tree_pids(int32_t root_pid, int include_root, int32_t *pids, uint32_t cap,
+                            uint32_t *n, og_error *err)
+{
+    (void)root_pid;
+    (void)include_root;
+    (void)pids;
+    (void)cap;
+    *n = 0;
+    return og_error_set(err, OG_ERR_UNSUPPORTED, "no process tree reader here");
+}
