@@ -15,6 +15,9 @@ hold_mib=${1:-4096}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${OUT:-$(mktemp -d)}
 log() { printf '== %s\n' "$*"; }
+if [ -n "${OOMGUARD:-}" ] && [ -x "$OOMGUARD" ]; then
+  og=$OOMGUARD   # a prebuilt binary or bundle (scripts/device/make-bundle.sh)
+else
 missing=()
 for t in cmake gcc pkg-config; do command -v $t >/dev/null 2>&1 || missing+=("$t"); done
 pkg-config --exists jansson 2>/dev/null || missing+=("libjansson-dev")
@@ -38,6 +41,7 @@ cmake -S "$root" -B "$root/build-nvml" "${gen[@]}" -DOG_BUILD_TESTS=OFF -DCMAKE_
 cmake --build "$root/build-nvml" -j "$(nproc)" --target oomguard >"$out/build.log" 2>&1 \
   || { tail -40 "$out/build.log"; exit 2; }
 og="$root/build-nvml/oomguard"
+fi
 
 log "driver"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,memory.used,memory.free,driver_version --format=csv | tee "$out/smi-before.csv"
