@@ -7,6 +7,10 @@
  *                                  shards + index + config.json
  *       ls500/                     500 models for `oomguard ls`
  *   bench_inspect evict FILE...    drop FILEs from the page cache
+ *   bench_inspect readhdr FILE...  read each FILE's header bytes and exit (the
+ *                                  process-level "just read the bytes" baseline:
+ *                                  GGUF up to its data section, safetensors
+ *                                  8 + N, other files whole)
  *   bench_inspect run DIR [N]      time og_model_open and a plain read of the
  *                                  header bytes, warm and cold page cache
  *                                  (cold = posix_fadvise DONTNEED on each file
@@ -249,6 +253,28 @@ int main(int argc, char **argv)
         if (write_st_llama(p) != 0)
             return 1;
         return write_ls500(d) == 0 ? 0 : 1;
+    }
+    if (argc >= 2 && strcmp(argv[1], "readhdr") == 0) {
+        for (int i = 2; i < argc; i++) {
+            uint64_t n = 0;
+            struct stat sb;
+            if (stat(argv[i], &sb) != 0)
+                return 1;
+            n = (uint64_t)sb.st_size;
+            if (strstr(argv[i], ".safetensors")) {
+                FILE *f = fopen(argv[i], "rb");
+                uint64_t hl = 0;
+                if (!f || fread(&hl, 8, 1, f) != 1)
+                    return 1;
+                fclose(f);
+                n = 8 + hl;
+            } else if (strstr(argv[i], ".gguf")) {
+                const char *e = getenv("OG_GGUF_HEADER_BYTES");
+                n = e ? strtoull(e, NULL, 10) : n;
+            }
+            read_prefix(argv[i], n);
+        }
+        return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "evict") == 0) {
         for (int i = 2; i < argc; i++)

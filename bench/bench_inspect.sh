@@ -41,13 +41,13 @@ for cache in warm cold; do
   c=0; [ $cache = cold ] && c=1
   EVICT="$gguf"
   og_g=$(COLD=$c med "$og" inspect --json "$gguf")
-  head_g=$(COLD=$c med head -c "$gbytes" "$gguf")
+  head_g=$(COLD=$c OG_GGUF_HEADER_BYTES=$gbytes med "$bi" readhdr "$gguf")
   hf_g=$(COLD=$c med node "$root/bench/hf_gguf_local.mjs" "$nlc" "$gguf")
   hfin_g=$(COLD=$c med_hf_inproc)
   nlc_g=$(COLD=$c med "$nlc/node_modules/.bin/node-llama-cpp" inspect gguf "$gguf" --plainJson)
   EVICT="${stfiles[*]}"
   og_s=$(COLD=$c med "$og" inspect --json "$st")
-  head_s=$(COLD=$c med sh -c "for f in $st/*.safetensors; do head -c \$((8 + \$(od -An -tu8 -N8 \$f))) \$f; done; cat $st/*.json")
+  head_s=$(COLD=$c med "$bi" readhdr "${stfiles[@]}")
   rows+=("| gguf Llama-3.1-8B shape (128,256-token vocab, header $gbytes B) | $cache | $og_g | $head_g | $hf_g ($hfin_g in-process) | $nlc_g |")
   rows+=("| safetensors Llama-3.1-8B shape, 4 BF16 shards + index + config | $cache | $og_s | $head_s | n/a | n/a |")
 done
@@ -68,7 +68,8 @@ mkdir -p "$(dirname "$out")"
   echo "Fixtures from \`bench_inspect setup\` (real headers, sparse data). Median of $runs runs, wall"
   echo "time of the whole process in ms. cold = the files' pages dropped with posix_fadvise(DONTNEED)"
   echo "before each run; warm = second and later runs from the page cache. The header-bytes baseline"
-  echo "is \`head -c HEADER_BYTES\` (a process that only reads the header bytes)."
+  echo "is \`bench_inspect readhdr FILES\`: a process that reads exactly the header bytes (GGUF up to"
+  echo "its data section; each shard's 8 + N; index and config whole) and exits."
   echo
   echo "| model | cache | oomguard inspect --json | read header bytes | @huggingface/gguf (node) | node-llama-cpp inspect gguf |"
   echo "| --- | --- | ---: | ---: | ---: | ---: |"
@@ -82,8 +83,10 @@ mkdir -p "$(dirname "$out")"
   echo "$inproc"
   echo '```'
   echo
-  echo "\`oomguard ls $data/ls500\` over $nmodels (models, read without error): 400 GGUF files"
+  echo "\`oomguard ls $data/ls500\` (models found, read without error: $nmodels): 400 GGUF files"
   echo "(32k-256k-token vocabularies, Q4_K) and 100 safetensors folders (half MLX 4-bit)."
-  echo "Warm: ${lsw} ms (median of 5). Cold: ${lsc} ms (median of 3)."
+  echo "Warm: ${lsw} ms (median of 5). Cold: ${lsc} ms (median of 3). Default threads (min(CPUs, 8))."
+  echo
+  echo "Load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
 } > "$out"
 cat "$out"
