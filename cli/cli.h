@@ -65,5 +65,6 @@ int cmd_top(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_complete(int argc, char **argv); /* hidden: oomguard __complete LIST */
 
 #endif

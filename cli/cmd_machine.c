@@ -1,12 +1,291 @@
-/* TEMPORARY placeholder: this command is being built (see the open issues). */
+/* oomguard machine: what this machine (or a saved / preset one) can give. */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: oomguard machine [--json] [--save FILE] [--machine NAME|FILE] [--list]\n"
+               "\n"
+               "What this machine can give a model: memory, the GPU pool (on a Mac: the GPU\n"
+               "wired limit), pressure, swap, GPUs and their per-process use, and the budget a\n"
+               "plan may use (docs/MACHINE.md). A source that cannot be read is shown as\n"
+               "unknown with the reason.\n"
+               "\n"
+               "Options:\n"
+               "  --json              machine-readable output: the snapshot (docs/SNAPSHOT.md)\n"
+               "                      plus a \"budget\" object\n"
+               "  --save FILE         write the snapshot as JSON to FILE (use it later with\n"
+               "                      --machine FILE on any command, on any computer)\n"
+               "  --machine NAME|FILE describe a preset (e.g. m4-pro-48gb, rtx-4090) or a saved\n"
+               "                      snapshot instead of probing this machine\n"
+               "  --list              list the built-in presets\n"
+               "  -h, --help          show this help\n"
+               "\n"
+               "Exit codes: 0 ok, 2 bad input (unknown preset, malformed snapshot, bad flag),\n"
+               "            3 this machine could not be probed.\n");
+}
+
+static json_t *u64j(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+static json_t *budget_json(const og_budget *b)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "unified", json_boolean(b->unified));
+    json_object_set_new(j, "has_gpu", json_boolean(b->has_gpu));
+    json_object_set_new(j, "gpu_bytes", u64j(b->gpu_bytes));
+    json_object_set_new(j, "gpu_total_bytes", u64j(b->gpu_total_bytes));
+    json_object_set_new(j, "host_bytes", u64j(b->host_bytes));
+    json_object_set_new(j, "reclaimable_bytes", u64j(b->reclaimable_bytes));
+    json_object_set_new(j, "margin_bytes", u64j(b->margin_bytes));
+    json_object_set_new(j, "others_gpu_bytes", u64j(b->others_gpu_bytes));
+    if (b->wired_limit_bytes) {
+        json_object_set_new(j, "wired_limit_bytes", u64j(b->wired_limit_bytes));
+        json_object_set_new(j, "wired_limit_is_default", json_boolean(b->wired_limit_is_default));
+    }
+    json_t *d = json_array();
+    for (uint32_t i = 0; i < b->n_devices; i++)
+        json_array_append_new(d, json_pack("{s:s, s:b, s:I, s:I, s:I}", "name", b->devices[i].name,
+                                           "unified", b->devices[i].unified, "total_bytes",
+                                           (json_int_t)b->devices[i].total_bytes, "free_bytes",
+                                           (json_int_t)b->devices[i].free_bytes, "usable_bytes",
+                                           (json_int_t)b->devices[i].usable_bytes));
+    json_object_set_new(j, "devices", d);
+    json_object_set_new(j, "basis", json_string(b->basis));
+    return j;
+}
+
+static void row(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void row(const char *label, const char *fmt, ...)
+{
+    va_list ap;
+    printf("  %-22s ", label);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+static void print_human(const og_machine *m, const og_budget *b)
+{
+    FILE *o = stdout;
+    const char *B = cli_c(o, CLI_BOLD), *R = cli_c(o, CLI_RESET), *D = cli_c(o, CLI_DIM);
+    if (m->preset[0])
+        printf("%sMachine%s  preset %s (a fresh machine: nothing in use)\n", B, R, m->preset);
+    else
+        printf("%sMachine%s  %s%s%s\n", B, R, m->hostname[0] ? m->hostname : "(this machine)",
+               m->os_version[0] ? " — " : "", m->os_version);
+    if (m->cpu_name[0] || m->cpu_cores)
+        row("CPU", "%s%s%u cores", m->cpu_name, m->cpu_name[0] ? ", " : "", m->cpu_cores);
+    row("RAM", "%s", cli_bytes(m->ram_bytes));
+    int mac = m->os == OG_OS_MACOS || m->apple_silicon;
+    if (mac) {
+        if (m->chip[0])
+            row("Chip", "%s, %u GPU cores", m->chip, m->gpu_cores);
+        if (m->pages_known) {
+            uint64_t ps = m->page_size;
+            row("Pages", "free %s, speculative %s, inactive %s, purgeable %s",
+                cli_bytes(m->pages_free * ps), cli_bytes(m->pages_speculative * ps),
+                cli_bytes(m->pages_inactive * ps), cli_bytes(m->pages_purgeable * ps));
+            row("", "active %s, wired %s, compressor %s, file-backed %s",
+                cli_bytes(m->pages_active * ps), cli_bytes(m->pages_wired * ps),
+                cli_bytes(m->pages_compressed * ps), cli_bytes(m->pages_file_backed * ps));
+            row("Reclaimable", "%s (free + speculative + inactive + purgeable)",
+                cli_bytes(og_machine_reclaimable_bytes(m)));
+        } else {
+            row("Pages", "%sunknown%s", D, R);
+        }
+        uint64_t def = og_default_wired_limit_bytes(m->ram_bytes, m->macos_major);
+        if (m->wired_limit_known && m->wired_limit_mb)
+            row("GPU wired limit", "%u MiB (iogpu.wired_limit_mb; the default is %s)",
+                m->wired_limit_mb, cli_bytes(def));
+        else
+            row("GPU wired limit", "%s (%s)", cli_bytes(def),
+                m->wired_limit_known ? "iogpu.wired_limit_mb = 0: the default for this RAM"
+                                     : "unknown; the default for this RAM");
+        row("Recommended limit", "%u MiB (sudo sysctl iogpu.wired_limit_mb=%u)",
+            og_recommended_wired_limit_mb(m->ram_bytes),
+            og_recommended_wired_limit_mb(m->ram_bytes));
+        if (m->metal_recommended_working_set_bytes)
+            row("Metal working set", "%s%s, max buffer %s",
+                cli_bytes(m->metal_recommended_working_set_bytes),
+                m->metal_derived ? " (derived)" : "", cli_bytes(m->metal_max_buffer_bytes));
+        row("GPU memory in use", "%s",
+            m->gpu_in_use_known ? cli_bytes(m->gpu_in_use_bytes) : "unknown");
+    } else {
+        if (m->meminfo_known)
+            row("Available", "%s (MemAvailable); free %s, cached %s",
+                cli_bytes(m->mem_available_bytes), cli_bytes(m->mem_free_bytes),
+                cli_bytes(m->cached_bytes));
+        if (m->cgroup_known) {
+            if (m->cgroup_limit_bytes || m->cgroup_high_bytes)
+                row("cgroup", "%s: limit %s%s, using %s", m->cgroup_path,
+                    cli_bytes(m->cgroup_limit_bytes ? m->cgroup_limit_bytes : m->cgroup_high_bytes),
+                    m->cgroup_limit_bytes ? "" : " (memory.high)",
+                    cli_bytes(m->cgroup_usage_bytes));
+            else
+                row("cgroup", "%s: no memory limit, using %s", m->cgroup_path,
+                    cli_bytes(m->cgroup_usage_bytes));
+        }
+        if (m->ttm_pages_limit)
+            row("ttm.pages_limit", "%llu pages (%s of GTT)", (unsigned long long)m->ttm_pages_limit,
+                cli_bytes(m->ttm_pages_limit * 4096));
+    }
+    row("Swap", "%s used of %s", cli_bytes(m->swap_used_bytes), cli_bytes(m->swap_total_bytes));
+    if (m->psi_known)
+        row("Pressure", "%s (PSI some %.2f %%, full %.2f %% of the last 10 s)",
+            og_pressure_name(m->pressure), m->psi_some_avg10, m->psi_full_avg10);
+    else
+        row("Pressure", "%s", og_pressure_name(m->pressure));
+
+    for (uint32_t i = 0; i < m->n_gpus; i++) {
+        const og_gpu *g = &m->gpus[i];
+        char label[32];
+        snprintf(label, sizeof label, "GPU %u", i);
+        if (g->mem_known)
+            row(label, "%s%s: %s used of %s", g->name, g->unified ? " (unified)" : "",
+                cli_bytes(g->used_bytes), cli_bytes(g->total_bytes));
+        else
+            row(label, "%s%s: memory unknown", g->name, g->unified ? " (unified)" : "");
+        if (g->vendor == OG_GPU_AMD)
+            row("", "VRAM %s used of %s, GTT %s used of %s", cli_bytes(g->vram_used_bytes),
+                cli_bytes(g->vram_total_bytes), cli_bytes(g->gtt_used_bytes),
+                cli_bytes(g->gtt_total_bytes));
+        for (uint32_t k = 0; k < g->n_procs; k++)
+            row("", "pid %d holds %s", g->procs[k].pid, cli_bytes(g->procs[k].bytes));
+    }
+
+    printf("%sBudget%s\n", B, R);
+    if (b->has_gpu)
+        row("GPU usable", "%s of %s%s", cli_bytes(b->gpu_bytes), cli_bytes(b->gpu_total_bytes),
+            b->unified ? " (shared with the host)" : "");
+    else
+        row("GPU usable", "none");
+    if (b->others_gpu_bytes)
+        row("Others hold on GPU", "%s", cli_bytes(b->others_gpu_bytes));
+    row("Host usable", "%s", cli_bytes(b->host_bytes));
+    row("Margin kept", "%s per pool", cli_bytes(b->margin_bytes));
+    printf("  %s%s%s\n", D, b->basis, R);
+
+    int unknown = 0;
+    for (uint32_t i = 0; i < m->n_sources; i++)
+        unknown += !m->sources[i].ok;
+    if (unknown) {
+        printf("%sUnknown%s\n", B, R);
+        for (uint32_t i = 0; i < m->n_sources; i++)
+            if (!m->sources[i].ok)
+                row(m->sources[i].name, "%s", m->sources[i].reason);
+    }
+}
+
 int cmd_machine(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "oomguard: 'machine' is not built yet\n");
-    return OG_EXIT_INTERNAL;
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},          {"save", required_argument, NULL, 's'},
+        {"machine", required_argument, NULL, 'm'}, {"list", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    int json = 0, list = 0;
+    const char *save = NULL, *machine = NULL;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 's':
+            save = optarg;
+            break;
+        case 'm':
+            machine = optarg;
+            break;
+        case 'l':
+            list = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return OG_EXIT_OK;
+        case ':':
+            return cli_usage_error("machine", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("machine", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("machine", "unexpected argument '%s'", argv[optind]);
+
+    if (list) {
+        if (json) {
+            json_t *a = json_array();
+            for (uint32_t i = 0; i < og_machine_preset_count(); i++)
+                json_array_append_new(a, json_pack("{s:s, s:s}", "name", og_machine_preset_name(i),
+                                                   "summary", og_machine_preset_summary(i)));
+            return cli_print_json(a);
+        }
+        for (uint32_t i = 0; i < og_machine_preset_count(); i++)
+            printf("%-18s %s\n", og_machine_preset_name(i), og_machine_preset_summary(i));
+        return OG_EXIT_OK;
+    }
+
+    og_machine *m = malloc(sizeof *m);
+    og_budget *b = malloc(sizeof *b);
+    if (!m || !b) {
+        free(m);
+        free(b);
+        fprintf(stderr, "oomguard: out of memory\n");
+        return OG_EXIT_INTERNAL;
+    }
+    og_error err;
+    og_status st = machine ? og_machine_load(machine, m, &err) : og_machine_probe(m, &err);
+    int rc = OG_EXIT_OK;
+    if (st != OG_OK) {
+        rc = machine ? cli_fail(&err) : (cli_fail(&err), OG_EXIT_INTERNAL);
+        goto out;
+    }
+    og_machine_budget(m, b);
+    if (save) {
+        char *s = og_machine_to_json(m);
+        FILE *f = s ? fopen(save, "w") : NULL;
+        if (!s || !f || fputs(s, f) == EOF || fputc('\n', f) == EOF) {
+            fprintf(stderr, "oomguard machine: cannot write %s: %s\n", save,
+                    s ? strerror(errno) : "out of memory");
+            if (f)
+                fclose(f);
+            free(s);
+            rc = s ? OG_EXIT_USAGE : OG_EXIT_INTERNAL;
+            goto out;
+        }
+        free(s);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "oomguard machine: cannot write %s: %s\n", save, strerror(errno));
+            rc = OG_EXIT_USAGE;
+            goto out;
+        }
+        if (!json)
+            fprintf(stderr, "oomguard: snapshot saved to %s\n", save);
+    }
+    if (json) {
+        char *s = og_machine_to_json(m);
+        json_error_t je;
+        json_t *j = s ? json_loads(s, 0, &je) : NULL;
+        free(s);
+        if (j)
+            json_object_set_new(j, "budget", budget_json(b));
+        rc = cli_print_json(j);
+    } else {
+        print_human(m, b);
+    }
+out:
+    free(m);
+    free(b);
+    return rc;
 }

@@ -1,12 +1,244 @@
-/* TEMPORARY placeholder: this command is being built (see the open issues). */
+/* oomguard (no command): the machine in one glance, and what you can run on it. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "oomguard/catalog.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: oomguard [--json] [--machine NAME|FILE] [--mem SIZE] [--ctx N]\n"
+               "\n"
+               "What can I run here? The machine in one glance, then the catalog's models\n"
+               "with the best build that fits with a usable context (and the largest\n"
+               "context it allows), for MLX and for GGUF (llama.cpp, Ollama, LM Studio).\n"
+               "\n"
+               "Options:\n"
+               "  --machine NAME|FILE  plan for a machine preset (m4-max-64gb ...) or a saved\n"
+               "                       snapshot instead of this machine\n"
+               "  --mem SIZE           plan for this much memory available to the model (24G)\n"
+               "  --ctx N              smallest context that counts as usable (default 4096)\n"
+               "  --json               machine-readable output\n"
+               "  -h, --help           show this help\n"
+               "\n"
+               "Catalog names work wherever a model path does: oomguard fit qwen3-32b ...\n"
+               "Add your own models in ~/.config/oomguard/catalog.json or $OOMGUARD_CATALOG\n"
+               "(docs/CATALOG.md).\n"
+               "\n"
+               "Exit codes: 0 ok, 2 bad input or usage, 3 internal error.\n");
+}
+
+/* ---- doctor hook ----
+ * HOOK(doctor): when include/oomguard/doctor.h lands, run the machine-only
+ * checks here and return the headline of the first failing one (NULL when
+ * all pass). Until then there is nothing to report. */
+static const char *doctor_headline(const og_machine *m)
+{
+    (void)m;
+    return NULL;
+}
+
+typedef struct row {
+    const og_catalog_entry *e;
+    og_catalog_build best[2]; /* [0] MLX, [1] GGUF */
+    og_fit_result r[2];
+} row;
+
+static const char *ctx_text(uint64_t ctx, char *buf, size_t n)
+{
+    if (ctx >= 1024 * 1024 && ctx % (1024 * 1024) == 0)
+        snprintf(buf, n, "%lluM", (unsigned long long)(ctx >> 20));
+    else if (ctx >= 1024)
+        snprintf(buf, n, "%lluK", (unsigned long long)(ctx >> 10));
+    else
+        snprintf(buf, n, "%llu", (unsigned long long)ctx);
+    return buf;
+}
+
+static void cell(char *buf, size_t n, const row *r, int k)
+{
+    char c[32];
+    if (r->best[k] == OG_BUILD_COUNT)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%s @ %s", og_catalog_build_name(r->best[k]),
+                 ctx_text(r->r[k].max_ctx, c, sizeof c));
+}
+
+static json_t *fit_json(const row *r, int k)
+{
+    if (r->best[k] == OG_BUILD_COUNT)
+        return json_pack("{s:b, s:I}", "fits", 0, "needs_bytes", (json_int_t)r->r[k].total_bytes);
+    return json_pack("{s:b, s:s, s:I, s:I}", "fits", 1, "build", og_catalog_build_name(r->best[k]),
+                     "max_context", (json_int_t)r->r[k].max_ctx, "bytes_at_min_context",
+                     (json_int_t)r->r[k].total_bytes);
+}
+
+static json_t *machine_json(const og_machine *m, const og_budget *b)
+{
+    return json_pack("{s:s, s:s, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "name",
+                     m->chip[0] ? m->chip : m->cpu_name, "preset", m->preset, "ram_bytes",
+                     (json_int_t)m->ram_bytes, "unified", b->unified, "gpu_budget_bytes",
+                     (json_int_t)b->gpu_bytes, "wired_limit_bytes",
+                     (json_int_t)b->wired_limit_bytes, "reclaimable_bytes",
+                     (json_int_t)b->reclaimable_bytes, "swap_used_bytes",
+                     (json_int_t)m->swap_used_bytes, "host_budget_bytes", (json_int_t)b->host_bytes,
+                     "pressure", og_pressure_name(m->pressure), "basis", b->basis);
+}
+
+static void print_machine(const og_machine *m, const og_budget *b, uint64_t mem)
+{
+    FILE *o = stdout;
+    const char *bo = cli_c(o, CLI_BOLD), *rs = cli_c(o, CLI_RESET);
+    const char *name = m->chip[0] ? m->chip : m->cpu_name[0] ? m->cpu_name : "this machine";
+    fprintf(o, "%s%s%s%s%s%s  %s RAM", bo, name, rs, m->preset[0] ? " (preset " : "", m->preset,
+            m->preset[0] ? ")" : "", cli_bytes(m->ram_bytes));
+    if (m->cpu_cores)
+        fprintf(o, ", %u cores", m->cpu_cores);
+    fputc('\n', o);
+    if (b->has_gpu)
+        fprintf(o, "  GPU %s: %s usable%s%s%s\n", b->unified ? "pool (unified)" : "memory",
+                cli_bytes(b->gpu_bytes), b->wired_limit_bytes ? ", wired limit " : "",
+                b->wired_limit_bytes ? cli_bytes(b->wired_limit_bytes) : "",
+                b->wired_limit_bytes && b->wired_limit_is_default ? " (default)" : "");
+    fprintf(o, "  free or reclaimable now %s, host budget %s, swap used %s of %s, pressure %s\n",
+            cli_bytes(b->reclaimable_bytes), cli_bytes(b->host_bytes),
+            cli_bytes(m->swap_used_bytes), cli_bytes(m->swap_total_bytes),
+            og_pressure_name(m->pressure));
+    if (mem)
+        fprintf(o, "  planning for %s (--mem)\n", cli_bytes(mem));
+}
 
 int cmd_overview(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "oomguard: 'overview' is not built yet\n");
-    return OG_EXIT_INTERNAL;
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'},      {"machine", required_argument, 0, 'm'},
+        {"mem", required_argument, 0, 'M'}, {"ctx", required_argument, 0, 'c'},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
+    int json = 0;
+    const char *machine_arg = NULL;
+    og_fit_settings fs = {0};
+    og_error err;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            machine_arg = optarg;
+            break;
+        case 'M':
+            if (og_parse_size(optarg, &fs.budget_bytes, &err) != OG_OK || !fs.budget_bytes)
+                return cli_usage_error(NULL, "--mem: '%s' is not a size (e.g. 24G)", optarg);
+            break;
+        case 'c': {
+            char *end;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || v < 256 || v > (1ull << 30))
+                return cli_usage_error(NULL, "--ctx: '%s' is not a context length (256 ...)",
+                                       optarg);
+            fs.min_ctx = v;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return OG_EXIT_OK;
+        default:
+            return cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+
+    og_machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return OG_EXIT_INTERNAL;
+    og_status st = machine_arg ? og_machine_load(machine_arg, m, &err) : og_machine_probe(m, &err);
+    if (st != OG_OK) {
+        free(m);
+        return cli_fail(&err);
+    }
+    og_budget b;
+    og_machine_budget(m, &b);
+    if (og_catalog_load(&err) != OG_OK) /* a bad user catalog: say so, go on */
+        fprintf(stderr, "oomguard: warning: %s (using the built-in catalog)\n", err.message);
+
+    uint32_t n = og_catalog_count();
+    row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) {
+        free(m);
+        return OG_EXIT_INTERNAL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        rows[i].e = og_catalog_get(i);
+        for (int k = 0; k < 2; k++) {
+            /* the estimate behind og_catalog_best_build: og_fit_basic until the
+             * engine plans (llama.h, mlx.h) land; then pass their og_fit_fn */
+            st = og_catalog_best_build(rows[i].e, m, k == 0, &fs, og_fit_basic, NULL,
+                                       &rows[i].best[k], &rows[i].r[k], &err);
+            if (st != OG_OK) {
+                free(rows);
+                free(m);
+                return cli_fail(&err);
+            }
+        }
+    }
+    const char *headline = doctor_headline(m);
+
+    if (json) {
+        json_t *models = json_array();
+        for (uint32_t i = 0; i < n; i++) {
+            const og_catalog_entry *e = rows[i].e;
+            json_array_append_new(
+                models, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "name", e->name,
+                                  "display", e->display, "family", e->family, "size", e->size_label,
+                                  "parameters", (json_int_t)e->params_published, "context_train",
+                                  (json_int_t)e->hp.n_ctx_train, "mlx", fit_json(&rows[i], 0),
+                                  "gguf", fit_json(&rows[i], 1)));
+        }
+        json_t *root = json_pack("{s:o, s:o, s:s, s:o}", "machine", machine_json(m, &b), "doctor",
+                                 headline ? json_string(headline) : json_null(), "estimator",
+                                 "basic", "models", models);
+        free(rows);
+        free(m);
+        return cli_print_json(root);
+    }
+
+    print_machine(m, &b, fs.budget_bytes);
+    if (headline)
+        printf("  %s!%s %s (oomguard doctor)\n", cli_c(stdout, CLI_YELLOW),
+               cli_c(stdout, CLI_RESET), headline);
+    int width = cli_term_width();
+    int wide = width >= 96;
+    int namew = wide ? 30 : 22;
+    printf("\n%sWhat you can run%s  (best build that fits with a usable context @ the largest "
+           "context it allows)\n",
+           cli_c(stdout, CLI_BOLD), cli_c(stdout, CLI_RESET));
+    printf("%s%-*s %-10s %-18s %-18s%s\n", cli_c(stdout, CLI_DIM), namew, "MODEL", "SIZE", "MLX",
+           "GGUF", cli_c(stdout, CLI_RESET));
+    const char *family = "";
+    for (uint32_t i = 0; i < n; i++) {
+        const row *r = &rows[i];
+        if (strcmp(family, r->e->family) && wide)
+            printf("%s%s%s\n", cli_c(stdout, CLI_CYAN), r->e->family, cli_c(stdout, CLI_RESET));
+        family = r->e->family;
+        char a[48], g[48];
+        cell(a, sizeof a, r, 0);
+        cell(g, sizeof g, r, 1);
+        int none = r->best[0] == OG_BUILD_COUNT && r->best[1] == OG_BUILD_COUNT;
+        printf("%s%s%-*.*s %-10.10s %-18s %-18s%s\n", none ? cli_c(stdout, CLI_DIM) : "",
+               wide ? "  " : "", wide ? namew - 2 : namew, wide ? namew - 2 : namew, r->e->display,
+               r->e->size_label, a, g, none ? cli_c(stdout, CLI_RESET) : "");
+    }
+    printf("\nEstimates: weights + KV cache + compute reserve against the %s budget "
+           "(docs/CATALOG.md).\nDetails for one model: oomguard fit NAME --quant BUILD\n",
+           b.has_gpu ? "GPU" : "memory");
+    free(rows);
+    free(m);
+    return OG_EXIT_OK;
 }

@@ -1,12 +1,817 @@
-/* TEMPORARY placeholder: this command is being built (see the open issues). */
-#include <stdio.h>
+/* oomguard run [options] -- COMMAND [ARGS...]: run a command, watch its
+ * process tree and the machine's memory, and stop it before the machine
+ * freezes. The child keeps stdin/stdout/stderr; oomguard writes only to
+ * stderr (and stdout for --json, after the child is done). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "oomguard/history.h"
+#include "oomguard/procs.h"
+#include "oomguard/watch.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: oomguard run [options] -- COMMAND [ARGS...]\n"
+            "\n"
+            "Run COMMAND, watch the memory of its whole process tree and of the machine, and\n"
+            "stop it before the machine freezes. The command keeps its stdin, stdout, stderr,\n"
+            "signals (Ctrl-C reaches it first) and exit code.\n"
+            "\n"
+            "Watch:\n"
+            "  --interval DUR      sampling interval (default 100ms; '250ms', '0.5s', '1')\n"
+            "  --gpu-interval DUR  how often to read GPU memory (default 1s)\n"
+            "  --quiet             no live status line (it is drawn only when stderr is a TTY)\n"
+            "Guard (on by default for known engines: llama.cpp, MLX, Ollama):\n"
+            "  --guard / --no-guard  force the guard on / off\n"
+            "  --max-mem SIZE      stop when the tree's memory passes SIZE (turns the guard on)\n"
+            "  --min-available SIZE  stop when system available memory falls under SIZE\n"
+            "                      (default: 5 %% of RAM, 256 MiB..1 GiB, at most half of what\n"
+            "                      was available at the start)\n"
+            "  --swap-rate SIZE    stop when swap-out stays above SIZE per second for 3 s\n"
+            "                      (default 64MiB; 0 turns it off)\n"
+            "  --no-pressure       do not stop on critical memory pressure\n"
+            "  --grace SECONDS     wait between SIGINT, SIGTERM and SIGKILL (default 3)\n"
+            "Preflight (known engine commands):\n"
+            "  --strict            refuse to start when the settings do not fit\n"
+            "  --force             start anyway (overrides --strict)\n"
+            "Report:\n"
+            "  --report FILE.svg   draw the timeline\n"
+            "  --log FILE.jsonl    keep every sample (one JSON object a line)\n"
+            "  --json              print the summary as JSON on stdout when the command ends\n"
+            "  --no-history        do not record this run in the history database\n"
+            "  -h, --help          show this help\n"
+            "\n"
+            "Exit codes: the command's own exit code; 128+N when it died of signal N;\n"
+            "  4 when the guard stopped it; 1 when --strict refused to start it;\n"
+            "  2 bad usage; 126/127 when COMMAND could not be run / was not found;\n"
+            "  3 internal error.\n");
+}
+
+#define OG_EXIT_GUARD 4
+
+/* ---- small parsers ---- */
+
+/* "100ms", "0.5s", "2" (seconds). */
+static int parse_duration(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !(v >= 0) || v > 86400)
+        return 0;
+    if (strcmp(end, "ms") == 0)
+        v /= 1000;
+    else if (*end && strcmp(end, "s") != 0)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- signals ---- */
+
+static int sig_pipe[2] = {-1, -1};
+static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t user_interrupts;
+
+static void on_sigchld(int sig)
+{
+    (void)sig;
+    int e = errno;
+    if (sig_pipe[1] >= 0)
+        (void)!write(sig_pipe[1], "c", 1);
+    errno = e;
+}
+
+/* Terminal signals (Ctrl-C, Ctrl-\) reach the whole foreground process
+ * group, the child included, so they are not sent again; a signal sent to
+ * oomguard alone (kill PID: si_pid set) is passed on to the child. */
+static void on_forward(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    int e = errno;
+    if (sig == SIGINT)
+        user_interrupts++;
+    int from_process = si && si->si_pid != 0;
+    if (child_pid > 0 && (from_process || sig == SIGTERM))
+        kill((pid_t)child_pid, sig);
+    if (sig_pipe[1] >= 0)
+        (void)!write(sig_pipe[1], "s", 1);
+    errno = e;
+}
+
+static int install_handlers(void)
+{
+    if (pipe(sig_pipe) != 0)
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        fcntl(sig_pipe[k], F_SETFD, FD_CLOEXEC);
+        fcntl(sig_pipe[k], F_SETFL, O_NONBLOCK);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_forward;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+    return 0;
+}
+
+static const char *sig_name(int sig)
+{
+    switch (sig) {
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGKILL:
+        return "SIGKILL";
+    default:
+        return "signal";
+    }
+}
+
+/* ---- presentation ---- */
+
+static const char *pressure_name(og_pressure p)
+{
+    switch (p) {
+    case OG_PRESSURE_NORMAL:
+        return "normal";
+    case OG_PRESSURE_WARN:
+        return "warn";
+    case OG_PRESSURE_CRITICAL:
+        return "critical";
+    case OG_PRESSURE_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+static void status_line(const og_sample *s, uint64_t budget, const char *budget_label,
+                        int guard_stage)
+{
+    int width = cli_term_width();
+    int bar = width >= 100 ? 24 : width >= 80 ? 16 : 8;
+    uint64_t tree = s->tree_bytes + s->tree_gpu_bytes;
+    double frac = budget ? (double)tree / (double)budget : 0;
+    int fill = (int)(frac * bar + 0.5);
+    if (fill > bar)
+        fill = bar;
+    const char *col = frac >= 0.9   ? cli_c(stderr, CLI_RED)
+                      : frac >= 0.7 ? cli_c(stderr, CLI_YELLOW)
+                                    : cli_c(stderr, CLI_GREEN);
+    char barbuf[256];
+    int o = 0;
+    for (int i = 0; i < bar; i++) {
+        const char *g = i < fill ? "\xe2\x96\x88" : "\xe2\x96\x91"; /* █ ░ */
+        memcpy(barbuf + o, g, 3);
+        o += 3;
+    }
+    barbuf[o] = '\0';
+    int secs = (int)s->t_s;
+    fprintf(stderr, "\r\033[K%soomguard%s %s%s%s %s / %s %s", cli_c(stderr, CLI_BOLD),
+            cli_c(stderr, CLI_RESET), col, barbuf, cli_c(stderr, CLI_RESET), cli_bytes(tree),
+            cli_bytes(budget), budget_label);
+    if (width >= 80) {
+        if (s->avail_known)
+            fprintf(stderr, "  avail %s", cli_bytes(s->avail_bytes));
+        if (s->swap_known)
+            fprintf(stderr, "  swap %s", cli_bytes(s->swap_used_bytes));
+        fprintf(stderr, "  %s", pressure_name(s->pressure));
+    }
+    fprintf(stderr, "  %d:%02d%s", secs / 60, secs % 60, guard_stage ? "  STOPPING" : "");
+    fflush(stderr);
+}
+
+static void log_sample(FILE *f, const og_sample *s)
+{
+    fprintf(f,
+            "{\"t\":%.3f,\"tree_bytes\":%llu,\"tree_rss_bytes\":%llu,\"tree_procs\":%u,"
+            "\"tree_kind\":\"%s\",\"avail_bytes\":%s%llu,\"swap_used_bytes\":%llu,"
+            "\"swapout_bytes_per_s\":%.0f,\"pressure\":\"%s\",\"psi_some_avg10\":%.2f,"
+            "\"psi_full_avg10\":%.2f",
+            s->t_s, (unsigned long long)s->tree_bytes, (unsigned long long)s->tree_rss_bytes,
+            s->tree_procs, og_mem_kind_name(s->tree_kind), "",
+            (unsigned long long)(s->avail_known ? s->avail_bytes : 0),
+            (unsigned long long)s->swap_used_bytes, s->swapout_bytes_per_s,
+            pressure_name(s->pressure), s->psi_some_avg10, s->psi_full_avg10);
+    if (s->gpu_known)
+        fprintf(f, ",\"tree_gpu_bytes\":%llu,\"gpu_used_bytes\":%llu,\"gpu_total_bytes\":%llu",
+                (unsigned long long)s->tree_gpu_bytes, (unsigned long long)s->gpu_used_bytes,
+                (unsigned long long)s->gpu_total_bytes);
+    fputs("}\n", f);
+}
+
+static void json_escape_to(FILE *f, const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    fputs(t ? t : "\"\"", f);
+    free(t);
+    json_decref(j);
+}
+
+/* ---- the sample series kept for the report (halved when full) ---- */
+
+typedef struct series {
+    og_sample *s;
+    size_t n, cap;
+} series;
+
+static void series_add(series *v, const og_sample *s)
+{
+    if (v->n == v->cap) {
+        if (v->cap >= 20000) {
+            /* keep every other sample: the summary keeps exact peaks */
+            size_t k = 0;
+            for (size_t i = 0; i < v->n; i += 2)
+                v->s[k++] = v->s[i];
+            v->n = k;
+        } else {
+            size_t nc = v->cap ? v->cap * 2 : 1024;
+            og_sample *p = realloc(v->s, nc * sizeof *p);
+            if (!p)
+                return;
+            v->s = p;
+            v->cap = nc;
+        }
+    }
+    v->s[v->n++] = *s;
+}
+
+/* The guard looks back at most this many samples (sustain windows). */
+#define GUARD_WINDOW 2048
+
+static void join_argv(int argc, char **argv, char *out, size_t n)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < argc && o + 1 < n; i++) {
+        int w = snprintf(out + o, n - o, "%s%s", i ? " " : "", argv[i]);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+        if (o >= n)
+            o = n - 1;
+    }
+}
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "oomguard: 'run' is not built yet\n");
-    return OG_EXIT_INTERNAL;
+    static const struct option opts[] = {
+        {"interval", required_argument, NULL, 'i'},
+        {"gpu-interval", required_argument, NULL, 'G'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"guard", no_argument, NULL, 'g'},
+        {"no-guard", no_argument, NULL, 'N'},
+        {"max-mem", required_argument, NULL, 'M'},
+        {"min-available", required_argument, NULL, 'A'},
+        {"swap-rate", required_argument, NULL, 'S'},
+        {"no-pressure", no_argument, NULL, 'P'},
+        {"grace", required_argument, NULL, 'r'},
+        {"strict", no_argument, NULL, 's'},
+        {"force", no_argument, NULL, 'f'},
+        {"report", required_argument, NULL, 'R'},
+        {"log", required_argument, NULL, 'L'},
+        {"json", no_argument, NULL, 'j'},
+        {"no-history", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    double interval = 0.1, gpu_interval = 1.0, grace = 3.0;
+    int quiet = 0, guard_opt = -1, no_pressure = 0, strict = 0, force = 0, json = 0;
+    int no_history = 0;
+    uint64_t max_mem = 0, min_avail = 0, swap_rate = 64ull << 20;
+    int min_avail_set = 0;
+    const char *report = NULL, *log_path = NULL;
+    og_error err;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            if (!parse_duration(optarg, &interval) || interval < 0.01)
+                return cli_usage_error("run",
+                                       "--interval '%s': give a duration of at least 10ms "
+                                       "('100ms', '0.5s')",
+                                       optarg);
+            break;
+        case 'G':
+            if (!parse_duration(optarg, &gpu_interval))
+                return cli_usage_error("run", "--gpu-interval '%s': not a duration", optarg);
+            break;
+        case 'r':
+            if (!parse_duration(optarg, &grace))
+                return cli_usage_error("run", "--grace '%s': not a duration", optarg);
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'g':
+            guard_opt = 1;
+            break;
+        case 'N':
+            guard_opt = 0;
+            break;
+        case 'M':
+        case 'A':
+        case 'S': {
+            uint64_t v;
+            if (og_parse_size(optarg, &v, &err) != OG_OK)
+                return cli_usage_error("run", "%s '%s': %s",
+                                       c == 'M'   ? "--max-mem"
+                                       : c == 'A' ? "--min-available"
+                                                  : "--swap-rate",
+                                       optarg, err.message);
+            if (c == 'M') {
+                if (v == 0)
+                    return cli_usage_error("run", "--max-mem must be more than 0");
+                max_mem = v;
+            } else if (c == 'A') {
+                min_avail = v;
+                min_avail_set = 1;
+            } else {
+                swap_rate = v;
+            }
+            break;
+        }
+        case 'P':
+            no_pressure = 1;
+            break;
+        case 's':
+            strict = 1;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'R':
+            report = optarg;
+            break;
+        case 'L':
+            log_path = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'H':
+            no_history = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return OG_EXIT_OK;
+        default:
+            return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("run", "no command given (oomguard run [options] -- COMMAND)");
+    int cargc = argc - optind;
+    char **cargv = argv + optind;
+    char cmdline[1024];
+    join_argv(cargc, cargv, cmdline, sizeof cmdline);
+
+    /* ---- preflight ---- */
+    og_engine_cmd eng;
+    og_engine_cmd_parse(cargc, (const char *const *)cargv, &eng);
+    uint64_t predicted = 0;
+    if (eng.engine != OG_ENGINE_NONE) {
+        fprintf(stderr, "oomguard: %s (%s)", eng.tool, og_engine_name(eng.engine));
+        if (eng.model[0])
+            fprintf(stderr, " model %s", eng.model);
+        if (eng.n_ctx >= 0)
+            fprintf(stderr, ", context %lld", (long long)eng.n_ctx);
+        if (eng.cache_type_k[0] || eng.cache_type_v[0])
+            fprintf(stderr, ", KV %s/%s", eng.cache_type_k[0] ? eng.cache_type_k : "f16",
+                    eng.cache_type_v[0] ? eng.cache_type_v : "f16");
+        if (eng.kv_bits > 0)
+            fprintf(stderr, ", KV %lld-bit", (long long)eng.kv_bits);
+        fprintf(stderr, "\n");
+        /* The fit itself comes from the engine models (llama.h / mlx.h); until
+         * they are wired here there is no prediction, and --strict says so. */
+        if (strict && !force) {
+            fprintf(stderr,
+                    "oomguard: --strict: no fit prediction is available for %s in this "
+                    "build; refusing (use --force to run anyway)\n",
+                    og_engine_name(eng.engine));
+            return OG_EXIT_PROBLEM;
+        }
+    } else if (strict && !force) {
+        fprintf(stderr,
+                "oomguard: --strict: '%s' is not a known engine command, so nothing "
+                "can be checked before it starts; refusing (use --force)\n",
+                cargv[0]);
+        return OG_EXIT_PROBLEM;
+    }
+
+    /* ---- guard settings ---- */
+    int guard = guard_opt >= 0 ? guard_opt : (eng.engine != OG_ENGINE_NONE || max_mem > 0);
+    og_sysmem sm0;
+    uint64_t ram = 0;
+    if (og_sysmem_read(&sm0, NULL) == OG_OK)
+        ram = sm0.cgroup_limit_bytes && sm0.cgroup_limit_bytes < sm0.total_bytes
+                  ? sm0.cgroup_limit_bytes
+                  : sm0.total_bytes;
+    og_guard_config gc;
+    og_guard_defaults(&gc, ram);
+    gc.max_tree_bytes = max_mem;
+    if (min_avail_set)
+        gc.avail_floor_bytes = min_avail;
+    gc.swapout_bytes_per_s = (double)swap_rate;
+    gc.pressure_critical = !no_pressure;
+    uint64_t budget = max_mem ? max_mem : predicted ? predicted : ram;
+    const char *budget_label = max_mem ? "max-mem" : predicted ? "predicted" : "RAM";
+
+    FILE *logf = NULL;
+    if (log_path) {
+        logf = fopen(log_path, "w");
+        if (!logf) {
+            fprintf(stderr, "oomguard: %s: %s\n", log_path, strerror(errno));
+            return OG_EXIT_USAGE;
+        }
+        fprintf(logf, "{\"event\":\"start\",\"command\":");
+        json_escape_to(logf, cmdline);
+        fprintf(logf, ",\"interval_s\":%.3f,\"guard\":%s,\"max_mem_bytes\":%llu}\n", interval,
+                guard ? "true" : "false", (unsigned long long)max_mem);
+    }
+
+    /* ---- start the child ---- */
+    int subreaper = og_procs_become_subreaper(NULL) == OG_OK;
+    if (install_handlers() != 0) {
+        fprintf(stderr, "oomguard: pipe: %s\n", strerror(errno));
+        if (logf)
+            fclose(logf);
+        return OG_EXIT_INTERNAL;
+    }
+    int exec_pipe[2];
+    if (pipe(exec_pipe) != 0) {
+        fprintf(stderr, "oomguard: pipe: %s\n", strerror(errno));
+        if (logf)
+            fclose(logf);
+        return OG_EXIT_INTERNAL;
+    }
+    fcntl(exec_pipe[1], F_SETFD, FD_CLOEXEC);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "oomguard: fork: %s\n", strerror(errno));
+        if (logf)
+            fclose(logf);
+        return OG_EXIT_INTERNAL;
+    }
+    if (pid == 0) {
+        close(exec_pipe[0]);
+        signal(SIGCHLD, SIG_DFL);
+        int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            signal(sigs[i], SIG_DFL);
+        execvp(cargv[0], cargv);
+        int e = errno;
+        (void)!write(exec_pipe[1], &e, sizeof e);
+        _exit(e == ENOENT ? 127 : 126);
+    }
+    child_pid = pid;
+    close(exec_pipe[1]);
+    int exec_errno = 0;
+    ssize_t got;
+    while ((got = read(exec_pipe[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
+        ;
+    close(exec_pipe[0]);
+    if (got == (ssize_t)sizeof exec_errno) {
+        int st;
+        waitpid(pid, &st, 0);
+        fprintf(stderr, "oomguard: cannot run '%s': %s\n", cargv[0], strerror(exec_errno));
+        if (logf)
+            fclose(logf);
+        return exec_errno == ENOENT ? 127 : 126;
+    }
+
+    og_watch_config wc = {0};
+    wc.root_pid = pid;
+    wc.include_root = 1;
+    wc.adopter_pid = subreaper ? (int32_t)getpid() : 0;
+    wc.gpu_interval_s = gpu_interval;
+    og_watch *w = NULL;
+    if (og_watch_open(&wc, &w, &err) != OG_OK) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return cli_fail(&err);
+    }
+    int live = !quiet && isatty(STDERR_FILENO);
+    series ser = {0};
+    og_summary sum;
+    og_summary_init(&sum);
+    og_trip_info trip = {0};
+    int stage = 0; /* 0 none, 1 SIGINT sent, 2 SIGTERM sent, 3 SIGKILL sent */
+    double stage_t = 0, guard_t = -1;
+    int status = 0, child_done = 0;
+    double t_start = mono_s(), next = t_start;
+    double last_draw = -1;
+    og_sample s;
+    for (;;) {
+        /* Reap: the child, and orphans we adopted as a subreaper. */
+        for (;;) {
+            int st;
+            pid_t r = waitpid(-1, &st, WNOHANG);
+            if (r <= 0)
+                break;
+            if (r == pid) {
+                status = st;
+                child_done = 1;
+            }
+        }
+        if (child_done) {
+            /* While stopping, keep going until the adopted tree is gone too. */
+            if (stage == 0 || !subreaper)
+                break;
+            og_proc_list l;
+            uint32_t left = 0;
+            if (og_procs_list(&l, 0, NULL) == OG_OK) {
+                left = og_proc_tree(&l, (int32_t)getpid(), 0, NULL, 0);
+                og_proc_list_free(&l);
+            }
+            if (left == 0)
+                break;
+        }
+        if (og_watch_sample(w, &s, NULL) == OG_OK) {
+            series_add(&ser, &s);
+            og_summary_add(&sum, &s);
+            if (logf)
+                log_sample(logf, &s);
+            if (live && (s.t_s - last_draw >= 0.25 || last_draw < 0)) {
+                status_line(&s, budget, budget_label, stage);
+                last_draw = s.t_s;
+            }
+            if (guard && stage == 0) {
+                size_t from = ser.n > GUARD_WINDOW ? ser.n - GUARD_WINDOW : 0;
+                /* the first sample anchors the available floor */
+                og_sample *win = ser.s + from;
+                og_sample keep0 = win[0];
+                win[0] = ser.s[0];
+                og_trip t = og_guard_check(&gc, win, ser.n - from, &trip);
+                win[0] = keep0;
+                if (t == OG_TRIP_NONE && from > 0)
+                    t = og_guard_check(&gc, win, ser.n - from, &trip);
+                if (t != OG_TRIP_NONE) {
+                    guard_t = s.t_s;
+                    if (live)
+                        fprintf(stderr, "\r\033[K");
+                    fprintf(stderr, "%soomguard: guard tripped (%s):%s %s\n",
+                            cli_c(stderr, CLI_RED), og_trip_name(t), cli_c(stderr, CLI_RESET),
+                            trip.reason);
+                    stage = 1;
+                    stage_t = mono_s();
+                    uint32_t nsig = 0;
+                    if (subreaper)
+                        og_proc_signal_tree((int32_t)getpid(), 0, SIGINT, &nsig, NULL);
+                    else
+                        og_proc_signal_tree(pid, 1, SIGINT, &nsig, NULL);
+                    fprintf(stderr,
+                            "oomguard: sent SIGINT to %u process%s; SIGTERM in %gs, then "
+                            "SIGKILL\n",
+                            nsig, nsig == 1 ? "" : "es", grace);
+                    if (logf) {
+                        fprintf(logf, "{\"event\":\"guard\",\"t\":%.3f,\"trip\":\"%s\",", s.t_s,
+                                og_trip_name(t));
+                        fprintf(logf, "\"value\":%llu,\"limit\":%llu,\"reason\":",
+                                (unsigned long long)trip.value, (unsigned long long)trip.limit);
+                        json_escape_to(logf, trip.reason);
+                        fprintf(logf,
+                                "}\n{\"event\":\"signal\",\"t\":%.3f,\"signal\":\"SIGINT\","
+                                "\"processes\":%u}\n",
+                                s.t_s, nsig);
+                    }
+                }
+            }
+        }
+        if (stage >= 1 && stage < 3 && mono_s() - stage_t >= grace) {
+            int sig = stage == 1 ? SIGTERM : SIGKILL;
+            uint32_t nsig = 0;
+            if (subreaper)
+                og_proc_signal_tree((int32_t)getpid(), 0, sig, &nsig, NULL);
+            else
+                og_proc_signal_tree(pid, 1, sig, &nsig, NULL);
+            if (nsig) {
+                if (live)
+                    fprintf(stderr, "\r\033[K");
+                fprintf(stderr, "oomguard: still running after %gs: sent %s to %u process%s\n",
+                        grace, sig_name(sig), nsig, nsig == 1 ? "" : "es");
+                if (logf)
+                    fprintf(logf,
+                            "{\"event\":\"signal\",\"t\":%.3f,\"signal\":\"%s\",\"processes\":%u}"
+                            "\n",
+                            mono_s() - t_start, sig_name(sig), nsig);
+            }
+            stage++;
+            stage_t = mono_s();
+        }
+        /* Sleep to the next tick; a SIGCHLD wakes us at once. */
+        next += interval;
+        double now = mono_s();
+        if (next < now)
+            next = now;
+        int ms = (int)ceil((next - now) * 1000);
+        struct pollfd pfd = {sig_pipe[0], POLLIN, 0};
+        if (poll(&pfd, 1, ms) > 0) {
+            char buf[64];
+            while (read(sig_pipe[0], buf, sizeof buf) > 0)
+                ;
+        }
+    }
+    if (live)
+        fprintf(stderr, "\r\033[K");
+    og_watch_close(w);
+    child_pid = 0;
+
+    /* ---- exit code ---- */
+    int rc;
+    int killed_by = 0;
+    if (WIFEXITED(status))
+        rc = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status)) {
+        killed_by = WTERMSIG(status);
+        rc = 128 + killed_by;
+    } else
+        rc = OG_EXIT_INTERNAL;
+    if (stage > 0)
+        rc = OG_EXIT_GUARD;
+
+    /* ---- report ---- */
+    double elapsed = mono_s() - t_start;
+    char kind[16];
+    snprintf(kind, sizeof kind, "%s", og_mem_kind_name(sum.tree_kind));
+    fprintf(stderr, "%soomguard:%s %s after %.1fs: ", cli_c(stderr, CLI_BOLD),
+            cli_c(stderr, CLI_RESET), stage ? "stopped by the guard" : "finished", elapsed);
+    if (stage)
+        fprintf(stderr, "%s", og_trip_name(trip.trip));
+    else if (killed_by)
+        fprintf(stderr, "killed by signal %d", killed_by);
+    else
+        fprintf(stderr, "exit %d", rc);
+    fprintf(stderr, "\n  peak tree memory %s (%s, %u process%s) at %.1fs",
+            cli_bytes(sum.peak_tree_bytes), kind, sum.peak_tree_procs,
+            sum.peak_tree_procs == 1 ? "" : "es", sum.peak_tree_t_s);
+    if (sum.peak_tree_gpu_bytes)
+        fprintf(stderr, " + GPU %s", cli_bytes(sum.peak_tree_gpu_bytes));
+    fprintf(stderr, "\n");
+    if (sum.avail_known)
+        fprintf(stderr, "  lowest system available %s", cli_bytes(sum.min_avail_bytes));
+    if (sum.swap_known)
+        fprintf(stderr, "; swap grew %s (peak %s)",
+                cli_bytes(sum.swap_peak_bytes > sum.swap_start_bytes
+                              ? sum.swap_peak_bytes - sum.swap_start_bytes
+                              : 0),
+                cli_bytes(sum.swap_peak_bytes));
+    fprintf(stderr, "\n  peak pressure %s; %.1fs under pressure (%.1fs critical)\n",
+            pressure_name(sum.peak_pressure), sum.time_warn_s, sum.time_critical_s);
+    if (predicted)
+        fprintf(stderr, "  predicted peak %s, measured %s (%+.1f %%)\n", cli_bytes(predicted),
+                cli_bytes(sum.peak_tree_bytes + sum.peak_tree_gpu_bytes),
+                ((double)(sum.peak_tree_bytes + sum.peak_tree_gpu_bytes) - (double)predicted) /
+                    (double)predicted * 100);
+    if (stage) {
+        fprintf(stderr, "  fix: ");
+        switch (trip.trip) {
+        case OG_TRIP_MAX_MEM:
+            fprintf(stderr, "lower the context (-c / --max-kv-size), quantize the KV cache "
+                            "(-ctk q8_0 -ctv q8_0 / --kv-bits 8), pick a smaller quant, or raise "
+                            "--max-mem\n");
+            break;
+        case OG_TRIP_AVAIL:
+        case OG_TRIP_PRESSURE:
+        case OG_TRIP_SWAPOUT:
+            fprintf(stderr, "the machine ran out of memory: close heavy apps (oomguard top), "
+                            "lower the context or the quant, and check with oomguard fit first\n");
+            break;
+        case OG_TRIP_NONE:
+            fprintf(stderr, "\n");
+            break;
+        }
+    }
+
+    if (report) {
+        og_svg_opts so = {0};
+        so.title = cmdline;
+        char sub[256];
+        snprintf(sub, sizeof sub, "peak %s · lowest available %s · %s after %.1f s",
+                 cli_bytes(sum.peak_tree_bytes + sum.peak_tree_gpu_bytes),
+                 sum.avail_known ? cli_bytes(sum.min_avail_bytes) : "unknown",
+                 stage ? "stopped by the guard" : "finished", elapsed);
+        so.subtitle = sub;
+        so.budget_bytes = max_mem ? max_mem : 0;
+        so.budget_label = "--max-mem";
+        so.predicted_bytes = predicted;
+        so.guard_t_s = guard_t;
+        char gl[96];
+        snprintf(gl, sizeof gl, "guard: %s \xe2\x86\x92 SIGINT", og_trip_name(trip.trip));
+        so.guard_label = gl;
+        char *svg = og_watch_svg(ser.s, ser.n, &so);
+        FILE *f = svg ? fopen(report, "w") : NULL;
+        if (!f || fputs(svg, f) < 0 || fclose(f) != 0)
+            fprintf(stderr, "oomguard: cannot write %s: %s\n", report,
+                    svg ? strerror(errno) : "out of memory");
+        free(svg);
+    }
+    if (logf) {
+        fprintf(logf, "{\"event\":\"end\",\"t\":%.3f,\"exit\":%d,\"guard\":%s}\n", elapsed, rc,
+                stage ? "true" : "false");
+        fclose(logf);
+    }
+
+    if (!no_history) {
+        og_run_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.started_unix = (int64_t)time(NULL) - (int64_t)elapsed;
+        snprintf(rec.command, sizeof rec.command, "%s", cmdline);
+        rec.engine = eng.engine;
+        snprintf(rec.model, sizeof rec.model, "%s", eng.model);
+        rec.n_ctx = eng.n_ctx;
+        rec.predicted_bytes = predicted;
+        rec.peak_bytes = sum.peak_tree_bytes + sum.peak_tree_gpu_bytes;
+        rec.exit_code = rc;
+        rec.duration_s = elapsed;
+        snprintf(rec.guard, sizeof rec.guard, "%s", stage ? og_trip_name(trip.trip) : "");
+        char path[1024];
+        og_error herr;
+        if (og_history_default_path(path, sizeof path, &herr) != OG_OK ||
+            og_history_add(path, &rec, &herr) != OG_OK)
+            fprintf(stderr, "oomguard: history not recorded: %s\n", herr.message);
+    }
+
+    if (json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "command", json_string(cmdline));
+        json_object_set_new(j, "engine", json_string(og_engine_name(eng.engine)));
+        json_object_set_new(j, "exit_code", json_integer(rc));
+        json_object_set_new(j, "duration_s", json_real(elapsed));
+        json_object_set_new(j, "samples", json_integer(sum.n_samples));
+        json_object_set_new(j, "peak_tree_bytes", json_integer((json_int_t)sum.peak_tree_bytes));
+        json_object_set_new(j, "peak_tree_gpu_bytes",
+                            json_integer((json_int_t)sum.peak_tree_gpu_bytes));
+        json_object_set_new(j, "peak_tree_procs", json_integer(sum.peak_tree_procs));
+        json_object_set_new(j, "tree_memory_kind", json_string(kind));
+        json_object_set_new(j, "min_available_bytes",
+                            sum.avail_known ? json_integer((json_int_t)sum.min_avail_bytes)
+                                            : json_null());
+        json_object_set_new(
+            j, "swap_grown_bytes",
+            sum.swap_known
+                ? json_integer((json_int_t)(sum.swap_peak_bytes > sum.swap_start_bytes
+                                                ? sum.swap_peak_bytes - sum.swap_start_bytes
+                                                : 0))
+                : json_null());
+        json_object_set_new(j, "peak_pressure", json_string(pressure_name(sum.peak_pressure)));
+        json_object_set_new(j, "time_under_pressure_s", json_real(sum.time_warn_s));
+        json_object_set_new(j, "time_critical_s", json_real(sum.time_critical_s));
+        json_object_set_new(j, "predicted_peak_bytes",
+                            predicted ? json_integer((json_int_t)predicted) : json_null());
+        json_t *g = json_object();
+        json_object_set_new(g, "enabled", json_boolean(guard));
+        json_object_set_new(g, "acted", json_boolean(stage > 0));
+        if (stage) {
+            json_object_set_new(g, "trip", json_string(og_trip_name(trip.trip)));
+            json_object_set_new(g, "at_s", json_real(guard_t));
+            json_object_set_new(g, "value", json_integer((json_int_t)trip.value));
+            json_object_set_new(g, "limit", json_integer((json_int_t)trip.limit));
+            json_object_set_new(g, "reason", json_string(trip.reason));
+            json_object_set_new(g, "last_signal",
+                                json_string(stage == 1   ? "SIGINT"
+                                            : stage == 2 ? "SIGTERM"
+                                                         : "SIGKILL"));
+        }
+        json_object_set_new(j, "guard", g);
+        cli_print_json(j);
+    }
+    free(ser.s);
+    if (sig_pipe[0] >= 0) {
+        close(sig_pipe[0]);
+        close(sig_pipe[1]);
+        sig_pipe[0] = sig_pipe[1] = -1;
+    }
+    return rc;
 }

@@ -59,6 +59,8 @@ int main(int argc, char **argv)
             printf("oomguard %s\n", oomguard_version());
             return OG_EXIT_OK;
         }
+        if (strcmp(a, "__complete") == 0) /* hidden: names for shell completions */
+            return cmd_complete(argc - 1, argv + 1);
         if (a[0] != '-') {
             for (size_t i = 0; i < N_COMMANDS; i++)
                 if (strcmp(commands[i].name, a) == 0)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "og_internal.h"
+#include "oomguard/remote.h"
 
 const char *og_format_name(og_format format)
 {
@@ -214,6 +215,8 @@ og_status og_model_open(const char *path, og_model **out, og_error *err)
     *out = NULL;
     if (!path || !*path)
         return og_error_set(err, OG_ERR_INVALID, "no model path given");
+    if (og_is_remote(path))
+        return og_remote_open(path, NULL, out, NULL, err);
     struct stat st;
     if (stat(path, &st) != 0)
         return og_error_set(err, errno == ENOENT ? OG_ERR_NOT_FOUND : OG_ERR_IO, "%s: %s", path,

@@ -5,7 +5,17 @@
 #include "status.h"
 #include "units.h"
 #include "model.h"
-#include "machine.h"
 #include "discover.h"
+#include "remote.h"
+#include "catalog.h"
+#include "machine.h"
+#include "llama.h"
+#include "mlx.h"
+#include "procs.h"
+#include "watch.h"
+#include "history.h"
+#include "explain.h"
+#include "wired.h"
+#include "doctor.h"
 
 #endif

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Accuracy benchmark: sparse GGUFs with real shapes, loaded by the real
+# llama.cpp (node-llama-cpp 3.21.1, CPU build), compared per component with
+# `oomguard fit --backend cpu --json` and with node-llama-cpp's estimator.
+#
+#   bench/accuracy/run.sh BUILD_DIR NLC_DIR [OUT.md]
+#
+# NLC_DIR holds node_modules/node-llama-cpp (npm install --omit=optional
+# node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1). Layer counts are
+# reduced where only compute/KV accuracy is the aim (widths, heads, vocab real)
+# so the CPU repack stays within a small machine's RAM.
+set -eu
+BUILD=$1 NLC=$2 OUT=${3:-$(dirname "$0")/../results/accuracy.md}
+HERE=$(cd "$(dirname "$0")" && pwd)
+FIX=$BUILD/tests/og-fixture
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+$FIX shape arch=llama name=llama3.1-8b n_layer=4 n_embd=4096 n_head=32 n_head_kv=8 n_ff=14336 n_vocab=128256 n_ctx_train=131072 weight_type=q4_0 "$W/llama3.1-8b.gguf"
+$FIX shape arch=qwen2 name=qwen2.5-7b n_layer=4 n_embd=3584 n_head=28 n_head_kv=4 n_ff=18944 n_vocab=152064 n_ctx_train=32768 attn_bias=1 weight_type=q4_K "$W/qwen2.5-7b.gguf"
+$FIX shape arch=qwen3 name=qwen3-8b n_layer=4 n_embd=4096 n_head=32 n_head_kv=8 head_dim=128 n_ff=12288 n_vocab=151936 n_ctx_train=40960 qk_norm=1 weight_type=q4_K "$W/qwen3-8b.gguf"
+$FIX shape arch=qwen3 name=qwen3-4b n_layer=4 n_embd=2560 n_head=32 n_head_kv=8 head_dim=128 n_ff=9728 n_vocab=151936 n_ctx_train=40960 qk_norm=1 weight_type=q8_0 "$W/qwen3-4b.gguf"
+$FIX shape arch=qwen3moe name=qwen3-30b-a3b n_layer=4 n_embd=2048 n_head=32 n_head_kv=4 head_dim=128 n_expert=128 n_expert_used=8 n_ff_exp=768 n_vocab=151936 n_ctx_train=40960 qk_norm=1 weight_type=q4_K "$W/qwen3-30b-a3b.gguf"
+$FIX shape arch=gemma2 name=gemma2-9b n_layer=4 n_embd=3584 n_head=16 n_head_kv=8 head_dim=256 n_ff=14336 n_vocab=256000 n_ctx_train=8192 n_swa=4096 tied_embeddings=1 weight_type=q4_K "$W/gemma2-9b.gguf"
+$FIX shape arch=gemma3 name=gemma3-12b n_layer=6 n_embd=3840 n_head=16 n_head_kv=8 head_dim=256 n_ff=15360 n_vocab=262208 n_ctx_train=131072 n_swa=1024 swa_pattern=6 qk_norm=1 tied_embeddings=1 weight_type=q4_K "$W/gemma3-12b.gguf"
+$FIX shape arch=deepseek2 name=deepseek-v2-lite n_layer=27 n_embd=2048 n_head=16 head_dim=192 rope_dim=64 v_head_dim=128 kv_lora_rank=512 n_expert=64 n_expert_used=6 n_ff_exp=1408 n_expert_shared=2 n_leading_dense=1 n_ff=10944 n_vocab=102400 n_ctx_train=163840 weight_type=q8_0 "$W/deepseek-v2-lite.gguf"
+python3 - "$W" >"$W/cases.json" <<'PY'
+import json, sys, glob
+runs = []
+for ctx in (512, 4096, 32768):
+    runs += [{"ctx": ctx, "fa": False}, {"ctx": ctx, "fa": True},
+             {"ctx": ctx, "fa": True, "ctk": "Q8_0", "ctv": "Q8_0"}]
+runs.append({"ctx": 4096, "fa": True, "batch": 2048})
+runs.append({"ctx": 8192, "fa": True, "seqs": 2})
+print(json.dumps([{"model": m, "runs": runs} for m in sorted(glob.glob(sys.argv[1] + "/*.gguf"))]))
+PY
+NLC_DIR=$NLC node "$HERE/measure.mjs" "$W/cases.json" >"$W/results.jsonl" 2>"$W/measure.log"
+cp "$W/results.jsonl" "${OUT%.md}.jsonl"
+python3 "$HERE/compare.py" "$BUILD/oomguard" "$W/results.jsonl" --markdown "$W/table.md"
+{
+    echo "# Accuracy: oomguard fit vs the real llama.cpp (CPU)"
+    echo
+    echo "Command: \`bench/accuracy/run.sh build /work/nlc\` (node-llama-cpp 3.21.1, llama.cpp dated"
+    echo "2026-09-12, prebuilt linux-x64 CPU binary, $(lscpu | sed -n 's/^Model name: *//p' | head -1)); $(date -u +%F)."
+    echo "Ground truth: the buffer sizes llama.cpp logs (model, KV, RS, compute, output) when"
+    echo "node-llama-cpp creates each context; oomguard: \`oomguard fit --backend cpu --json\` with the"
+    echo "batch llama.cpp logged. node-llama-cpp's estimator: GgufInsights estimateModelResourceRequirements +"
+    echo "estimateContextResourceRequirements (gpuLayers 0). Logged sizes are rounded to 0.01 MiB."
+    echo
+    cat "$W/table.md"
+} >"$OUT"
+echo "wrote $OUT"

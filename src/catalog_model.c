@@ -1,0 +1,503 @@
+/* Catalog entry + build -> og_model with a synthetic tensor list.
+ *
+ * GGUF builds: the tensors llama.cpp creates for the architecture (names and
+ * ggml shapes from llama.cpp src/models/<arch>.cpp load_tensors, llama.cpp as
+ * bundled in node-llama-cpp 3.21.1), with the types convert_hf_to_gguf.py
+ * (conversion/base.py: 1-D tensors, norms and routers stay F32) and
+ * llama-quantize (src/llama-quant.cpp, see quantmix.c) give them.
+ *
+ * MLX builds: the arrays mlx-lm writes (mlx_lm/utils.py quantize_model,
+ * ml-explore/mlx-lm at d78bf58e): every module with to_quantized (Linear,
+ * Embedding, SwitchLinear) whose input width is a multiple of the group size
+ * becomes a U32 packed weight [out, in*bits/32] plus scales and biases
+ * [out, in/group] in the model dtype; norms, biases and MoEGate parameters
+ * stay in the model dtype; model-specific quant_predicate overrides (8-bit
+ * routers in qwen3_moe.py / gpt_oss.py) are applied. NextN/MTP layers are
+ * dropped, as mlx-lm's sanitize does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog_internal.h"
+#include "model_internal.h"
+#include "og_internal.h"
+#include "quantmix.h"
+
+static const char *archs[] = {"llama",   "llama4", "qwen2",     "qwen3",   "qwen3moe", "gemma2",
+                              "gemma3",  "phi3",   "deepseek2", "gpt-oss", "glm4moe",  "granite",
+                              "smollm3", "olmo2",  "command-r", NULL};
+
+int og_catalog_arch_supported(const char *arch)
+{
+    for (int i = 0; archs[i]; i++)
+        if (!strcmp(archs[i], arch))
+            return 1;
+    return 0;
+}
+
+const char *og_catalog_arch_list(void)
+{
+    return "llama, llama4, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, deepseek2, gpt-oss, "
+           "glm4moe, granite, smollm3, olmo2, command-r";
+}
+
+/* ---- builds ---- */
+
+static const struct {
+    const char *name;
+    int mlx;
+    uint32_t bits;  /* MLX */
+    uint32_t ftype; /* GGUF */
+} builds[OG_BUILD_COUNT] = {
+    [OG_BUILD_MLX_3BIT] = {"mlx-3bit", 1, 3, 0},
+    [OG_BUILD_MLX_4BIT] = {"mlx-4bit", 1, 4, 0},
+    [OG_BUILD_MLX_6BIT] = {"mlx-6bit", 1, 6, 0},
+    [OG_BUILD_MLX_8BIT] = {"mlx-8bit", 1, 8, 0},
+    [OG_BUILD_MLX_BF16] = {"mlx-bf16", 1, 16, 0},
+    [OG_BUILD_GGUF_Q2_K] = {"Q2_K", 0, 0, OG_FTYPE_Q2_K},
+    [OG_BUILD_GGUF_Q3_K_M] = {"Q3_K_M", 0, 0, OG_FTYPE_Q3_K_M},
+    [OG_BUILD_GGUF_Q4_0] = {"Q4_0", 0, 0, OG_FTYPE_Q4_0},
+    [OG_BUILD_GGUF_IQ4_XS] = {"IQ4_XS", 0, 0, OG_FTYPE_IQ4_XS},
+    [OG_BUILD_GGUF_Q4_K_M] = {"Q4_K_M", 0, 0, OG_FTYPE_Q4_K_M},
+    [OG_BUILD_GGUF_Q5_K_M] = {"Q5_K_M", 0, 0, OG_FTYPE_Q5_K_M},
+    [OG_BUILD_GGUF_Q6_K] = {"Q6_K", 0, 0, OG_FTYPE_Q6_K},
+    [OG_BUILD_GGUF_Q8_0] = {"Q8_0", 0, 0, OG_FTYPE_Q8_0},
+    [OG_BUILD_GGUF_F16] = {"F16", 0, 0, OG_FTYPE_F16},
+};
+
+const char *og_catalog_build_name(og_catalog_build b)
+{
+    return (unsigned)b < OG_BUILD_COUNT ? builds[b].name : "unknown";
+}
+
+int og_catalog_build_is_mlx(og_catalog_build b)
+{
+    return (unsigned)b < OG_BUILD_COUNT && builds[b].mlx;
+}
+
+og_status og_catalog_build_from_name(const char *name, og_catalog_build *out, og_error *err)
+{
+    char n[32];
+    og_catalog_normalize(name, n, sizeof n);
+    static const struct {
+        const char *alias;
+        og_catalog_build b;
+    } extra[] = {{"3bit", OG_BUILD_MLX_3BIT},    {"mlx3", OG_BUILD_MLX_3BIT},
+                 {"4bit", OG_BUILD_MLX_4BIT},    {"mlx4", OG_BUILD_MLX_4BIT},
+                 {"6bit", OG_BUILD_MLX_6BIT},    {"mlx6", OG_BUILD_MLX_6BIT},
+                 {"8bit", OG_BUILD_MLX_8BIT},    {"mlx8", OG_BUILD_MLX_8BIT},
+                 {"bf16", OG_BUILD_MLX_BF16},    {"mlx", OG_BUILD_MLX_BF16},
+                 {"q4km", OG_BUILD_GGUF_Q4_K_M}, {"q5km", OG_BUILD_GGUF_Q5_K_M},
+                 {"q3km", OG_BUILD_GGUF_Q3_K_M}, {"fp16", OG_BUILD_GGUF_F16}};
+    for (int i = 0; i < OG_BUILD_COUNT; i++) {
+        char b[32];
+        og_catalog_normalize(builds[i].name, b, sizeof b);
+        if (!strcmp(b, n)) {
+            *out = (og_catalog_build)i;
+            return OG_OK;
+        }
+    }
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (!strcmp(extra[i].alias, n)) {
+            *out = extra[i].b;
+            return OG_OK;
+        }
+    return og_error_set(err, OG_ERR_INVALID,
+                        "unknown build '%s' (one of: mlx-3bit, mlx-4bit, mlx-6bit, mlx-8bit, "
+                        "mlx-bf16, Q2_K, Q3_K_M, Q4_0, IQ4_XS, Q4_K_M, Q5_K_M, Q6_K, Q8_0, F16)",
+                        name);
+}
+
+int og_catalog_has_build(const og_catalog_entry *e, og_catalog_build b)
+{
+    return e && (unsigned)b < OG_BUILD_COUNT;
+}
+
+/* ---- the abstract tensor list ---- */
+
+enum { MLX_KEEP = 0, MLX_Q, MLX_Q8, MLX_SKIP };
+
+typedef struct ctensor {
+    char gguf[64]; /* "" = not in the GGUF */
+    char mlx[96];  /* "" = not in the MLX folder */
+    uint32_t n_dims;
+    uint64_t ne[3]; /* ggml order: ne[0] = row length (input width) */
+    uint32_t src;   /* type in the unquantized GGUF */
+    int mlx_kind;
+} ctensor;
+
+typedef struct tlist {
+    ctensor *t;
+    size_t n, cap;
+    int failed;
+} tlist;
+
+static ctensor *add(tlist *l, const char *gguf, const char *mlx, uint32_t n_dims, uint64_t ne0,
+                    uint64_t ne1, uint64_t ne2, uint32_t src, int mlx_kind)
+{
+    if (l->failed)
+        return NULL;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 256;
+        ctensor *nt = realloc(l->t, nc * sizeof *nt);
+        if (!nt) {
+            l->failed = 1;
+            return NULL;
+        }
+        l->t = nt;
+        l->cap = nc;
+    }
+    ctensor *t = &l->t[l->n++];
+    memset(t, 0, sizeof *t);
+    og_strlcpy(t->gguf, gguf ? gguf : "", sizeof t->gguf);
+    og_strlcpy(t->mlx, mlx ? mlx : "", sizeof t->mlx);
+    t->n_dims = n_dims;
+    t->ne[0] = ne0;
+    t->ne[1] = n_dims > 1 ? ne1 : 1;
+    t->ne[2] = n_dims > 2 ? ne2 : 1;
+    t->src = src;
+    t->mlx_kind = mlx_kind;
+    return t;
+}
+
+#define W OG_GGML_F16 /* weights in the unquantized GGUF (F16/BF16: same size) */
+#define F OG_GGML_F32
+
+typedef struct gen {
+    tlist *l;
+    const og_catalog_entry *e;
+    char g[64], x[96];
+} gen;
+
+static const char *G(gen *s, unsigned il, const char *suffix)
+{
+    snprintf(s->g, sizeof s->g, "blk.%u.%s", il, suffix);
+    return s->g;
+}
+static const char *X(gen *s, unsigned il, const char *suffix)
+{
+    snprintf(s->x, sizeof s->x, "model.layers.%u.%s", il, suffix);
+    return s->x;
+}
+
+/* a 2-D Linear: ggml {in, out} */
+static void lin(gen *s, unsigned il, const char *g, const char *x, uint64_t in, uint64_t out)
+{
+    add(s->l, G(s, il, g), X(s, il, x), 2, in, out, 1, W, MLX_Q);
+}
+static void vec(gen *s, unsigned il, const char *g, const char *x, uint64_t n)
+{
+    add(s->l, G(s, il, g), X(s, il, x), 1, n, 1, 1, F, MLX_KEEP);
+}
+
+static int router_kind(const char *arch)
+{
+    /* mlx-lm quant_predicate: qwen3_moe.py "mlp.gate" and gpt_oss.py "router" -> 8 bits;
+     * deepseek_v3.py / glm4_moe.py MoEGate holds a plain parameter (not quantized);
+     * mixtral.py / llama4.py routers are nn.Linear (default bits). */
+    if (!strcmp(arch, "qwen3moe") || !strcmp(arch, "gpt-oss"))
+        return MLX_Q8;
+    if (!strcmp(arch, "deepseek2") || !strcmp(arch, "glm4moe"))
+        return MLX_KEEP;
+    return MLX_Q;
+}
+
+static void gen_layer(gen *s, unsigned il)
+{
+    const og_catalog_entry *e = s->e;
+    const og_hparams *hp = &e->hp;
+    const char *arch = hp->arch;
+    uint64_t E = hp->n_embd, H = hp->n_head[il], KV = hp->n_head_kv[il];
+    uint64_t hdk = hp->head_dim_k, hdv = hp->head_dim_v;
+    int gptoss = !strcmp(arch, "gpt-oss"), cohere = !strcmp(arch, "command-r");
+
+    if (!e->no_pre_norms)
+        vec(s, il, "attn_norm.weight", "input_layernorm.weight", E);
+
+    if (hp->is_mla) {
+        uint64_t nope = e->qk_nope_head_dim, rope = e->qk_rope_head_dim;
+        uint64_t kl = hp->kv_lora_rank, vh = hp->head_dim_v_mla, ql = hp->q_lora_rank;
+        if (ql) {
+            lin(s, il, "attn_q_a.weight", "self_attn.q_a_proj", E, ql);
+            vec(s, il, "attn_q_a_norm.weight", "self_attn.q_a_layernorm.weight", ql);
+            lin(s, il, "attn_q_b.weight", "self_attn.q_b_proj", ql, H * (nope + rope));
+        } else {
+            lin(s, il, "attn_q.weight", "self_attn.q_proj", E, H * (nope + rope));
+        }
+        lin(s, il, "attn_kv_a_mqa.weight", "self_attn.kv_a_proj_with_mqa", E, kl + rope);
+        vec(s, il, "attn_kv_a_norm.weight", "self_attn.kv_a_layernorm.weight", kl);
+        /* llama.cpp splits kv_b into k_b {nope, kl, H} and v_b {kl, v, H};
+         * mlx-lm keeps kv_b_proj [H*(nope+v), kl] */
+        add(s->l, G(s, il, "attn_k_b.weight"), NULL, 3, nope, kl, H, W, MLX_SKIP);
+        add(s->l, G(s, il, "attn_v_b.weight"), NULL, 3, kl, vh, H, W, MLX_SKIP);
+        add(s->l, NULL, X(s, il, "self_attn.kv_b_proj"), 2, kl, H * (nope + vh), 1, W, MLX_Q);
+        lin(s, il, "attn_output.weight", "self_attn.o_proj", H * vh, E);
+    } else if (e->fused_qkv) {
+        lin(s, il, "attn_qkv.weight", "self_attn.qkv_proj", E, H * hdk + KV * hdk + KV * hdv);
+        lin(s, il, "attn_output.weight", "self_attn.o_proj", H * hdv, E);
+    } else {
+        lin(s, il, "attn_q.weight", "self_attn.q_proj", E, H * hdk);
+        lin(s, il, "attn_k.weight", "self_attn.k_proj", E, KV * hdk);
+        lin(s, il, "attn_v.weight", "self_attn.v_proj", E, KV * hdv);
+        if (e->attn_bias) {
+            vec(s, il, "attn_q.bias", "self_attn.q_proj.bias", H * hdk);
+            vec(s, il, "attn_k.bias", "self_attn.k_proj.bias", KV * hdk);
+            vec(s, il, "attn_v.bias", "self_attn.v_proj.bias", KV * hdv);
+        }
+        lin(s, il, "attn_output.weight", "self_attn.o_proj", H * hdv, E);
+        if (e->attn_out_bias)
+            vec(s, il, "attn_output.bias", "self_attn.o_proj.bias", E);
+    }
+    if (e->qk_norm == OG_QK_NORM_HEAD) {
+        vec(s, il, "attn_q_norm.weight", "self_attn.q_norm.weight", hdk);
+        vec(s, il, "attn_k_norm.weight", "self_attn.k_norm.weight", hdk);
+    } else if (e->qk_norm == OG_QK_NORM_FULL) {
+        vec(s, il, "attn_q_norm.weight", "self_attn.q_norm.weight", H * hdk);
+        vec(s, il, "attn_k_norm.weight", "self_attn.k_norm.weight", KV * hdk);
+    }
+    if (gptoss)
+        vec(s, il, "attn_sinks.weight", "self_attn.sinks", H);
+    if (e->post_norms)
+        vec(s, il, "post_attention_norm.weight", "post_attention_layernorm.weight", E);
+    if (gptoss)
+        vec(s, il, "post_attention_norm.weight", "post_attention_layernorm.weight", E);
+    else if (!e->no_pre_norms && !cohere)
+        vec(s, il, "ffn_norm.weight",
+            e->post_norms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight",
+            E);
+
+    if (hp->is_moe[il]) {
+        uint64_t ne = hp->n_expert, f = hp->n_ff_exp;
+        int rk = router_kind(arch);
+        add(s->l, G(s, il, "ffn_gate_inp.weight"), X(s, il, gptoss ? "mlp.router" : "mlp.gate"), 2,
+            E, ne, 1, F, rk);
+        if (e->moe_bias)
+            vec(s, il, "ffn_gate_inp.bias", "mlp.router.bias", ne);
+        if (e->expert_gating_bias)
+            vec(s, il, "exp_probs_b.bias", "mlp.gate.e_score_correction_bias", ne);
+        uint32_t xsrc = gptoss ? OG_GGML_MXFP4 : W;
+        const char *sw = gptoss ? "mlp.experts." : "mlp.switch_mlp.";
+        char xn[64];
+        snprintf(xn, sizeof xn, "%sgate_proj", sw);
+        add(s->l, G(s, il, "ffn_gate_exps.weight"), X(s, il, xn), 3, E, f, ne, xsrc, MLX_Q);
+        snprintf(xn, sizeof xn, "%sup_proj", sw);
+        add(s->l, G(s, il, "ffn_up_exps.weight"), X(s, il, xn), 3, E, f, ne, xsrc, MLX_Q);
+        snprintf(xn, sizeof xn, "%sdown_proj", sw);
+        add(s->l, G(s, il, "ffn_down_exps.weight"), X(s, il, xn), 3, f, E, ne, xsrc, MLX_Q);
+        if (e->moe_bias) {
+            add(s->l, G(s, il, "ffn_gate_exps.bias"), X(s, il, "mlp.experts.gate_proj.bias"), 2, f,
+                ne, 1, F, MLX_KEEP);
+            add(s->l, G(s, il, "ffn_up_exps.bias"), X(s, il, "mlp.experts.up_proj.bias"), 2, f, ne,
+                1, F, MLX_KEEP);
+            add(s->l, G(s, il, "ffn_down_exps.bias"), X(s, il, "mlp.experts.down_proj.bias"), 2, E,
+                ne, 1, F, MLX_KEEP);
+        }
+        if (hp->n_expert_shared) {
+            uint64_t fs = hp->n_ff_shexp;
+            lin(s, il, "ffn_gate_shexp.weight", "mlp.shared_experts.gate_proj", E, fs);
+            lin(s, il, "ffn_up_shexp.weight", "mlp.shared_experts.up_proj", E, fs);
+            lin(s, il, "ffn_down_shexp.weight", "mlp.shared_experts.down_proj", fs, E);
+        }
+    } else {
+        uint64_t f = hp->n_ff[il];
+        if (e->fused_qkv) {
+            lin(s, il, "ffn_up.weight", "mlp.gate_up_proj", E, 2 * f);
+        } else {
+            lin(s, il, "ffn_gate.weight", "mlp.gate_proj", E, f);
+            lin(s, il, "ffn_up.weight", "mlp.up_proj", E, f);
+        }
+        lin(s, il, "ffn_down.weight", "mlp.down_proj", f, E);
+    }
+    if (e->post_norms)
+        vec(s, il, "post_ffw_norm.weight", "post_feedforward_layernorm.weight", E);
+
+    if (il >= hp->n_layer) {
+        /* NextN / MTP block extras (llama.cpp src/models/glm4-moe.cpp) */
+        add(s->l, G(s, il, "nextn.eh_proj.weight"), NULL, 2, 2 * E, E, 1, W, MLX_SKIP);
+        add(s->l, G(s, il, "nextn.enorm.weight"), NULL, 1, E, 1, 1, F, MLX_SKIP);
+        add(s->l, G(s, il, "nextn.hnorm.weight"), NULL, 1, E, 1, 1, F, MLX_SKIP);
+        add(s->l, G(s, il, "nextn.shared_head_norm.weight"), NULL, 1, E, 1, 1, F, MLX_SKIP);
+    }
+}
+
+static og_status gen_all(const og_catalog_entry *e, tlist *l, og_error *err)
+{
+    const og_hparams *hp = &e->hp;
+    gen s = {.l = l, .e = e};
+    add(l, "token_embd.weight", "model.embed_tokens", 2, hp->n_embd, hp->n_vocab, 1, W, MLX_Q);
+    for (unsigned il = 0; il < hp->n_layer_all; il++) {
+        size_t before = l->n;
+        gen_layer(&s, il);
+        if (il >= hp->n_layer) /* NextN layers are not in MLX folders */
+            for (size_t i = before; i < l->n; i++)
+                l->t[i].mlx[0] = '\0';
+    }
+    add(l, "output_norm.weight", "model.norm.weight", 1, hp->n_embd, 1, 1, F, MLX_KEEP);
+    if (!hp->tied_embeddings)
+        add(l, "output.weight", "lm_head", 2, hp->n_embd, hp->n_vocab, 1, W, MLX_Q);
+    if (l->failed)
+        return og_error_set(err, OG_ERR_NOMEM, "catalog %s: out of memory", e->name);
+    return OG_OK;
+}
+
+/* ---- og_model ---- */
+
+static const char *type_name(uint32_t id)
+{
+    const og_ggml_type_info *t = og_ggml_type(id);
+    return t ? t->name : "?";
+}
+
+static og_status push(og_model *m, const char *name, const char *tname, int32_t gtype,
+                      uint32_t n_dims, const uint64_t *dims, uint64_t n_el, uint64_t bytes,
+                      og_error *err)
+{
+    og_tensor t;
+    memset(&t, 0, sizeof t);
+    t.name = og_strdup(name);
+    if (!t.name)
+        return og_error_set(err, OG_ERR_NOMEM, "catalog: out of memory");
+    t.type_name = tname;
+    t.ggml_type = gtype;
+    t.n_dims = n_dims;
+    memcpy(t.dims, dims, n_dims * sizeof *dims);
+    t.n_elements = n_el;
+    t.bytes = bytes;
+    return og_model_push_tensor(m, &t, err);
+}
+
+static og_status build_gguf(const og_catalog_entry *e, uint32_t ftype, const tlist *l, og_model *m,
+                            og_error *err)
+{
+    const og_hparams *hp = &e->hp;
+    og_qmix q;
+    memset(&q, 0, sizeof q);
+    q.ftype = ftype;
+    q.n_layer_all = hp->n_layer_all;
+    q.n_expert = hp->n_expert;
+    q.n_gqa = hp->n_head_kv[0] ? hp->n_head[0] / hp->n_head_kv[0] : 0;
+    /* llama.cpp src/models/llama.cpp, qwen2.cpp: 80 layers -> LLM_TYPE_70B */
+    q.is_70b = hp->n_layer_all == 80 &&
+               (!strcmp(hp->arch, "llama") || !strcmp(hp->arch, "qwen2")) &&
+               (strcmp(hp->arch, "llama") || hp->n_head[0] != hp->n_head_kv[0]);
+    for (size_t i = 0; i < l->n; i++)
+        if (l->t[i].gguf[0])
+            og_qmix_count(&q, l->t[i].gguf);
+    uint64_t params = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const ctensor *t = &l->t[i];
+        if (!t->gguf[0])
+            continue;
+        uint32_t ty = og_qmix_type(&q, t->gguf, t->n_dims, t->ne[0], t->ne[2], t->src);
+        int ok = 1;
+        uint64_t row = og_ggml_row_bytes(ty, t->ne[0], &ok), rows = t->ne[1] * t->ne[2], bytes;
+        uint64_t n_el = t->ne[0] * rows;
+        if (!ok || !og_mul_u64(row, rows, &bytes))
+            return og_error_set(err, OG_ERR_INVALID,
+                                "catalog %s: tensor %s: %llu columns do not fit type %s", e->name,
+                                t->gguf, (unsigned long long)t->ne[0], type_name(ty));
+        params += n_el;
+        og_status st =
+            push(m, t->gguf, type_name(ty), (int32_t)ty, t->n_dims, t->ne, n_el, bytes, err);
+        if (st != OG_OK)
+            return st;
+    }
+    m->n_params = params;
+    m->gguf_file_type = ftype;
+    m->hp = *hp;
+    return OG_OK;
+}
+
+static og_status build_mlx(const og_catalog_entry *e, uint32_t bits, const tlist *l, og_model *m,
+                           og_error *err)
+{
+    const uint64_t gs = 64;
+    const char *fdt = !strcmp(e->torch_dtype, "float16") ? "F16" : "BF16";
+    uint64_t params = 0;
+    char nm[128];
+    for (size_t i = 0; i < l->n; i++) {
+        const ctensor *t = &l->t[i];
+        if (!t->mlx[0] || t->mlx_kind == MLX_SKIP)
+            continue;
+        uint64_t shape[3];
+        for (uint32_t d = 0; d < t->n_dims; d++)
+            shape[d] = t->ne[t->n_dims - 1 - d]; /* row-major */
+        uint64_t in = t->ne[0], rows = t->ne[1] * t->ne[2], n_el = in * rows;
+        params += n_el;
+        uint32_t b = t->mlx_kind == MLX_Q8 && bits < 16 ? 8 : bits;
+        int quant = bits < 16 && (t->mlx_kind == MLX_Q || t->mlx_kind == MLX_Q8) && in % gs == 0;
+        int is_module = t->mlx_kind == MLX_Q || t->mlx_kind == MLX_Q8;
+        og_status st;
+        if (!quant) {
+            snprintf(nm, sizeof nm, "%s%s", t->mlx, is_module ? ".weight" : "");
+            st = push(m, nm, fdt, -1, t->n_dims, shape, n_el, n_el * 2, err);
+            if (st != OG_OK)
+                return st;
+            continue;
+        }
+        uint64_t packed[3], groups[3];
+        memcpy(packed, shape, sizeof packed);
+        memcpy(groups, shape, sizeof groups);
+        packed[t->n_dims - 1] = in * b / 32;
+        groups[t->n_dims - 1] = in / gs;
+        uint64_t ng = rows * (in / gs);
+        snprintf(nm, sizeof nm, "%s.weight", t->mlx);
+        if ((st = push(m, nm, "U32", -1, t->n_dims, packed, n_el, rows * (in * b / 32) * 4, err)) !=
+            OG_OK)
+            return st;
+        snprintf(nm, sizeof nm, "%s.scales", t->mlx);
+        if ((st = push(m, nm, fdt, -1, t->n_dims, groups, ng, ng * 2, err)) != OG_OK)
+            return st;
+        snprintf(nm, sizeof nm, "%s.biases", t->mlx);
+        if ((st = push(m, nm, fdt, -1, t->n_dims, groups, ng, ng * 2, err)) != OG_OK)
+            return st;
+    }
+    m->n_params = params;
+    m->gguf_file_type = UINT32_MAX;
+    m->hp = e->hp;
+    /* mlx-lm drops NextN/MTP layers */
+    m->hp.n_layer_all = e->hp.n_layer;
+    m->hp.n_nextn = 0;
+    m->mlx.quantized = bits < 16;
+    if (bits < 16) {
+        m->mlx.bits = bits;
+        m->mlx.group_size = (uint32_t)gs;
+        og_strlcpy(m->mlx.mode, "affine", sizeof m->mlx.mode);
+    }
+    return OG_OK;
+}
+
+og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b, og_model **out,
+                           og_error *err)
+{
+    *out = NULL;
+    if (!e || (unsigned)b >= OG_BUILD_COUNT)
+        return og_error_set(err, OG_ERR_INVALID, "catalog: bad entry or build");
+    tlist l = {0};
+    og_status st = gen_all(e, &l, err);
+    og_model *m = NULL;
+    if (st == OG_OK) {
+        m = og_model_new(OG_FORMAT_CATALOG, e->name);
+        if (!m)
+            st = og_error_set(err, OG_ERR_NOMEM, "catalog %s: out of memory", e->name);
+    }
+    if (st == OG_OK && !(m->name = og_strdup(e->display)))
+        st = og_error_set(err, OG_ERR_NOMEM, "catalog %s: out of memory", e->name);
+    if (st == OG_OK)
+        st = og_model_reserve_tensors(m, l.n * 3, err);
+    if (st == OG_OK)
+        st = builds[b].mlx ? build_mlx(e, builds[b].bits, &l, m, err)
+                           : build_gguf(e, builds[b].ftype, &l, m, err);
+    free(l.t);
+    if (st == OG_OK)
+        st = og_model_summarize(m, err);
+    if (st != OG_OK) {
+        og_model_free(m);
+        return st;
+    }
+    og_strlcpy(m->quant_label, builds[b].name, sizeof m->quant_label);
+    og_strlcpy(m->dtype, e->torch_dtype, sizeof m->dtype);
+    *out = m;
+    return OG_OK;
+}

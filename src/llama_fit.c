@@ -1,0 +1,226 @@
+/* Verdict, largest context and advice for the llama.cpp memory model. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "oomguard/llama.h"
+#include "oomguard/units.h"
+#include "og_internal.h"
+
+const char *og_fit_verdict_name(og_fit_verdict v)
+{
+    switch (v) {
+    case OG_FIT_FITS:
+        return "fits";
+    case OG_FIT_TIGHT:
+        return "tight";
+    default:
+        return "does not fit";
+    }
+}
+
+/* Average bits per weight of llama.cpp's file types over the 2-D weights,
+ * from the block sizes (ggml/src/ggml.c type_traits) and the mixes that
+ * src/llama-quant.cpp llama_tensor_get_type chooses (K-quant mixes keep
+ * some tensors one or two types higher). */
+static const struct {
+    const char *name;
+    double bpw;
+} quants[] = {
+    {"BF16", 16.0},    {"Q8_0", 8.5},    {"Q6_K", 6.5625}, {"Q5_K_M", 5.70},  {"Q5_K_S", 5.54},
+    {"Q4_K_M", 4.85},  {"Q4_K_S", 4.58}, {"IQ4_XS", 4.25}, {"Q3_K_M", 3.91},  {"Q3_K_S", 3.50},
+    {"IQ3_XXS", 3.06}, {"Q2_K", 2.96},   {"IQ2_M", 2.70},  {"IQ2_XXS", 2.06},
+};
+#define N_QUANTS (sizeof quants / sizeof quants[0])
+
+static double quant_bpw(const char *q)
+{
+    for (size_t i = 0; i < N_QUANTS; i++)
+        if (og_strcasecmp(q, quants[i].name) == 0)
+            return quants[i].bpw;
+    return 0;
+}
+
+uint64_t og_llama_quant_weight_bytes(const og_model *m, const char *quant)
+{
+    double bpw = quant ? quant_bpw(quant) : 0;
+    if (!m || bpw <= 0)
+        return 0;
+    double total = 0;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        const og_tensor *t = &m->tensors[i];
+        if (t->n_dims < 2)
+            total += (double)t->n_elements * 4.0; /* norms and biases stay f32 */
+        else
+            total += (double)t->n_elements * bpw / 8.0;
+    }
+    if (!m->n_tensors && m->n_params)
+        total = (double)m->n_params * bpw / 8.0;
+    return (uint64_t)total;
+}
+
+typedef struct margins {
+    int64_t gpu, host, min;
+    int gpu_limited;
+    uint64_t limit; /* the limiting pool's budget */
+} margins;
+
+static int64_t diff(uint64_t budget, uint64_t used)
+{
+    return budget >= used ? (int64_t)(budget - used) : -(int64_t)(used - budget);
+}
+
+/* Pools checked: with a discrete GPU and a GPU backend, device bytes against
+ * gpu_bytes and host bytes against host_bytes; on a unified machine the
+ * GPU-resident part against gpu_bytes (the wired limit) and everything
+ * against host_bytes; on the CPU everything against host_bytes. */
+static margins check(const og_llama_memplan *p, const og_budget *b)
+{
+    margins r = {0, 0, 0, 0, 0};
+    if (p->backend != OG_BACKEND_CPU) {
+        r.gpu_limited = 1;
+        r.gpu = diff(b->has_gpu || b->unified ? b->gpu_bytes : 0, p->gpu_bytes);
+    }
+    if (b->unified)
+        r.host = diff(b->host_bytes, p->total_bytes);
+    else
+        r.host = diff(b->host_bytes, p->host_bytes);
+    r.min = r.host;
+    r.limit = b->host_bytes;
+    if (r.gpu_limited && r.gpu < r.min) {
+        r.min = r.gpu;
+        r.limit = b->gpu_bytes;
+    }
+    return r;
+}
+
+static int plan_fits(const og_model *m, const og_llama_settings *s, const og_budget *b,
+                     uint32_t n_ctx)
+{
+    og_llama_settings t = *s;
+    og_llama_memplan p;
+    t.n_ctx = n_ctx;
+    if (og_llama_plan(m, &t, &p, NULL) != OG_OK)
+        return 0;
+    return check(&p, b).min >= 0;
+}
+
+uint32_t og_llama_max_ctx(const og_model *m, const og_llama_settings *s, const og_budget *b)
+{
+    if (!m || !s || !b)
+        return 0;
+    uint32_t top = (uint32_t)(m->hp.n_ctx_train ? m->hp.n_ctx_train : 131072);
+    if (s->engine == OG_LLAMA_ENGINE_OLLAMA && s->n_parallel > 1)
+        top /= s->n_parallel;        /* Ollama's num_ctx is per slot */
+    uint32_t hi = top / 256, lo = 0; /* in units of 256 tokens */
+    if (hi == 0)
+        return 0;
+    if (plan_fits(m, s, b, hi * 256))
+        return hi * 256;
+    while (lo + 1 < hi) { /* lo fits (0 = nothing), hi does not */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (plan_fits(m, s, b, mid * 256))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo * 256;
+}
+
+static void advise(og_llama_fit *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void advise(og_llama_fit *f, const char *fmt, ...)
+{
+    if (f->n_advice >= OG_LLAMA_MAX_ADVICE)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->advice[f->n_advice++], sizeof f->advice[0], fmt, ap);
+    va_end(ap);
+}
+
+og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const og_llama_memplan *p,
+                           const og_budget *b, og_llama_fit *f, og_error *err)
+{
+    if (!m || !s || !p || !b || !f)
+        return og_error_set(err, OG_ERR_INVALID, "og_llama_verdict: missing argument");
+    memset(f, 0, sizeof *f);
+    margins r = check(p, b);
+    f->gpu_margin_bytes = r.gpu_limited ? r.gpu : 0;
+    f->host_margin_bytes = r.host;
+    f->margin_bytes = r.min;
+    uint64_t slack = r.limit / 20;
+    if (slack < 512ull << 20)
+        slack = 512ull << 20;
+    if (r.min < 0)
+        f->verdict = OG_FIT_NO;
+    else if ((uint64_t)r.min < slack)
+        f->verdict = OG_FIT_TIGHT;
+    else
+        f->verdict = OG_FIT_FITS;
+    f->max_ctx = og_llama_max_ctx(m, s, b);
+    if (f->verdict == OG_FIT_FITS)
+        return OG_OK;
+
+    char b1[32], b2[32];
+    uint64_t ctx_now =
+        s->engine == OG_LLAMA_ENGINE_OLLAMA ? p->n_ctx / (p->n_seq ? p->n_seq : 1) : p->n_ctx;
+    if (f->max_ctx && f->max_ctx < ctx_now)
+        advise(f, "cap the context: --ctx %u fits (now %llu)", f->max_ctx,
+               (unsigned long long)ctx_now);
+
+    /* q8_0 KV with flash attention halves the cache. */
+    if (p->component_bytes[OG_COMP_KV] > 0 && (p->type_k != 8 || p->type_v != 8)) {
+        og_llama_settings t = *s;
+        og_llama_memplan q;
+        t.type_k = t.type_v = 8;
+        t.flash_attn = OG_FA_ON;
+        if (og_llama_plan(m, &t, &q, NULL) == OG_OK) {
+            margins qr = check(&q, b);
+            advise(f, "--flash-attn on -ctk q8_0 -ctv q8_0: KV %s instead of %s (%s)",
+                   og_format_bytes(q.component_bytes[OG_COMP_KV], b1, sizeof b1),
+                   og_format_bytes(p->component_bytes[OG_COMP_KV], b2, sizeof b2),
+                   qr.min >= 0 ? "fits" : "still short");
+        }
+    }
+
+    /* A smaller quantization of this model. */
+    uint64_t w = p->component_bytes[OG_COMP_WEIGHTS];
+    if (w > 0) {
+        for (size_t i = 0; i < N_QUANTS; i++) {
+            uint64_t wq = og_llama_quant_weight_bytes(m, quants[i].name);
+            if (!wq || wq >= m->weight_bytes * 97 / 100)
+                continue;
+            int64_t saved = (int64_t)(m->weight_bytes - wq);
+            /* weights shrink where they live; scale the pools that hold them */
+            int64_t need = r.min < 0 ? -r.min : 0;
+            if (saved >= need + (int64_t)(slack / 2)) {
+                advise(f, "a smaller quantization: %s (about %s of weights instead of %s)",
+                       quants[i].name, og_format_bytes(wq, b1, sizeof b1),
+                       og_format_bytes(m->weight_bytes, b2, sizeof b2));
+                break;
+            }
+        }
+    }
+
+    /* Fewer GPU layers: the largest -ngl whose device part fits. */
+    if (p->backend != OG_BACKEND_CPU && !b->unified && r.gpu < 0) {
+        og_llama_settings t = *s;
+        og_llama_memplan q;
+        for (int32_t n = (int32_t)m->hp.n_layer_all; n >= 0; n--) {
+            t.n_gpu_layers = n;
+            if (og_llama_plan(m, &t, &q, NULL) != OG_OK)
+                break;
+            margins qr = check(&q, b);
+            if (qr.gpu >= 0) {
+                advise(f, "fewer GPU layers: -ngl %d puts %s on the GPU and %s in RAM%s", n,
+                       og_format_bytes(q.gpu_bytes, b1, sizeof b1),
+                       og_format_bytes(q.host_bytes, b2, sizeof b2),
+                       qr.host >= 0 ? "" : " (RAM then short)");
+                break;
+            }
+        }
+    }
+    if (f->n_advice == 0 && f->verdict == OG_FIT_NO)
+        advise(f, "no setting of this model fits: choose a smaller model or free memory");
+    return OG_OK;
+}

@@ -1,0 +1,749 @@
+/* The llama.cpp memory model: og_llama_plan().
+ *
+ * Every formula names the llama.cpp source it follows (llama.cpp as bundled
+ * in node-llama-cpp 3.21.1, source dated 2026-09-12, /work/llama-src in the
+ * project notes). Compute-buffer formulas for the CPU backend were measured
+ * with that engine (bench/accuracy); docs/LLAMA_CPP.md has the derivation.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "oomguard/llama.h"
+#include "og_internal.h"
+
+enum {
+    T_F32 = 0,
+    T_F16 = 1,
+    T_Q4_0 = 2,
+    T_Q4_1 = 3,
+    T_Q5_0 = 6,
+    T_Q5_1 = 7,
+    T_Q8_0 = 8,
+    T_Q2_K = 10,
+    T_Q4_K = 12,
+    T_Q5_K = 13,
+    T_Q6_K = 14,
+    T_IQ4_NL = 20,
+    T_BF16 = 30,
+    T_MXFP4 = 39
+};
+
+void og_llama_settings_default(og_llama_settings *s)
+{
+    /* common/common.h common_params defaults */
+    memset(s, 0, sizeof *s);
+    s->engine = OG_LLAMA_ENGINE_LLAMA_CPP;
+    s->backend = OG_BACKEND_CPU;
+    s->n_ctx = 0;
+    s->n_batch = 2048;
+    s->n_ubatch = 512;
+    s->n_parallel = 1;
+    s->type_k = T_F16;
+    s->type_v = T_F16;
+    s->flash_attn = OG_FA_AUTO;
+    s->n_gpu_layers = -1;
+    s->use_mmap = 1;
+    s->cpu_arch = OG_CPU_AUTO;
+}
+
+const char *og_component_name(og_component c)
+{
+    static const char *n[] = {"weights", "kv", "recurrent", "compute", "output", "mmproj", "draft"};
+    return (unsigned)c < OG_COMP_COUNT ? n[c] : "?";
+}
+
+const char *og_backend_name(og_backend b)
+{
+    static const char *n[] = {"cpu", "metal", "cuda", "vulkan", "rocm"};
+    return (unsigned)b <= OG_BACKEND_ROCM ? n[b] : "?";
+}
+
+og_status og_backend_from_name(const char *name, og_backend *b, og_error *err)
+{
+    for (int i = 0; i <= OG_BACKEND_ROCM; i++)
+        if (name && og_strcasecmp(name, og_backend_name((og_backend)i)) == 0) {
+            *b = (og_backend)i;
+            return OG_OK;
+        }
+    if (name && og_strcasecmp(name, "hip") == 0) {
+        *b = OG_BACKEND_ROCM;
+        return OG_OK;
+    }
+    return og_error_set(err, OG_ERR_INVALID,
+                        "unknown backend '%s' (expected cpu, metal, cuda, vulkan or rocm)",
+                        name ? name : "");
+}
+
+/* Buffer names as llama.cpp logs them (ggml backend buffer type names). */
+const char *og_pool_name(og_pool p, og_backend b)
+{
+    switch (p) {
+    case OG_POOL_GPU:
+        switch (b) {
+        case OG_BACKEND_METAL:
+            return "MTL0";
+        case OG_BACKEND_CUDA:
+            return "CUDA0";
+        case OG_BACKEND_VULKAN:
+            return "Vulkan0";
+        case OG_BACKEND_ROCM:
+            return "ROCm0";
+        default:
+            return "GPU";
+        }
+    case OG_POOL_HOST:
+        return b == OG_BACKEND_CUDA ? "CPU (CUDA_Host)" : "CPU";
+    case OG_POOL_HOST_MAPPED:
+        return "CPU_Mapped";
+    case OG_POOL_CPU_REPACK:
+        return "CPU_REPACK";
+    default:
+        return "?";
+    }
+}
+
+/* KV cache types llama.cpp accepts for -ctk/-ctv (common/arg.cpp kv_cache_types). */
+static int kv_type_allowed(int t)
+{
+    return t == T_F32 || t == T_F16 || t == T_BF16 || t == T_Q8_0 || t == T_Q4_0 || t == T_Q4_1 ||
+           t == T_IQ4_NL || t == T_Q5_0 || t == T_Q5_1;
+}
+
+static int is_quant_type(int t)
+{
+    return !(t == T_F32 || t == T_F16 || t == T_BF16);
+}
+
+static void note(og_llama_memplan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(og_llama_memplan *p, const char *fmt, ...)
+{
+    if (p->n_notes >= OG_LLAMA_MAX_NOTES)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->notes[p->n_notes++], sizeof p->notes[0], fmt, ap);
+    va_end(ap);
+}
+
+/* Architectures llama.cpp implements (src/llama-arch.cpp LLM_ARCH_NAMES). A
+ * model of another architecture is planned from the generic transformer
+ * shape and flagged as a fallback. */
+static const char *const known_archs[] = {
+    "llama",
+    "llama4",
+    "deci",
+    "falcon",
+    "grok",
+    "gpt2",
+    "gptj",
+    "gptneox",
+    "mpt",
+    "baichuan",
+    "starcoder",
+    "refact",
+    "bert",
+    "modern-bert",
+    "nomic-bert",
+    "nomic-bert-moe",
+    "neo-bert",
+    "jina-bert-v2",
+    "jina-bert-v3",
+    "eurobert",
+    "bloom",
+    "stablelm",
+    "qwen",
+    "qwen2",
+    "qwen2moe",
+    "qwen2vl",
+    "qwen3",
+    "qwen3moe",
+    "qwen3next",
+    "qwen3vl",
+    "qwen3vlmoe",
+    "qwen35",
+    "qwen35moe",
+    "phi2",
+    "phi3",
+    "phimoe",
+    "plamo",
+    "plamo2",
+    "plamo3",
+    "codeshell",
+    "orion",
+    "internlm2",
+    "minicpm",
+    "minicpm3",
+    "gemma",
+    "gemma2",
+    "gemma3",
+    "gemma3n",
+    "gemma4",
+    "gemma-embedding",
+    "starcoder2",
+    "mamba",
+    "mamba2",
+    "jamba",
+    "falcon-h1",
+    "xverse",
+    "command-r",
+    "cohere2",
+    "dbrx",
+    "olmo",
+    "olmo2",
+    "olmoe",
+    "openelm",
+    "arctic",
+    "deepseek",
+    "deepseek2",
+    "deepseek32",
+    "chatglm",
+    "glm4",
+    "glm4moe",
+    "bitnet",
+    "t5",
+    "t5encoder",
+    "jais",
+    "nemotron",
+    "nemotron_h",
+    "nemotron_h_moe",
+    "exaone",
+    "exaone4",
+    "rwkv6",
+    "rwkv6qwen2",
+    "rwkv7",
+    "arwkv7",
+    "granite",
+    "granitemoe",
+    "granitehybrid",
+    "chameleon",
+    "plm",
+    "bailingmoe",
+    "bailingmoe2",
+    "dots1",
+    "arcee",
+    "ernie4_5",
+    "ernie4_5-moe",
+    "hunyuan-moe",
+    "hunyuan-dense",
+    "smollm3",
+    "gpt-oss",
+    "lfm2",
+    "lfm2moe",
+    "dream",
+    "smallthinker",
+    "llada",
+    "llada-moe",
+    "seed_oss",
+    "grovemoe",
+    "apertus",
+    "minimax-m2",
+    "cogvlm",
+    "rnd1",
+    "pangu-embedded",
+    "mistral3",
+    "kimi-linear",
+};
+
+static int arch_known(const char *a)
+{
+    for (size_t i = 0; i < sizeof known_archs / sizeof known_archs[0]; i++)
+        if (strcmp(a, known_archs[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Layer index of a tensor: "blk.N." -> N; token_embd and friends -> -1
+ * (input layer); output / output_norm -> n_layer_all (the output layer). */
+static int64_t tensor_layer(const og_tensor *t, uint32_t n_layer_all)
+{
+    unsigned il;
+    int n = 0;
+    if (sscanf(t->name, "blk.%u.%n", &il, &n) == 1 && n > 0)
+        return il;
+    if (strncmp(t->name, "output", 6) == 0)
+        return n_layer_all;
+    return -1;
+}
+
+/* ggml/src/ggml-cpu/repack.cpp ggml_repack_get_optimal_repack_type and the
+ * extra buffer type's supports_op: a 2-D MUL_MAT or 3-D MUL_MAT_ID weight of
+ * a type this CPU has kernels for, rows (ne[1]) a multiple of 8 (x86) or 4
+ * (ARM). llama-model-loader only places tensors there whose op (from
+ * LLM_TENSOR_INFOS) is a matrix multiplication: not token_embd (GET_ROWS),
+ * not norms, convolutions or SSM parameters. */
+static int repacked(const og_tensor *t, og_cpu_arch arch)
+{
+    if (t->ggml_type < 0 || (t->n_dims != 2 && t->n_dims != 3))
+        return 0;
+    if (strstr(t->name, "token_embd") || strstr(t->name, "pos_embd") ||
+        strstr(t->name, "token_types") || strstr(t->name, "conv1d") ||
+        strstr(t->name, "shortconv") || strstr(t->name, "ssm_") || strstr(t->name, "_norm") ||
+        strstr(t->name, "per_layer_token_embd") || strstr(t->name, ".bias"))
+        return 0;
+    int ty = t->ggml_type;
+    switch (arch) {
+    case OG_CPU_X86_AVX2:
+    case OG_CPU_X86_AVX512:
+        if (ty == T_Q4_0 || ty == T_Q4_K || ty == T_IQ4_NL || ty == T_MXFP4 ||
+            (arch == OG_CPU_X86_AVX512 && ty == T_Q2_K))
+            return t->dims[1] % 8 == 0;
+        return 0;
+    case OG_CPU_ARM_I8MM:
+        if (ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K)
+            return t->dims[1] % 8 == 0;
+        if (ty == T_Q4_0 || ty == T_IQ4_NL || ty == T_MXFP4 || ty == T_Q8_0)
+            return t->dims[1] % 4 == 0;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static og_cpu_arch resolve_cpu_arch(og_cpu_arch a)
+{
+    if (a != OG_CPU_AUTO)
+        return a;
+#if defined(__aarch64__) || defined(__arm64__)
+    return OG_CPU_ARM_I8MM;
+#elif defined(__x86_64__) || defined(__i386__)
+    return OG_CPU_X86_AVX2;
+#else
+    return OG_CPU_NO_REPACK;
+#endif
+}
+
+#define ADD(dst, v)                                                                                \
+    do {                                                                                           \
+        if (!og_add_u64((dst), (v), &(dst)))                                                       \
+            goto overflow;                                                                         \
+    } while (0)
+
+/* Weights: exact bytes per tensor, placed the way src/llama-model.cpp
+ * load_tensors places them. */
+static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
+                              og_error *err)
+{
+    const og_hparams *hp = &m->hp;
+    uint32_t n_all = hp->n_layer_all;
+    int gpu = s->backend != OG_BACKEND_CPU;
+    /* src/llama-model.cpp load_tensors: i_gpu_start = max(n_layer + 1 - n_gpu_layers, 0);
+     * layer il is offloaded iff il >= i_gpu_start; the output layer counts as
+     * layer n_layer; the input layer (token_embd) always stays on the CPU. */
+    uint64_t ngl = s->n_gpu_layers < 0 ? (uint64_t)n_all + 1 : (uint64_t)s->n_gpu_layers;
+    if (!gpu)
+        ngl = 0;
+    uint64_t i_gpu_start = (uint64_t)n_all + 1 > ngl ? (uint64_t)n_all + 1 - ngl : 0;
+    p->n_layer_gpu = 0;
+    for (uint32_t il = 0; il < hp->n_layer; il++)
+        if (il >= i_gpu_start)
+            p->n_layer_gpu++;
+    p->output_on_gpu = gpu && n_all >= i_gpu_start;
+    og_cpu_arch arch = resolve_cpu_arch(s->cpu_arch);
+
+    /* mmap: each file's CPU_Mapped buffer spans its host tensors
+     * (src/llama-model-loader.cpp get_mapping_range: first offset to last end). */
+    uint32_t nf = m->n_files ? m->n_files : 1;
+    if (nf > 64)
+        nf = 64;
+    uint64_t lo[64], hi[64];
+    for (uint32_t f = 0; f < nf; f++) {
+        lo[f] = UINT64_MAX;
+        hi[f] = 0;
+    }
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        const og_tensor *t = &m->tensors[i];
+        int64_t il = tensor_layer(t, n_all);
+        int on_gpu = il >= 0 && (uint64_t)il >= i_gpu_start && gpu;
+        og_pool pool;
+        if (on_gpu)
+            pool = OG_POOL_GPU;
+        else if (repacked(t, arch))
+            pool = OG_POOL_CPU_REPACK;
+        else if (s->use_mmap && m->format == OG_FORMAT_GGUF) {
+            uint32_t f = t->file_index < nf ? t->file_index : nf - 1;
+            uint64_t end;
+            if (!og_add_u64(t->offset, t->bytes, &end))
+                goto overflow;
+            if (t->offset < lo[f])
+                lo[f] = t->offset;
+            if (end > hi[f])
+                hi[f] = end;
+            continue;
+        } else
+            pool = OG_POOL_HOST;
+        ADD(p->bytes[OG_COMP_WEIGHTS][pool], t->bytes);
+    }
+    /* Tied embeddings: the output projection is token_embd created again with
+     * TENSOR_DUPLICATED in the output layer (src/llama-model.cpp load_tensors):
+     * a copy on the GPU when the output layer is offloaded, a repacked copy
+     * when the CPU repacks its type, a second allocation without mmap. */
+    if (hp->tied_embeddings) {
+        for (size_t i = 0; i < m->n_tensors; i++) {
+            const og_tensor *t = &m->tensors[i];
+            if (strcmp(t->name, "token_embd.weight") != 0)
+                continue;
+            og_tensor as_out = *t;
+            as_out.name = (char *)"output.weight";
+            if (p->output_on_gpu)
+                ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], t->bytes);
+            else if (repacked(&as_out, arch))
+                ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], t->bytes);
+            else if (!s->use_mmap)
+                ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST], t->bytes);
+        }
+    }
+    for (uint32_t f = 0; f < nf; f++)
+        if (hi[f] > lo[f])
+            ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], hi[f] - lo[f]);
+    return OG_OK;
+overflow:
+    return og_error_set(err, OG_ERR_INVALID, "%s: weight bytes overflow",
+                        m->path ? m->path : "model");
+}
+
+static int layer_on_gpu(const og_llama_memplan *p, const og_hparams *hp, uint32_t il)
+{
+    return p->backend != OG_BACKEND_CPU && il >= hp->n_layer - p->n_layer_gpu;
+}
+
+/* KV cache and recurrent state. */
+static og_status plan_memory(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
+                             og_error *err)
+{
+    const og_hparams *hp = &m->hp;
+    int ok = 1;
+    /* src/llama-hparams.cpp n_embd_v_gqa_max: without flash attention V is
+     * stored transposed and every layer uses the widest V row
+     * (src/llama-kv-cache.cpp: n_embd_v_gqa = !v_trans ? n_embd_v_gqa(il) : n_embd_v_gqa_max()). */
+    uint64_t v_max = 0;
+    for (uint32_t il = 0; il < hp->n_layer_all; il++) {
+        uint64_t hd = hp->is_swa[il] && hp->swa_type != OG_SWA_NONE && hp->head_dim_v_swa
+                          ? hp->head_dim_v_swa
+                          : hp->head_dim_v;
+        uint64_t w = hd * hp->n_head_kv[il];
+        if (w > v_max)
+            v_max = w;
+    }
+    int have_swa = 0;
+    for (uint32_t il = 0; il < hp->n_layer; il++) {
+        if (!hp->causal)
+            break;
+        if (hp->is_recurrent[il]) {
+            p->n_rs_layers++;
+            continue;
+        }
+        if (hp->n_head_kv[il] == 0)
+            continue;
+        /* src/llama-hparams.cpp has_kv: layers >= n_layer_kv_from_start reuse KV. */
+        if (hp->n_layer_kv_from_start && il >= hp->n_layer_kv_from_start)
+            continue;
+        int swa = hp->swa_type != OG_SWA_NONE && hp->is_swa[il];
+        have_swa |= swa;
+        uint64_t hdk = swa && hp->head_dim_k_swa ? hp->head_dim_k_swa : hp->head_dim_k;
+        uint64_t hdv = swa && hp->head_dim_v_swa ? hp->head_dim_v_swa : hp->head_dim_v;
+        uint64_t wk = hdk * hp->n_head_kv[il];
+        uint64_t wv = p->flash_attn ? hdv * hp->n_head_kv[il] : v_max;
+        uint64_t cells = (uint64_t)(swa ? p->swa_cells : p->kv_cells) * p->n_stream;
+        /* src/llama-kv-cache.cpp: K [n_embd_k_gqa, kv_size, n_stream]; no V for MLA
+         * (is_mla(): V-less cache since 2026-01). */
+        uint64_t kb = og_ggml_row_bytes((uint32_t)p->type_k, wk, &ok), vb = 0;
+        if (!hp->is_mla)
+            vb = og_ggml_row_bytes((uint32_t)p->type_v, wv, &ok);
+        if (!ok)
+            return og_error_set(err, OG_ERR_INVALID,
+                                "%s: layer %u: KV row of %llu elements is not a multiple of the "
+                                "%s block size",
+                                m->path ? m->path : "model", il, (unsigned long long)wk,
+                                og_ggml_type((uint32_t)p->type_k)->name);
+        uint64_t bytes;
+        if (!og_mul_u64(kb + vb, cells, &bytes))
+            goto overflow;
+        og_pool pool = layer_on_gpu(p, hp, il) && !s->no_kv_offload ? OG_POOL_GPU : OG_POOL_HOST;
+        ADD(p->bytes[OG_COMP_KV][pool], bytes);
+        p->n_kv_layers++;
+    }
+    if (!have_swa)
+        p->swa_cells = 0;
+
+    /* src/llama-memory-recurrent.cpp: per recurrent layer an F32 R (conv) and S
+     * (state) row per sequence; sizes from src/llama-hparams.cpp n_embd_r/n_embd_s. */
+    if (p->n_rs_layers) {
+        uint64_t r, st;
+        if (hp->wkv_head_size) { /* RWKV */
+            r = (uint64_t)hp->token_shift_count * hp->n_embd;
+            st = hp->n_embd * hp->wkv_head_size;
+        } else if (hp->shortconv_l_cache) { /* LFM2 */
+            r = hp->n_embd * (hp->shortconv_l_cache - 1);
+            st = (uint64_t)hp->ssm_d_state * hp->ssm_d_inner;
+        } else {
+            r = (uint64_t)(hp->ssm_d_conv ? hp->ssm_d_conv - 1 : 0) *
+                ((uint64_t)hp->ssm_d_inner + 2ull * hp->ssm_n_group * hp->ssm_d_state);
+            st = (uint64_t)hp->ssm_d_state * hp->ssm_d_inner;
+        }
+        uint64_t rows = p->n_seq ? p->n_seq : 1;
+        for (uint32_t il = 0; il < hp->n_layer; il++) {
+            if (!hp->is_recurrent[il])
+                continue;
+            uint64_t b;
+            if (!og_mul_u64(4 * (r + st), rows, &b))
+                goto overflow;
+            og_pool pool = layer_on_gpu(p, hp, il) ? OG_POOL_GPU : OG_POOL_HOST;
+            ADD(p->bytes[OG_COMP_RS][pool], b);
+        }
+    }
+    return OG_OK;
+overflow:
+    return og_error_set(err, OG_ERR_INVALID, "%s: KV bytes overflow", m->path ? m->path : "model");
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Compute buffers. llama.cpp reserves the worst-case graph
+ * (src/llama-context.cpp sched_reserve: n_tokens = n_ubatch, n_outputs =
+ * n_tokens) and ggml-alloc (ggml/src/ggml-alloc.c) sizes each backend's
+ * buffer from tensor liveness. The peak is the largest of three phases of
+ * the graph (src/llama-graph.cpp build_attn_mha / build_ffn / build_moe_ffn,
+ * the output projection), plus the graph inputs that stay live throughout
+ * (the KQ masks, one per cache). The per-token widths of each phase were
+ * measured with the CPU backend of the engine across shapes
+ * (bench/accuracy, docs/LLAMA_CPP.md). */
+static void plan_compute(const og_model *m, og_llama_memplan *p)
+{
+    const og_hparams *hp = &m->hp;
+    uint64_t ub = p->n_ubatch, E = hp->n_embd, V = hp->n_vocab;
+    uint64_t n_head = 0, q_dim = 0, kvd = 0, ff = 0, ffe = 0;
+    for (uint32_t il = 0; il < hp->n_layer; il++) {
+        uint64_t hq = (uint64_t)hp->n_head[il] * (hp->is_mla ? hp->head_dim_k_mla : hp->head_dim_k);
+        n_head = max_u64(n_head, hp->n_head[il]);
+        q_dim = max_u64(q_dim, hq);
+        kvd = max_u64(kvd, (uint64_t)hp->n_head_kv[il] * hp->head_dim_k);
+        if (!hp->is_moe[il])
+            ff = max_u64(ff, hp->n_ff[il]);
+    }
+    if (hp->n_expert)
+        ffe = (hp->n_ff_exp ? hp->n_ff_exp : ff) * hp->n_expert_used + hp->n_expert +
+              hp->n_ff_shexp * (hp->n_expert_shared ? hp->n_expert_shared : 1);
+    if (!q_dim)
+        q_dim = E;
+    uint64_t n_kv = p->kv_cells ? p->kv_cells : p->swa_cells;
+    if (p->n_kv_layers == 0)
+        n_kv = 0;
+    uint64_t n_masks = (p->kv_cells && p->n_kv_layers ? 1 : 0) + (p->swa_cells ? 1 : 0);
+    uint64_t mask_cells = (p->n_kv_layers ? (uint64_t)p->kv_cells : 0) + p->swa_cells;
+    (void)n_masks;
+
+    /* Measured (CPU, bench/accuracy): attention without flash attention keeps
+     * KQ f32 [n_kv, n_tokens, n_head] plus ~ 3 n_embd + 2 q_dim + 2 kv widths
+     * per token; with flash attention no KQ. FFN: 4 n_ff + n_embd per token
+     * (gate, up, the GLU and the freed attention blocks). Output: logits f32
+     * [n_vocab, n_tokens] + two hidden states (the masks are dead by then
+     * under flash attention). */
+    uint64_t attn = 3 * E + 2 * q_dim + 2 * kvd + (p->flash_attn ? 0 : n_head * n_kv);
+    uint64_t ffn = 4 * max_u64(ff, ffe) + E;
+    uint64_t out = V + 2 * E;
+    uint64_t mask_b = p->flash_attn ? 2 : 4;
+    uint64_t peak_inner = 4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells;
+    uint64_t peak_out = 4 * ub * out + (p->flash_attn ? 0 : 4 * ub * mask_cells);
+    uint64_t cpu = max_u64(peak_inner, peak_out) + 20 * ub; /* positions, ids, out_ids */
+
+    if (p->backend == OG_BACKEND_CPU) {
+        p->bytes[OG_COMP_COMPUTE][OG_POOL_HOST] = cpu;
+        return;
+    }
+    /* GPU backends (not measured here; /work/shared/reference/formats-and-math.md
+     * §5.6, H100 measurements): the device buffer holds the same phases; the
+     * masks and the input embeddings are staged in a pinned host buffer. */
+    uint64_t dev = max_u64(4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells, 4 * ub * out);
+    uint64_t host = mask_b * ub * mask_cells + 8 * ub * E;
+    if (p->n_layer_gpu < hp->n_layer) /* the CPU runs the remaining layers */
+        host += 4 * ub * max_u64(attn, ffn);
+    p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = dev;
+    p->bytes[OG_COMP_COMPUTE][OG_POOL_HOST] = host;
+}
+
+static og_status resolve(const og_model *m, const og_llama_settings *s0, og_llama_memplan *p,
+                         og_error *err)
+{
+    const og_hparams *hp = &m->hp;
+    const char *name = m->path ? m->path : "model";
+    og_llama_settings s = *s0;
+    uint64_t n_ctx = s.n_ctx, n_batch = s.n_batch, n_ubatch = s.n_ubatch;
+    uint32_t n_seq = s.n_parallel ? s.n_parallel : 1;
+
+    if (s.engine == OG_LLAMA_ENGINE_OLLAMA) {
+        /* ollama llm/llama_server.go: -c num_ctx * num_parallel, -np num_parallel,
+         * -b = -ub = num_batch (default 512), no unified KV. num_ctx default
+         * (server/routes.go) depends on VRAM; 4096 is the low tier used here
+         * when the caller did not choose. */
+        uint64_t nb = s.ollama_num_batch ? s.ollama_num_batch : 512;
+        if (!n_ctx)
+            n_ctx = 4096;
+        n_ctx *= n_seq;
+        n_batch = n_ubatch = nb;
+        s.kv_unified = 0;
+    }
+    if (!n_ctx)
+        n_ctx = hp->n_ctx_train; /* src/llama-context.cpp: n_ctx 0 = n_ctx_train */
+    if (!n_ctx)
+        return og_error_set(err, OG_ERR_INVALID,
+                            "%s: context size is 0 (no -c given and the model has no trained "
+                            "context length)",
+                            name);
+    if (n_ctx > (1u << 30))
+        return og_error_set(err, OG_ERR_INVALID, "context size %llu is too large",
+                            (unsigned long long)n_ctx);
+    if (!n_batch || !n_ubatch)
+        return og_error_set(err, OG_ERR_INVALID, "batch and ubatch must be at least 1");
+    if (n_ubatch > n_batch)
+        return og_error_set(err, OG_ERR_INVALID,
+                            "ubatch (%llu) is larger than batch (%llu): llama.cpp processes at "
+                            "most one batch per micro-batch; lower -ub or raise -b",
+                            (unsigned long long)n_ubatch, (unsigned long long)n_batch);
+    if (!kv_type_allowed(s.type_k) || !kv_type_allowed(s.type_v)) {
+        const og_ggml_type_info *ti =
+            og_ggml_type((uint32_t)(kv_type_allowed(s.type_k) ? s.type_v : s.type_k));
+        return og_error_set(err, OG_ERR_INVALID,
+                            "cache type '%s' is not allowed (llama.cpp accepts f32, f16, bf16, "
+                            "q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)",
+                            ti ? ti->name : "?");
+    }
+    /* src/llama-context.cpp: flash attention auto resolves to enabled when the
+     * device supports the FA op for every layer (all backends here). */
+    p->flash_attn = s.flash_attn != OG_FA_OFF;
+    if (is_quant_type(s.type_v) && !p->flash_attn)
+        return og_error_set(err, OG_ERR_INVALID,
+                            "quantized V cache (%s) needs flash attention: use --flash-attn on "
+                            "or an f16 V cache",
+                            og_ggml_type((uint32_t)s.type_v)->name);
+    p->type_k = s.type_k;
+    p->type_v = s.type_v;
+    p->backend = s.backend;
+
+    /* src/llama-context.cpp llama_context(): n_batch = min(n_ctx, n_batch) for
+     * causal models; n_ubatch = min(n_batch, n_ubatch); n_ctx = PAD(n_ctx, 256);
+     * per-sequence streams unless kv_unified. */
+    if (hp->causal && n_batch > n_ctx)
+        n_batch = n_ctx;
+    if (n_ubatch > n_batch)
+        n_ubatch = n_batch;
+    n_ctx = (n_ctx + 255) / 256 * 256;
+    uint64_t n_ctx_seq = n_ctx;
+    if (!s.kv_unified) {
+        n_ctx_seq = (n_ctx / n_seq + 255) / 256 * 256;
+        if (!n_ctx_seq)
+            return og_error_set(err, OG_ERR_INVALID, "context per sequence is 0");
+        n_ctx = n_ctx_seq * n_seq;
+    }
+    p->n_ctx = (uint32_t)n_ctx;
+    p->n_ctx_seq = (uint32_t)n_ctx_seq;
+    p->n_seq = n_seq;
+    p->n_stream = s.kv_unified ? 1 : n_seq;
+    p->n_batch = (uint32_t)n_batch;
+    p->n_ubatch = (uint32_t)n_ubatch;
+    p->kv_cells = (uint32_t)n_ctx_seq;
+    /* src/llama-kv-cache-iswa.cpp: size_swa = PAD(min(size_base, n_swa *
+     * (unified ? n_seq_max : 1) + n_ubatch), 256); --swa-full: size_base. */
+    if (hp->swa_type != OG_SWA_NONE && hp->n_swa) {
+        uint64_t w = (uint64_t)hp->n_swa * (s.kv_unified ? n_seq : 1) + n_ubatch;
+        if (w > n_ctx_seq)
+            w = n_ctx_seq;
+        p->swa_cells = s.swa_full ? (uint32_t)n_ctx_seq : (uint32_t)((w + 255) / 256 * 256);
+    }
+    if (hp->n_ctx_train && n_ctx_seq > hp->n_ctx_train)
+        note(p, "context per sequence is larger than the trained context (%s): quality may drop",
+             "llama.cpp allows it");
+    return OG_OK;
+}
+
+static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
+                          og_error *err)
+{
+    const og_hparams *hp = &m->hp;
+    memset(p, 0, sizeof *p);
+    if (!m || hp->n_layer == 0 || hp->n_embd == 0)
+        return og_error_set(err, OG_ERR_INVALID,
+                            "%s: the model has no layers or no embedding width; cannot plan",
+                            m && m->path ? m->path : "model");
+    og_status st = resolve(m, s, p, err);
+    if (st != OG_OK)
+        return st;
+    p->n_layer = hp->n_layer;
+    p->fallback = m->hparams_fallback || !arch_known(hp->arch);
+    if (p->fallback)
+        note(p, "architecture '%s' is not modelled: generic transformer estimate", hp->arch);
+    if ((st = plan_weights(m, s, p, err)) != OG_OK || (st = plan_memory(m, s, p, err)) != OG_OK)
+        return st;
+    plan_compute(m, p);
+    /* src/llama-context.cpp output_reserve: logits f32 [n_vocab, max(n_outputs, n_seq_max)],
+     * at start n_outputs = 0 -> n_seq_max rows; host buffer (pinned with a GPU). */
+    if (hp->causal)
+        p->bytes[OG_COMP_OUTPUT][OG_POOL_HOST] = 4 * hp->n_vocab * p->n_seq;
+    if (m->format != OG_FORMAT_GGUF && s->backend == OG_BACKEND_CPU)
+        note(p, "%s weights sized as they would be after conversion to GGUF",
+             og_format_name(m->format));
+    return OG_OK;
+}
+
+static og_status totals(og_llama_memplan *p, og_error *err)
+{
+    memset(p->component_bytes, 0, sizeof p->component_bytes);
+    memset(p->pool_bytes, 0, sizeof p->pool_bytes);
+    p->total_bytes = 0;
+    for (int c = 0; c < OG_COMP_COUNT; c++)
+        for (int q = 0; q < OG_POOL_COUNT; q++) {
+            uint64_t b = p->bytes[c][q];
+            if (!og_add_u64(p->component_bytes[c], b, &p->component_bytes[c]) ||
+                !og_add_u64(p->pool_bytes[q], b, &p->pool_bytes[q]) ||
+                !og_add_u64(p->total_bytes, b, &p->total_bytes))
+                return og_error_set(err, OG_ERR_INVALID, "plan total overflows");
+        }
+    p->gpu_bytes = p->pool_bytes[OG_POOL_GPU];
+    p->host_bytes = p->pool_bytes[OG_POOL_HOST] + p->pool_bytes[OG_POOL_HOST_MAPPED] +
+                    p->pool_bytes[OG_POOL_CPU_REPACK];
+    return OG_OK;
+}
+
+og_status og_llama_plan(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
+                        og_error *err)
+{
+    og_llama_settings def;
+    if (!s) {
+        og_llama_settings_default(&def);
+        s = &def;
+    }
+    if (!m || !p)
+        return og_error_set(err, OG_ERR_INVALID, "og_llama_plan: model and plan are required");
+    og_status st = plan_one(m, s, p, err);
+    if (st != OG_OK)
+        return st;
+
+    /* Extra models on the same budget. */
+    if (s->mmproj) {
+        /* tools/mtmd/clip.cpp: projector weights on the main device; its image
+         * compute buffer (alloc_compute_meta) depends on the image size and is
+         * not modelled: a note says so. */
+        og_pool pool = s->backend != OG_BACKEND_CPU ? OG_POOL_GPU : OG_POOL_HOST;
+        p->bytes[OG_COMP_MMPROJ][pool] = s->mmproj->weight_bytes;
+        note(p, "mmproj: weights only; the image encoder's compute buffer (%s) is not included",
+             "tens to hundreds of MiB");
+    }
+    if (s->draft) {
+        og_llama_settings ds = *s;
+        ds.mmproj = NULL;
+        ds.draft = NULL;
+        og_llama_memplan dp;
+        og_error derr;
+        if ((st = plan_one(s->draft, &ds, &dp, &derr)) != OG_OK)
+            return og_error_set(err, st, "draft model: %s", derr.message);
+        for (int c = 0; c < OG_COMP_COUNT; c++)
+            for (int q = 0; q < OG_POOL_COUNT; q++)
+                if (!og_add_u64(p->bytes[OG_COMP_DRAFT][q], dp.bytes[c][q],
+                                &p->bytes[OG_COMP_DRAFT][q]))
+                    return og_error_set(err, OG_ERR_INVALID, "draft plan overflows");
+    }
+    return totals(p, err);
+}

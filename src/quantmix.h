@@ -1,0 +1,69 @@
+/* Quantization mixes: which tensor gets which type in a GGUF quantized with
+ * llama-quantize, and which modules mlx-lm quantizes. Internal. */
+#ifndef OG_QUANTMIX_H
+#define OG_QUANTMIX_H
+
+#include <stdint.h>
+
+/* ggml type ids (ggml/include/ggml.h enum ggml_type). */
+enum {
+    OG_GGML_F32 = 0,
+    OG_GGML_F16 = 1,
+    OG_GGML_Q4_0 = 2,
+    OG_GGML_Q4_1 = 3,
+    OG_GGML_Q5_0 = 6,
+    OG_GGML_Q5_1 = 7,
+    OG_GGML_Q8_0 = 8,
+    OG_GGML_Q2_K = 10,
+    OG_GGML_Q3_K = 11,
+    OG_GGML_Q4_K = 12,
+    OG_GGML_Q5_K = 13,
+    OG_GGML_Q6_K = 14,
+    OG_GGML_IQ4_NL = 20,
+    OG_GGML_IQ4_XS = 23,
+    OG_GGML_BF16 = 30,
+    OG_GGML_MXFP4 = 39
+};
+
+/* llama_ftype values (include/llama.h) for the mixes the catalog offers. */
+enum {
+    OG_FTYPE_F16 = 1,
+    OG_FTYPE_Q4_0 = 2,
+    OG_FTYPE_Q8_0 = 7,
+    OG_FTYPE_Q2_K = 10,
+    OG_FTYPE_Q3_K_M = 12,
+    OG_FTYPE_Q4_K_M = 15,
+    OG_FTYPE_Q5_K_M = 17,
+    OG_FTYPE_Q6_K = 18,
+    OG_FTYPE_IQ4_XS = 30
+};
+
+/* What llama-quantize knows about the model while it picks types
+ * (src/llama-quant.cpp quantize_state_impl). */
+typedef struct og_qmix {
+    uint32_t ftype;
+    uint32_t n_layer_all; /* n_ffn_down = n_ffn_gate = n_ffn_up */
+    uint32_t n_expert;
+    uint32_t n_gqa;     /* n_head / n_head_kv of layer 0 */
+    int is_70b;         /* llama.cpp LLM_TYPE_70B (80-layer llama/qwen2 GQA) */
+    int has_output;     /* an output.weight exists (else embeddings are tied) */
+    int n_attention_wv; /* attn_v / attn_qkv / attn_kv_b tensors */
+    int i_attention_wv;
+    int i_ffn_down;
+} og_qmix;
+
+/* Count attention-V-like tensors: call once per tensor name, in file order,
+ * before picking types. */
+void og_qmix_count(og_qmix *q, const char *name);
+
+/* The type llama-quantize stores `name` as. source_type is the type in the
+ * unquantized GGUF (F32 for norms, routers and biases; F16/BF16 for weights;
+ * MXFP4 for gpt-oss experts). ne0 = row length, ne2 = experts (1 if 2-D).
+ * Returns a ggml type id. Call in file order (counters advance). */
+uint32_t og_qmix_type(og_qmix *q, const char *name, uint32_t n_dims, uint64_t ne0, uint64_t ne2,
+                      uint32_t source_type);
+
+/* The default type of an ftype (llama_ftype_get_default_type). */
+uint32_t og_qmix_default_type(uint32_t ftype);
+
+#endif

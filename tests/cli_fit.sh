@@ -1,0 +1,47 @@
+#!/bin/bash
+# oomguard fit: exit codes, JSON keys, bad input.
+set -u
+OG=$1 FIX=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$FIX" shape arch=llama n_layer=4 n_embd=2048 n_head=16 n_head_kv=4 n_ff=8192 n_vocab=32000 \
+    n_ctx_train=8192 weight_type=q4_0 "$T/m.gguf" || fail "fixture"
+
+# Fits in 8 GiB (exit 0), not in 256 MiB (exit 1).
+"$OG" fit "$T/m.gguf" --backend cpu --mem 8G >"$T/out" || fail "8G should fit (rc $?)"
+grep -q "fits" "$T/out" || fail "no verdict in table"
+"$OG" fit "$T/m.gguf" --backend cpu --mem 256M >"$T/out"; rc=$?
+[ $rc -eq 1 ] || fail "256M should not fit (rc $rc)"
+grep -q "does not fit" "$T/out" || fail "no 'does not fit'"
+grep -q "advice" "$T/out" || fail "no advice"
+
+# JSON keys the issue fixes.
+"$OG" fit "$T/m.gguf" --backend cpu --mem 8G -c 4096 --json >"$T/j" || fail "json rc"
+for k in .memory.weights_bytes .memory.kv_bytes .memory.compute_bytes .memory.output_bytes \
+         .memory.total_bytes .settings.ctx .verdict .max_ctx .fallback; do
+    python3 -c "import json,sys; j=json.load(open('$T/j')); v=j
+for p in '$k'.strip('.').split('.'): v=v[p]" || fail "missing $k"
+done
+python3 - "$T/j" <<'PY' || fail "json values"
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = j["memory"]
+# 4 layers x (K+V) x 512 wide x f16 x 4096 cells
+assert m["kv_bytes"] == 4 * 2 * 512 * 2 * 4096, m["kv_bytes"]
+assert j["settings"]["ctx"] == 4096
+assert m["total_bytes"] == sum(d["bytes"] for d in m["by_device"])
+assert j["verdict"] == "fits" and j["max_ctx"] == 8192 and j["fallback"] is False
+PY
+
+# Bad input: exit 2 with a message.
+"$OG" fit "$T/m.gguf" --backend cpu --mem 8G -ctv q8_0 -fa off 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "flash attention" "$T/e" || fail "quantized V without FA (rc $rc)"
+"$OG" fit "$T/m.gguf" --mem 8G -b 256 -ub 512 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "ubatch" "$T/e" || fail "ubatch > batch (rc $rc)"
+"$OG" fit "$T/m.gguf" --mem lots 2>/dev/null; [ $? -eq 2 ] || fail "bad --mem"
+"$OG" fit "$T/m.gguf" --frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "unknown option"
+"$OG" fit "$T/none.gguf" --mem 8G 2>/dev/null; [ $? -eq 2 ] || fail "missing file"
+"$OG" fit --help | grep -q -- "--cache-type-k" || fail "help"
+echo "ok"

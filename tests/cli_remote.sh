@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Remote sizing against a real web server on 127.0.0.1 (nginx from Debian),
+# serving fixture repositories in the Hugging Face and Ollama URL layouts,
+# with fault cases. Counts requests from nginx's own access log.
+set -uo pipefail
+og=$1; fix=$2
+. "$(dirname "$0")/lib/nginx.sh"
+if [ -z "$(og_nginx_bin)" ]; then
+  echo "SKIP: nginx is not installed (scripts/deps.sh test installs it)"; exit 0
+fi
+work=$(mktemp -d /tmp/og-remote-XXXXXX)
+chmod 755 "$work"
+pypid=
+trap 'og_nginx_stop "$work"; [ -n "$pypid" ] && kill $pypid 2>/dev/null; rm -rf "$work"' EXIT
+pass=0; fail=0
+ok() { echo "ok   $1"; pass=$((pass+1)); }
+bad() { echo "FAIL $1"; fail=$((fail+1)); }
+
+www=$work/www; mkdir -p "$www" "$work/logs" "$work/tmp"
+sha=0123456789abcdef0123456789abcdef01234567
+# A GGUF with a 128k-token vocabulary: its header (~3 MB) needs a second read.
+mkdir -p "$www/org/big-GGUF/resolve/$sha"
+"$fix" shape arch=llama n_layer=2 n_embd=4096 n_head=32 n_head_kv=8 n_ff=14336 n_vocab=128256 \
+  weight_type=q4_0 "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf" || exit 2
+"$fix" shape arch=qwen3 n_layer=4 n_embd=1024 n_head=16 n_head_kv=8 head_dim=128 n_ff=3072 \
+  n_vocab=2048 qk_norm=1 weight_type=q8_0 "$www/org/big-GGUF/resolve/$sha/small-Q8_0.gguf" || exit 2
+head -c 200 "$www/org/big-GGUF/resolve/$sha/small-Q8_0.gguf" > "$www/org/big-GGUF/resolve/$sha/cut.gguf"
+mkdir -p "$www/api/models/org/big-GGUF/revision"
+cat > "$www/api/models/org/big-GGUF/revision/main" <<JSON
+{"id":"org/big-GGUF","sha":"$sha","siblings":[{"rfilename":"README.md"},{"rfilename":"big-Q4_0.gguf"},
+{"rfilename":"small-Q8_0.gguf"},{"rfilename":"cut.gguf"}]}
+JSON
+# Gated copy: needs the token.
+mkdir -p "$www/gated/api/models/org/big-GGUF/revision"
+cp -r "$www/org" "$www/gated/"
+cp "$www/api/models/org/big-GGUF/revision/main" "$www/gated/api/models/org/big-GGUF/revision/main"
+# Ollama registry layout.
+digest=sha256:1111111111111111111111111111111111111111111111111111111111111111
+mkdir -p "$www/v2/library/tiny/manifests" "$www/v2/library/tiny/blobs"
+cp "$www/org/big-GGUF/resolve/$sha/small-Q8_0.gguf" "$www/v2/library/tiny/blobs/$digest"
+cat > "$www/v2/library/tiny/manifests/latest" <<JSON
+{"schemaVersion":2,"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"$digest","size":1},
+{"mediaType":"application/vnd.ollama.image.template","digest":"sha256:22","size":3}]}
+JSON
+mkdir -p "$www/norange" "$www/slow"
+cp "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf" "$www/norange/m.gguf"
+cp "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf" "$www/slow/m.gguf"
+chmod -R a+rX "$www"
+
+port=$((20000 + RANDOM % 20000))
+og_nginx_start "$work" "$www" "$port" '
+    location /gated/ {
+      if ($http_authorization != "Bearer secret") { return 401; }
+      rewrite ^/gated/(.*)$ /$1 break;
+      root '"$www"'/gated;
+    }
+    location /norange/ { max_ranges 0; }
+    location /slow/ { limit_rate 2k; }
+    location /loop { return 302 /loop; }' || { echo "FAIL nginx did not start"; exit 1; }
+
+base=http://127.0.0.1:$port
+export HF_ENDPOINT=$base OLLAMA_REGISTRY=$base XDG_CACHE_HOME=$work/cache OOMGUARD_HTTP_TIMEOUT=5
+unset HF_TOKEN
+requests() { wc -l < "$work/logs/access.log"; }
+reset_log() { : > "$work/logs/access.log"; }
+
+# 1. A GGUF with a big header: same answer as the local file, in 2 range reads + 1 listing.
+reset_log
+"$og" inspect --json "hf://org/big-GGUF/big-Q4_0.gguf" > "$work/r.json" 2>"$work/r.err"
+"$og" inspect --json "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf" > "$work/l.json"
+n=$(requests)
+if [ -s "$work/r.json" ] && diff <(grep -v '"path"' "$work/r.json") <(grep -v '"path"' "$work/l.json") >/dev/null; then
+  ok "hf:// GGUF header read matches the local file"
+else bad "hf:// GGUF: $(cat "$work/r.err")"; fi
+[ "$n" -le 3 ] && ok "big header in $n requests (revision + at most 2 range reads)" || bad "$n requests for one GGUF"
+bytes=$(awk '{s+=$10} END {print s}' "$work/logs/access.log")
+fsize=$(stat -c %s "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf")
+[ "$bytes" -lt $((8 * 1024 * 1024)) ] && ok "read $bytes bytes of a $fsize-byte file" || bad "read $bytes bytes"
+
+# 2. The cache: the same revision again needs only the revision lookup.
+reset_log
+"$og" inspect --json "hf://org/big-GGUF/big-Q4_0.gguf" >/dev/null 2>&1
+n=$(requests)
+[ "$n" -eq 1 ] && ok "cached header: 1 request" || bad "cached header: $n requests"
+
+# 3. Plain https-style URL and Ollama registry.
+"$og" inspect --json "$base/org/big-GGUF/resolve/$sha/small-Q8_0.gguf" > "$work/u.json" 2>"$work/u.err" \
+  && grep -q '"architecture": "qwen3"' "$work/u.json" && ok "URL with range requests" || bad "URL: $(cat "$work/u.err")"
+"$og" inspect --json "ollama://tiny" > "$work/o.json" 2>"$work/o.err" \
+  && grep -q '"architecture": "qwen3"' "$work/o.json" && ok "ollama:// manifest -> model blob" || bad "ollama: $(cat "$work/o.err")"
+
+# 4. Faults: each a clear message and exit 2.
+expect_fail() { # name, source, pattern
+  "$og" inspect "$2" > /dev/null 2>"$work/e.err"; rc=$?
+  if [ "$rc" -eq 2 ] && grep -qi -- "$3" "$work/e.err"; then ok "$1: $(head -c 150 "$work/e.err")"
+  else bad "$1: rc=$rc $(cat "$work/e.err")"; fi
+}
+expect_fail "404" "hf://org/nope-GGUF" "404"
+expect_fail "missing file in repo" "hf://org/big-GGUF/absent.gguf" "no file"
+expect_fail "GGUF repo without a file" "hf://org/big-GGUF" "all-quants"
+expect_fail "file cut inside its header" "hf://org/big-GGUF/cut.gguf" "bytes left\\|truncated"
+expect_fail "redirect loop" "$base/loop/x.gguf" "redirect"
+expect_fail "no range support" "$base/norange/m.gguf" "range"
+OOMGUARD_HTTP_TIMEOUT=2 expect_fail "slow server" "$base/slow/m.gguf" "timed out"
+HF_ENDPOINT=$base/gated expect_fail "token needed" "hf://org/big-GGUF/small-Q8_0.gguf" "HF_TOKEN"
+HF_ENDPOINT=$base/gated HF_TOKEN=wrong expect_fail "token refused" "hf://org/big-GGUF/small-Q8_0.gguf" "refused"
+HF_ENDPOINT=$base/gated HF_TOKEN=secret "$og" inspect "hf://org/big-GGUF/small-Q8_0.gguf" >/dev/null 2>"$work/g.err" \
+  && ok "token accepted" || bad "token accepted: $(cat "$work/g.err")"
+
+# 5. A truncated answer (the server closes early): a tiny Python server.
+pyport=$((port + 1))
+python3 - "$pyport" <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/416"):
+            self.send_response(416); self.send_header("Content-Length", "0"); self.end_headers(); return
+        self.send_response(206)
+        self.send_header("Content-Range", "bytes 0-1048575/5000000")
+        self.send_header("Content-Length", "1048576")
+        self.end_headers()
+        self.wfile.write(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 100)
+        self.wfile.flush()
+        self.close_connection = True
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+pypid=$!
+sleep 0.5
+expect_fail "truncated answer" "http://127.0.0.1:$pyport/t.gguf" "truncated"
+expect_fail "416 range not satisfiable" "http://127.0.0.1:$pyport/416.gguf" "416"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

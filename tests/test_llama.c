@@ -1,0 +1,304 @@
+/* llama.cpp memory model tests: formulas checked against values worked out by
+ * hand from the llama.cpp source (and, for the CPU compute buffer, values
+ * the real engine logged: bench/accuracy). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ogfix.h"
+#include "oomguard/oomguard.h"
+
+#define MiB (1024ull * 1024ull)
+
+static og_model *from_shape(const ogfix_shape *s)
+{
+    ogfix_gguf *g = ogfix_shape_gguf(s);
+    ck_assert_ptr_nonnull(g);
+    uint8_t *buf;
+    size_t len;
+    uint64_t fsize;
+    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsize), 0);
+    og_model *m = NULL;
+    og_error err;
+    ck_assert_int_eq(og_gguf_parse_buffer(buf, len, fsize, s->name, &m, &err), OG_OK);
+    free(buf);
+    ogfix_gguf_free(g);
+    return m;
+}
+
+static ogfix_shape llama8b(void)
+{
+    ogfix_shape s = {0};
+    s.arch = "llama";
+    s.name = "llama8b";
+    s.n_layer = 32;
+    s.n_embd = 4096;
+    s.n_head = 32;
+    s.n_head_kv = 8;
+    s.n_ff = 14336;
+    s.n_vocab = 128256;
+    s.n_ctx_train = 131072;
+    s.weight_type = OGFIX_Q4_0;
+    return s;
+}
+
+static og_llama_settings cpu(uint32_t ctx, og_flash_attn fa)
+{
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.n_ctx = ctx;
+    s.flash_attn = fa;
+    s.cpu_arch = OG_CPU_X86_AVX2;
+    return s;
+}
+
+START_TEST(test_kv_llama)
+{
+    ogfix_shape sh = llama8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(32768, OG_FA_ON);
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    /* 32 layers x 2 (K,V) x 1024 x 2 B x 32768 = 4 GiB */
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_KV], 4096 * MiB);
+    ck_assert_uint_eq(p.n_ctx, 32768);
+    ck_assert_int_eq(p.fallback, 0);
+    /* q8_0 K and V: 34/32 B per element */
+    s.type_k = s.type_v = 8;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_KV], 4096 * MiB / 64 * 34);
+    /* context padding to 256 and n_ctx 0 = trained */
+    s = cpu(1000, OG_FA_ON);
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.n_ctx, 1024);
+    s = cpu(0, OG_FA_ON);
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.n_ctx, 131072);
+    /* 4 sequences, not unified: 4 streams of PAD(8192/4, 256) */
+    s = cpu(8192, OG_FA_ON);
+    s.n_parallel = 3;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.n_ctx_seq, 2816); /* PAD(2730, 256) */
+    ck_assert_uint_eq(p.n_ctx, 2816 * 3);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_KV], 32ull * 2 * 1024 * 2 * 2816 * 3);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_OUTPUT], 4ull * 128256 * 3);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_compute_cpu_measured)
+{
+    /* The real engine (node-llama-cpp 3.21.1 CPU) logged for a 2-layer
+     * Llama-3-8B shape, ubatch 512: 308.0098 MiB (ctx 4096, FA off) and
+     * 266.50 MiB (FA on). Allow the 5 % accuracy target. */
+    ogfix_shape sh = llama8b();
+    sh.n_layer = 2;
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(4096, OG_FA_OFF);
+    s.n_batch = 512;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    double c = (double)p.component_bytes[OG_COMP_COMPUTE] / (double)MiB;
+    ck_assert_msg(c > 308.0098 * 0.95 && c < 308.0098 * 1.05, "compute %.2f MiB", c);
+    s.flash_attn = OG_FA_ON;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    c = (double)p.component_bytes[OG_COMP_COMPUTE] / (double)MiB;
+    ck_assert_msg(c > 266.5 * 0.95 && c < 266.5 * 1.05, "compute %.2f MiB", c);
+    /* Repack: every q4_0 layer matrix (2 x 117 MiB) goes to CPU_REPACK. */
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 234 * MiB);
+    s.cpu_arch = OG_CPU_NO_REPACK;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 0);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_WEIGHTS], m->weight_bytes);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_swa_cells)
+{
+    ogfix_shape sh = {0};
+    sh.arch = "gemma3";
+    sh.name = "gemma3";
+    sh.n_layer = 12;
+    sh.n_embd = 3840;
+    sh.n_head = 16;
+    sh.n_head_kv = 8;
+    sh.head_dim = 256;
+    sh.n_ff = 15360;
+    sh.n_vocab = 262208;
+    sh.n_ctx_train = 131072;
+    sh.n_swa = 1024;
+    sh.swa_pattern = 6;
+    sh.qk_norm = 1;
+    sh.tied_embeddings = 1;
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(32768, OG_FA_ON);
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    /* src/llama-kv-cache-iswa.cpp: PAD(min(32768, 1024 + 512), 256) = 1536 */
+    ck_assert_uint_eq(p.swa_cells, 1536);
+    ck_assert_uint_eq(p.kv_cells, 32768);
+    /* 2 full layers x 32768 + 10 SWA layers x 1536, K+V 2048 wide f16 */
+    uint64_t row = 2 * 2048 * 2;
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_KV], row * (2 * 32768 + 10 * 1536));
+    s.swa_full = 1;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.swa_cells, 32768);
+    /* unified with 4 sequences: window x 4 + ubatch */
+    s.swa_full = 0;
+    s.kv_unified = 1;
+    s.n_parallel = 4;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.swa_cells, 4608);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_invalid_settings)
+{
+    ogfix_shape sh = llama8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(4096, OG_FA_OFF);
+    og_llama_memplan p;
+    og_error err;
+    s.type_v = 8; /* q8_0 V without flash attention */
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.message, "flash attention"));
+    s = cpu(4096, OG_FA_ON);
+    s.n_ubatch = 4096;
+    s.n_batch = 1024;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.message, "ubatch"));
+    s = cpu(4096, OG_FA_ON);
+    s.type_k = 12; /* q4_K is not a cache type */
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_ERR_INVALID);
+    og_model_free(m);
+    sh.n_ctx_train = 0;
+    m = from_shape(&sh);
+    /* the fixture defaults n_ctx_train; force a model without one */
+    m->hp.n_ctx_train = 0;
+    s = cpu(0, OG_FA_ON);
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_ERR_INVALID);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_gpu_layers_and_fit)
+{
+    ogfix_shape sh = llama8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(8192, OG_FA_ON);
+    s.backend = OG_BACKEND_CUDA;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.n_layer_gpu, 32);
+    ck_assert_int_eq(p.output_on_gpu, 1);
+    /* token_embd stays on the host: 128256 x 4096 q4_0 */
+    uint64_t embd = 128256ull * 4096 / 32 * 18;
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], m->weight_bytes - embd);
+    /* -ngl 10: the last 9 layers + output (i_gpu_start = 33 - 10) */
+    s.n_gpu_layers = 10;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.n_layer_gpu, 9);
+    ck_assert_int_eq(p.output_on_gpu, 1);
+    ck_assert_uint_eq(p.bytes[OG_COMP_KV][OG_POOL_GPU], 9ull * 2 * 1024 * 2 * 8192);
+
+    /* budget: CPU, 4 GiB does not hold 4.3 GiB of weights */
+    og_budget b;
+    memset(&b, 0, sizeof b);
+    b.host_bytes = 4096 * MiB;
+    og_llama_fit f;
+    s = cpu(8192, OG_FA_ON);
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_int_eq(og_llama_verdict(m, &s, &p, &b, &f, &err), OG_OK);
+    ck_assert_int_eq(f.verdict, OG_FIT_NO);
+    ck_assert_int_lt(f.margin_bytes, 0);
+    ck_assert_uint_gt(f.n_advice, 0);
+    /* 16 GiB: fits; the largest context is a multiple of 256 and its plan fits */
+    b.host_bytes = 16384 * MiB;
+    ck_assert_int_eq(og_llama_verdict(m, &s, &p, &b, &f, &err), OG_OK);
+    ck_assert_int_eq(f.verdict, OG_FIT_FITS);
+    ck_assert_uint_eq(f.max_ctx % 256, 0);
+    ck_assert_uint_gt(f.max_ctx, 8192);
+    og_llama_settings t = s;
+    t.n_ctx = f.max_ctx;
+    ck_assert_int_eq(og_llama_plan(m, &t, &p, &err), OG_OK);
+    ck_assert_uint_le(p.host_bytes, b.host_bytes);
+    if (f.max_ctx < 131072) {
+        t.n_ctx = f.max_ctx + 256;
+        ck_assert_int_eq(og_llama_plan(m, &t, &p, &err), OG_OK);
+        ck_assert_uint_gt(p.host_bytes, b.host_bytes);
+    }
+    /* smaller quants are estimated smaller */
+    ck_assert_uint_lt(og_llama_quant_weight_bytes(m, "Q2_K"),
+                      og_llama_quant_weight_bytes(m, "Q4_K_M"));
+    ck_assert_uint_eq(og_llama_quant_weight_bytes(m, "nonsense"), 0);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_ollama_rules)
+{
+    ogfix_shape sh = llama8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(8192, OG_FA_ON);
+    s.engine = OG_LLAMA_ENGINE_OLLAMA;
+    s.n_parallel = 2;
+    s.n_ubatch = 512;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    /* -c num_ctx x parallel, 2 streams of 8192; -b = -ub = 512 */
+    ck_assert_uint_eq(p.n_ctx, 16384);
+    ck_assert_uint_eq(p.n_ctx_seq, 8192);
+    ck_assert_uint_eq(p.n_stream, 2);
+    ck_assert_uint_eq(p.n_batch, 512);
+    ck_assert_uint_eq(p.n_ubatch, 512);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_unknown_arch_fallback)
+{
+    ogfix_shape sh = llama8b();
+    sh.arch = "madeupformer";
+    sh.n_layer = 4;
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(4096, OG_FA_ON);
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_int_eq(p.fallback, 1);
+    ck_assert_uint_gt(p.component_bytes[OG_COMP_KV], 0);
+    og_model_free(m);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("llama");
+    TCase *tc = tcase_create("plan");
+    tcase_add_test(tc, test_kv_llama);
+    tcase_add_test(tc, test_compute_cpu_measured);
+    tcase_add_test(tc, test_swa_cells);
+    tcase_add_test(tc, test_invalid_settings);
+    tcase_add_test(tc, test_gpu_layers_and_fit);
+    tcase_add_test(tc, test_ollama_rules);
+    tcase_add_test(tc, test_unknown_arch_fallback);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
