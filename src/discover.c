@@ -17,10 +17,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "og_internal.h"
 #include "safetensors_internal.h"
@@ -52,6 +54,8 @@ typedef struct walker {
     size_t n_seen, cap_seen;
     char **real; /* real paths of models listed (dedupe) */
     size_t n_real;
+    size_t *pending; /* entries still to open (indexes into list->items) */
+    size_t n_pending, cap_pending;
     int nomem;
 } walker;
 
@@ -141,19 +145,17 @@ static void set_error(og_found_model *f, og_status st, const char *msg)
     f->error = og_strdup(msg);
 }
 
-static void add_model(walker *w, const char *name, const char *path, og_store store)
+/* Open one listed model and fill its entry (headers only). */
+static void open_entry(og_found_model *f)
 {
-    og_found_model *f = new_entry(w, name, path, store);
-    if (!f)
-        return;
     og_model *m = NULL;
     og_error err;
     og_error_clear(&err);
-    og_status st = og_model_open(path, &m, &err);
+    og_status st = og_model_open(f->path, &m, &err);
     if (st != OG_OK) {
         set_error(f, st, err.message);
         struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+        if (stat(f->path, &sb) == 0 && S_ISREG(sb.st_mode))
             f->file_bytes = (uint64_t)sb.st_size;
         return;
     }
@@ -164,6 +166,67 @@ static void add_model(walker *w, const char *name, const char *path, og_store st
     og_strlcpy(f->arch, m->hp.arch, sizeof f->arch);
     og_strlcpy(f->quant, m->quant_label, sizeof f->quant);
     og_model_free(m);
+}
+
+/* List a model; it is opened after the walk (in parallel). */
+static void add_model(walker *w, const char *name, const char *path, og_store store)
+{
+    og_found_model *f = new_entry(w, name, path, store);
+    if (!f)
+        return;
+    if (w->n_pending == w->cap_pending) {
+        size_t nc = w->cap_pending ? w->cap_pending * 2 : 32;
+        size_t *p = realloc(w->pending, nc * sizeof *p);
+        if (!p) {
+            set_error(f, OG_ERR_NOMEM, "out of memory");
+            w->nomem = 1;
+            return;
+        }
+        w->pending = p;
+        w->cap_pending = nc;
+    }
+    w->pending[w->n_pending++] = (size_t)(f - w->list->items);
+}
+
+typedef struct pool {
+    walker *w;
+    size_t next;
+    pthread_mutex_t lock;
+} pool;
+
+static void *pool_worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->w->n_pending)
+            return NULL;
+        open_entry(&p->w->list->items[p->w->pending[i]]);
+    }
+}
+
+/* Open the pending models with up to 8 threads (OG_THREADS overrides):
+ * each reader is independent and the work is I/O and parsing bound. */
+static void open_pending(walker *w)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *env = getenv("OG_THREADS");
+    long nt = env && atoi(env) > 0 ? atoi(env) : ncpu > 0 ? ncpu : 1;
+    if (nt > 8)
+        nt = 8;
+    if ((size_t)nt > w->n_pending)
+        nt = (long)w->n_pending;
+    pool p = {w, 0, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t th[8];
+    long started = 0;
+    for (long i = 1; i < nt; i++)
+        if (pthread_create(&th[started], NULL, pool_worker, &p) == 0)
+            started++;
+    pool_worker(&p);
+    for (long i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
 }
 
 /* "x-00002-of-00003.gguf": a later part of a split (the first part stands
@@ -544,8 +607,11 @@ og_status og_discover(const char *const *dirs, size_t n_dirs, og_model_list **ou
                 add_model(&w, og_basename(dirs[i]), dirs[i], OG_STORE_FOLDER);
         }
     }
+    if (st == OG_OK && w.n_pending)
+        open_pending(&w);
     if (st == OG_OK && w.nomem)
         st = og_error_set(err, OG_ERR_NOMEM, "out of memory while listing models");
+    free(w.pending);
     for (size_t i = 0; i < w.n_real; i++)
         free(w.real[i]);
     free(w.real);
