@@ -241,7 +241,9 @@ static void check_other_apps(ctx *c, og_check *k)
     const og_doctor_input *in = c->in;
     if (!in->procs) {
         set(k, OG_CHECK_UNKNOWN);
-        put(k->evidence, sizeof k->evidence, "not run: the process list could not be read");
+        put(k->evidence, sizeof k->evidence, "not run: %s",
+            in->procs_reason && in->procs_reason[0] ? in->procs_reason
+                                                    : "the process list could not be read");
         return;
     }
     /* the five largest other processes */
