@@ -164,7 +164,11 @@ static uint64_t capacity_of(const og_machine *m, const og_budget *b)
         return (uint64_t)og_wired_max_safe_mb(m->ram_bytes) * MIB;
     if (b->has_gpu && b->gpu_bytes)
         return b->gpu_bytes;
-    return b->host_bytes;
+    uint64_t cap = m->ram_bytes; /* as src/doctor.c: the box or its cgroup, less the margin */
+    if (m->cgroup_known && m->cgroup_limit_bytes && m->cgroup_limit_bytes < cap)
+        cap = m->cgroup_limit_bytes;
+    cap = cap > b->margin_bytes ? cap - b->margin_bytes : 0;
+    return cap > b->host_bytes ? cap : b->host_bytes;
 }
 
 /* og_fit_fn for the MLX plan: peak memory against the machine's GPU budget
