@@ -1,12 +1,899 @@
-/* TEMPORARY placeholder: this command is being built (see the open issues). */
+/* oomguard doctor [MODEL]: the seven checks (include/oomguard/doctor.h,
+ * docs/DOCTOR.md) with the evidence from this machine (or a snapshot) and
+ * the fix, the first failing check as the headline.
+ *
+ * The model side (doctor_open_model, doctor_plan_for_model) is shared with
+ * `oomguard wired --recommend MODEL` through cli/doctor_plan.h. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "doctor_plan.h"
+#include "oomguard/catalog.h"
+#include "oomguard/doctor.h"
+#include "oomguard/explain.h"
+#include "oomguard/wired.h"
+
+#define MIB (1024ull * 1024ull)
+#define GIB (1024ull * MIB)
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "Usage: oomguard doctor [MODEL] [--ctx N] [--quant BUILD] [--kv-bits 16|8|4]\n"
+        "                       [--engine mlx|llama] [--log FILE] [--machine NAME|FILE]\n"
+        "                       [--mem SIZE] [--sample SECONDS] [--json]\n"
+        "\n"
+        "Why did the model crash, freeze the machine or crawl? Seven checks, in the order\n"
+        "they most often explain it, each with the evidence from this machine and the fix:\n"
+        "  1 model_too_big          weights + KV + compute against what the GPU can get\n"
+        "  2 other_apps             the biggest other processes, GPU clients flagged\n"
+        "  3 wired_limit_low        iogpu.wired_limit_mb set below what the plan needs\n"
+        "  4 fp16_weights           F16/BF16 weights where a 4-bit build would do\n"
+        "  5 machine_too_small      even the smallest sensible quant does not fit\n"
+        "  6 swapping               swap in use, swap-out rate, pressure, PSI, cgroup\n"
+        "  7 default_wired_ceiling  the macOS default GPU ceiling is below the plan\n"
+        "The first failing check is the headline. Without MODEL the machine checks run.\n"
+        "\n"
+        "MODEL: a .gguf file, a safetensors file or folder (MLX or Hugging Face), a\n"
+        "config.json, an hf:// / https:// / ollama:// URL, or a catalog name (qwen3-32b).\n"
+        "\n"
+        "Options:\n"
+        "  --ctx N              context to plan for (default 4096, capped at the trained one)\n"
+        "  --quant BUILD        catalog build: mlx-4bit, mlx-bf16, Q4_K_M, Q8_0, F16 ...\n"
+        "                       (default: mlx-4bit on Apple Silicon, else Q4_K_M)\n"
+        "  --kv-bits 16|8|4     KV cache precision (mlx-lm --kv-bits, llama.cpp -ctk/-ctv)\n"
+        "  --engine mlx|llama   memory model (default: MLX for MLX folders and MLX builds,\n"
+        "                       and for safetensors on Apple Silicon; llama.cpp otherwise)\n"
+        "  --log FILE           an engine's log: its out-of-memory finding joins check 1\n"
+        "  --machine NAME|FILE  diagnose a preset (m4-pro-48gb) or a saved snapshot instead\n"
+        "                       of this machine (no live process list or swap sample then)\n"
+        "  --mem SIZE           plan against this much memory for the model (24G)\n"
+        "  --procs FILE         a recorded process list (JSON array of {pid, name,\n"
+        "                       footprint_bytes, gpu_bytes, gpu_client}) instead of the live one\n"
+        "  --sample SECONDS     swap-out sampling interval (default 1; 0 = skip)\n"
+        "  --json               machine-readable output: headline (id or null), checks[]\n"
+        "                       with id, status, title, evidence, fix\n"
+        "  -h, --help           show this help\n"
+        "\n"
+        "Exit codes: 0 no check fails, 1 a check fails, 2 bad input or usage, 3 internal error.\n");
+}
+
+/* ---- the model ---------------------------------------------------------------- */
+
+static int path_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int is_url(const char *s)
+{
+    return strstr(s, "://") != NULL;
+}
+
+og_status doctor_open_model(const char *arg, const og_machine *m, const doctor_model_opts *o,
+                            doctor_model *out, og_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->build = OG_BUILD_COUNT;
+    if (path_exists(arg) || is_url(arg)) {
+        if (o->quant)
+            return og_error_set(err, OG_ERR_INVALID,
+                                "--quant %s: applies to catalog names, not to a file or URL "
+                                "(%s)",
+                                o->quant, arg);
+        og_status st = og_model_open(arg, &out->model, err);
+        if (st != OG_OK)
+            return st;
+        const og_model *md = out->model;
+        if (o->engine == DOCTOR_ENGINE_MLX)
+            out->mlx = 1;
+        else if (o->engine == DOCTOR_ENGINE_LLAMA)
+            out->mlx = 0;
+        else
+            out->mlx =
+                md->format == OG_FORMAT_MLX ||
+                ((md->format == OG_FORMAT_SAFETENSORS || md->format == OG_FORMAT_HF_CONFIG) &&
+                 m->apple_silicon);
+        return OG_OK;
+    }
+    /* a catalog name */
+    og_error cerr;
+    if (og_catalog_load(&cerr) != OG_OK)
+        fprintf(stderr, "oomguard: warning: %s (using the built-in catalog)\n", cerr.message);
+    const og_catalog_entry *e = NULL;
+    og_status st = og_catalog_find(arg, &e, err);
+    if (st != OG_OK) {
+        if (st == OG_ERR_NOT_FOUND && !strchr(arg, '/'))
+            return st; /* "unknown model 'X'; did you mean 'Y'?" */
+        return og_error_set(err, OG_ERR_NOT_FOUND, "%s: no such file, and %s", arg, err->message);
+    }
+    og_catalog_build b;
+    if (o->quant) {
+        st = og_catalog_build_from_name(o->quant, &b, err);
+        if (st != OG_OK)
+            return st;
+        if (o->engine == DOCTOR_ENGINE_MLX && !og_catalog_build_is_mlx(b))
+            return og_error_set(err, OG_ERR_INVALID,
+                                "--quant %s is a GGUF build; --engine mlx "
+                                "needs an MLX build (mlx-4bit ...)",
+                                o->quant);
+        if (o->engine == DOCTOR_ENGINE_LLAMA && og_catalog_build_is_mlx(b))
+            return og_error_set(err, OG_ERR_INVALID,
+                                "--quant %s is an MLX build; --engine llama "
+                                "needs a GGUF build (Q4_K_M ...)",
+                                o->quant);
+    } else {
+        int mlx =
+            o->engine == DOCTOR_ENGINE_MLX || (o->engine == DOCTOR_ENGINE_AUTO && m->apple_silicon);
+        b = mlx ? OG_BUILD_MLX_4BIT : OG_BUILD_GGUF_Q4_K_M;
+        if (mlx && !og_catalog_has_build(e, b)) {
+            if (o->engine == DOCTOR_ENGINE_MLX)
+                return og_error_set(err, OG_ERR_INVALID,
+                                    "%s: mlx-lm has no model class for this architecture", e->name);
+            b = OG_BUILD_GGUF_Q4_K_M;
+        }
+    }
+    if (!og_catalog_has_build(e, b))
+        return og_error_set(err, OG_ERR_INVALID,
+                            "%s: no %s build (mlx-lm has no model class for "
+                            "this architecture)",
+                            e->name, og_catalog_build_name(b));
+    st = og_catalog_model(e, b, &out->model, err);
+    if (st != OG_OK)
+        return st;
+    out->entry = e;
+    out->build = b;
+    out->mlx = og_catalog_build_is_mlx(b);
+    return OG_OK;
+}
+
+/* What the doctor's check 1 calls capacity (src/doctor.c): on Apple Silicon
+ * RAM minus the system floor (the wired limit can be raised to it); on a
+ * discrete GPU its usable VRAM; else usable host RAM (or the unified GPU pool). */
+static uint64_t capacity_of(const og_machine *m, const og_budget *b)
+{
+    if (m->os == OG_OS_MACOS && m->apple_silicon)
+        return (uint64_t)og_wired_max_safe_mb(m->ram_bytes) * MIB;
+    if (b->has_gpu && b->gpu_bytes)
+        return b->gpu_bytes;
+    uint64_t cap = m->ram_bytes; /* as src/doctor.c: the box or its cgroup, less the margin */
+    if (m->cgroup_known && m->cgroup_limit_bytes && m->cgroup_limit_bytes < cap)
+        cap = m->cgroup_limit_bytes;
+    cap = cap > b->margin_bytes ? cap - b->margin_bytes : 0;
+    return cap > b->host_bytes ? cap : b->host_bytes;
+}
+
+/* og_fit_fn for the MLX plan: peak memory against the machine's GPU budget
+ * (user: optional q_bits for a hypothetical conversion). */
+static og_status mlx_fit(const og_model *model, const og_machine *machine, const og_fit_settings *s,
+                         og_fit_result *out, void *user, og_error *err)
+{
+    memset(out, 0, sizeof *out);
+    og_mlx_settings ms;
+    og_mlx_settings_default(&ms);
+    if (s && s->ctx)
+        ms.ctx = s->ctx;
+    if (s && (s->kv_bits == 8 || s->kv_bits == 4))
+        ms.kv_bits = (uint32_t)s->kv_bits;
+    if (user)
+        ms.q_bits = *(const uint32_t *)user;
+    if (model->hp.n_ctx_train && ms.ctx > model->hp.n_ctx_train)
+        ms.ctx = model->hp.n_ctx_train;
+    og_mlx_plan_result *pl = malloc(sizeof *pl);
+    if (!pl)
+        return og_error_set(err, OG_ERR_NOMEM, "out of memory");
+    og_model as_mlx;
+    if (model->format == OG_FORMAT_CATALOG && !strncmp(model->quant_label, "mlx-", 4)) {
+        as_mlx = *model; /* a catalog MLX build: its tensors as an MLX folder holds them */
+        as_mlx.format = OG_FORMAT_MLX;
+        model = &as_mlx;
+    }
+    og_status st = og_mlx_plan(model, &ms, pl, err);
+    if (st != OG_OK) {
+        free(pl);
+        return st;
+    }
+    out->total_bytes = pl->peak_bytes;
+    uint64_t budget = 0;
+    if (s && s->budget_bytes) {
+        budget = s->budget_bytes;
+        snprintf(out->note, sizeof out->note, "budget given (--mem)");
+    } else if (machine && machine->apple_silicon) {
+        og_budget b;
+        og_machine_budget(machine, &b);
+        budget = b.gpu_bytes;
+        snprintf(out->note, sizeof out->note, "MLX: GPU (unified) budget");
+    } else {
+        snprintf(out->note, sizeof out->note, "MLX runs only on Apple Silicon");
+    }
+    out->budget_bytes = budget;
+    out->fits = budget && pl->peak_bytes <= budget;
+    out->max_ctx = budget ? og_mlx_max_ctx(model, &ms, budget) : 0;
+    free(pl);
+    return OG_OK;
+}
+
+/* Average size of llama.cpp's quant mixes relative to the parameter count,
+ * from the sizes llama-quantize lists for Llama-3-8B (8.03 B parameters;
+ * llama.cpp tools/quantize/quantize.cpp QUANT_OPTIONS, llama.cpp 2026-09-12).
+ * Used only by the parameter-count fallback below. */
+static const struct {
+    const char *name;
+    double gib_at_8b; /* file size in GiB for Llama-3-8B */
+} quant_sizes[] = {{"Q8_0", 7.96},   {"Q6_K", 6.14},   {"Q5_K_M", 5.33}, {"Q4_K_M", 4.58},
+                   {"IQ4_XS", 4.28}, {"Q3_K_M", 3.74}, {"Q2_K", 2.96}};
+#define LLAMA3_8B_PARAMS 8.03e9
+
+static uint64_t quant_bytes_from_params(uint64_t n_params, double gib_at_8b)
+{
+    return (uint64_t)((double)n_params / LLAMA3_8B_PARAMS * gib_at_8b * (double)GIB);
+}
+
+/* The llama.cpp memory plan.
+ *
+ * PLUG-IN POINT: include/oomguard/llama.h (issue 3, branch `llama`) has not
+ * landed on main. Until it does this uses the catalog's built-in estimate
+ * og_fit_basic (src/catalog_fit.c: weights + KV at the context + a compute
+ * reserve of 512 MiB + n_vocab x 512 x 4 bytes of logits) and, for quants of
+ * files, the parameter count. When llama.h lands, replace the body of this
+ * function (and llama_fit below) with the llama.cpp plan: weights, KV and
+ * compute from it, gpu_need_bytes = what it puts on the GPU, max_ctx from its
+ * context search. Nothing else in the doctor changes. */
+static og_status llama_plan(const og_model *model, const og_machine *m, const og_fit_settings *fs,
+                            uint64_t capacity, og_doctor_plan *p, og_error *err)
+{
+    og_fit_result r;
+    og_status st = og_fit_basic(model, m, fs, &r, NULL, err);
+    if (st != OG_OK)
+        return st;
+    uint64_t reserve = (512ull << 20) + model->hp.n_vocab * 512 * 4; /* as og_fit_basic */
+    p->weight_bytes = model->weight_bytes;
+    p->compute_bytes = reserve;
+    p->total_bytes = r.total_bytes;
+    p->kv_bytes = r.total_bytes > model->weight_bytes + reserve
+                      ? r.total_bytes - model->weight_bytes - reserve
+                      : 0;
+    p->gpu_need_bytes = r.total_bytes;
+    og_fit_settings cap = *fs;
+    cap.budget_bytes = capacity;
+    if (og_fit_basic(model, m, &cap, &r, NULL, err) == OG_OK)
+        p->max_ctx = (uint32_t)(r.max_ctx > UINT32_MAX ? UINT32_MAX : r.max_ctx);
+    return OG_OK;
+}
+#define llama_fit og_fit_basic /* the estimator for presets and catalog builds (see above) */
+
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a, y = *b;
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+static uint64_t fp16_bytes(const og_model *md)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < md->n_types; i++) {
+        const char *n = md->by_type[i].type_name;
+        if (n && (ieq(n, "f16") || ieq(n, "bf16") || ieq(n, "f32")))
+            t += md->by_type[i].bytes;
+    }
+    return t;
+}
+
+/* "mlx-community/<name>-4bit" from a folder / repo name, without a trailing
+ * -bf16 / -fp16 / -4bit / -8bit. */
+static void mlx_q4_name(const doctor_model *dm, char *buf, size_t n)
+{
+    const char *src = dm->entry ? dm->entry->hf_repo : dm->model->path;
+    if (!src || !*src)
+        src = dm->model->name ? dm->model->name : "model";
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", src);
+    size_t l = strlen(tmp);
+    while (l && tmp[l - 1] == '/')
+        tmp[--l] = 0;
+    const char *base = strrchr(tmp, '/');
+    base = base ? base + 1 : tmp;
+    char name[160];
+    snprintf(name, sizeof name, "%s", base);
+    static const char *const sfx[] = {"-bf16", "-fp16", "-f16",  "-4bit",
+                                      "-8bit", "-6bit", "-3bit", ".safetensors"};
+    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+        size_t ln = strlen(name), ls = strlen(sfx[i]);
+        if (ln > ls && ieq(name + ln - ls, sfx[i]))
+            name[ln - ls] = 0;
+    }
+    snprintf(buf, n, "mlx-community/%.120s-4bit", name);
+}
+
+og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, const og_budget *b,
+                                const doctor_model_opts *o, og_doctor_plan *p, og_error *err)
+{
+    const og_model *md = dm->model;
+    memset(p, 0, sizeof *p);
+    snprintf(p->model, sizeof p->model, "%s",
+             dm->entry  ? dm->entry->name
+             : md->path ? md->path
+             : md->name ? md->name
+                        : "model");
+    snprintf(p->quant, sizeof p->quant, "%s", md->quant_label);
+    p->mlx = dm->mlx;
+    p->n_params = md->n_params;
+    p->fp16_weight_bytes = fp16_bytes(md);
+    uint64_t ctx = o->ctx ? o->ctx : 4096;
+    if (md->hp.n_ctx_train && ctx > md->hp.n_ctx_train)
+        ctx = md->hp.n_ctx_train;
+    p->n_ctx = (uint32_t)(ctx > UINT32_MAX ? UINT32_MAX : ctx);
+    uint64_t capacity = o->mem ? o->mem : capacity_of(m, b);
+    og_fit_settings fs = {.ctx = ctx, .kv_bits = o->kv_bits, .budget_bytes = o->mem};
+    og_fit_fn fn = dm->mlx ? mlx_fit : llama_fit;
+    og_status st;
+
+    if (dm->mlx) {
+        og_mlx_settings ms;
+        og_mlx_settings_default(&ms);
+        ms.ctx = ctx;
+        if (o->kv_bits == 8 || o->kv_bits == 4)
+            ms.kv_bits = (uint32_t)o->kv_bits;
+        og_mlx_plan_result *pl = malloc(sizeof *pl);
+        if (!pl)
+            return og_error_set(err, OG_ERR_NOMEM, "out of memory");
+        /* A catalog MLX build carries mlx-lm's tensor list (names, packed U32,
+         * scales, biases): plan it as the MLX folder it describes, not as a
+         * conversion (og_mlx_plan plans catalog entries as the 4-bit build). */
+        og_model as_mlx;
+        const og_model *pm = md;
+        if (dm->entry && og_catalog_build_is_mlx(dm->build)) {
+            as_mlx = *md;
+            as_mlx.format = OG_FORMAT_MLX;
+            pm = &as_mlx;
+        }
+        st = og_mlx_plan(pm, &ms, pl, err);
+        if (st == OG_OK)
+            st = og_mlx_judge(pm, pl, m, b, err);
+        if (st != OG_OK) {
+            free(pl);
+            return st;
+        }
+        p->weight_bytes = pl->weights_bytes;
+        p->kv_bytes = pl->kv_at_peak_bytes ? pl->kv_at_peak_bytes : pl->kv_bytes;
+        p->compute_bytes = pl->compute_bytes;
+        p->total_bytes = pl->peak_bytes;
+        p->gpu_need_bytes = pl->peak_bytes;
+        if (pl->hypothetical && pl->quant[0])
+            snprintf(p->quant, sizeof p->quant, "mlx %.27s", pl->quant);
+        uint64_t mc = og_mlx_max_ctx(pm, &ms, capacity);
+        p->max_ctx = (uint32_t)(mc > UINT32_MAX ? UINT32_MAX : mc);
+        /* the fp16 share of what MLX would load (a GGUF / catalog model is planned as
+         * its 4-bit MLX build) */
+        if (pl->hypothetical)
+            p->fp16_weight_bytes =
+                strstr(pl->quant, "bf16") || strstr(pl->quant, "f16") ? pl->weights_bytes : 0;
+        else
+            p->weight_bytes = pl->weights_bytes;
+        free(pl);
+        if (p->fp16_weight_bytes > p->weight_bytes)
+            p->fp16_weight_bytes = p->weight_bytes;
+    } else {
+        st = llama_plan(md, m, &fs, capacity, p, err);
+        if (st != OG_OK)
+            return st;
+    }
+
+    /* 4-bit build and the largest fitting quant */
+    if (dm->entry) {
+        og_catalog_build q4 = dm->mlx ? OG_BUILD_MLX_4BIT : OG_BUILD_GGUF_Q4_K_M;
+        og_model *qm = NULL;
+        if (og_catalog_has_build(dm->entry, q4) &&
+            og_catalog_model(dm->entry, q4, &qm, err) == OG_OK) {
+            if (dm->mlx)
+                snprintf(p->q4_name, sizeof p->q4_name, "mlx-community/%.120s-4bit",
+                         strrchr(dm->entry->hf_repo, '/') ? strrchr(dm->entry->hf_repo, '/') + 1
+                                                          : dm->entry->name);
+            else
+                snprintf(p->q4_name, sizeof p->q4_name, "%s Q4_K_M", dm->entry->name);
+            p->q4_bytes = qm->weight_bytes;
+            og_model_free(qm);
+        }
+        og_fit_settings cs = fs;
+        cs.budget_bytes = capacity;
+        cs.min_ctx = ctx;
+        og_catalog_build best;
+        og_fit_result br;
+        if (og_catalog_best_build(dm->entry, m, dm->mlx, &cs, fn, NULL, &best, &br, err) == OG_OK &&
+            best != OG_BUILD_COUNT) {
+            snprintf(p->fit_quant, sizeof p->fit_quant, "%s", og_catalog_build_name(best));
+            p->fit_quant_bytes = br.total_bytes;
+        }
+    } else if (dm->mlx) {
+        mlx_q4_name(dm, p->q4_name, sizeof p->q4_name);
+        /* mlx_lm.convert -q at 8, 6, 4, 3 bits: the largest that fits */
+        static const uint32_t bits[] = {8, 6, 4, 3};
+        for (size_t i = 0; i < sizeof bits / sizeof *bits; i++) {
+            og_fit_settings cs = fs;
+            cs.budget_bytes = capacity;
+            og_fit_result r;
+            uint32_t qb = bits[i];
+            if (mlx_fit(md, m, &cs, &r, &qb, err) == OG_OK && r.fits) {
+                if (r.total_bytes < p->total_bytes || md->format != OG_FORMAT_MLX) {
+                    snprintf(p->fit_quant, sizeof p->fit_quant, "mlx %u-bit", qb);
+                    p->fit_quant_bytes = r.total_bytes;
+                }
+                break;
+            }
+        }
+    } else if (md->n_params) {
+        /* parameter-count fallback: file quants from llama-quantize's size table, plus the
+         * KV and compute of this plan */
+        uint64_t extra = p->total_bytes > p->weight_bytes ? p->total_bytes - p->weight_bytes : 0;
+        p->q4_bytes = quant_bytes_from_params(md->n_params, 4.58);
+        snprintf(p->q4_name, sizeof p->q4_name, "GGUF Q4_K_M (estimated from %.1fB parameters)",
+                 (double)md->n_params / 1e9);
+        for (size_t i = 0; i < sizeof quant_sizes / sizeof *quant_sizes; i++) {
+            uint64_t w = quant_bytes_from_params(md->n_params, quant_sizes[i].gib_at_8b);
+            if (w < md->weight_bytes && w + extra <= capacity) {
+                snprintf(p->fit_quant, sizeof p->fit_quant, "%s (estimated)", quant_sizes[i].name);
+                p->fit_quant_bytes = w + extra;
+                break;
+            }
+        }
+    }
+
+    /* check 5: the smallest sensible quant at a short context, and the smallest
+     * machine preset it fits on */
+    og_fit_settings ss = {.ctx = ctx < 4096 ? ctx : 4096, .kv_bits = o->kv_bits};
+    og_model *small = NULL;
+    const og_model *sm = md;
+    og_model shallow;
+    uint32_t q3 = 3;
+    void *user = NULL;
+    if (dm->entry) {
+        og_catalog_build sb = dm->mlx ? OG_BUILD_MLX_3BIT : OG_BUILD_GGUF_Q3_K_M;
+        if (og_catalog_has_build(dm->entry, sb) &&
+            og_catalog_model(dm->entry, sb, &small, err) == OG_OK)
+            sm = small;
+    } else if (dm->mlx) {
+        user = &q3; /* mlx_lm.convert -q --q-bits 3 (as stored when already quantized) */
+    } else if (md->n_params) {
+        shallow = *md; /* og_fit_basic reads only weight_bytes and hp */
+        uint64_t w3 = quant_bytes_from_params(md->n_params, 3.74);
+        if (w3 < md->weight_bytes)
+            shallow.weight_bytes = w3;
+        sm = &shallow;
+    }
+    og_fit_result sr;
+    og_fit_settings ssm = ss;
+    ssm.budget_bytes = capacity;
+    if (fn(sm, m, &ssm, &sr, user, err) == OG_OK)
+        p->smallest_bytes = sr.total_bytes;
+    og_machine_fit *rows = calloc(256, sizeof *rows);
+    uint32_t nrows = 0;
+    if (rows && og_fit_machines(sm, &ss, fn, user, rows, 256, &nrows, err) == OG_OK) {
+        for (uint32_t i = 0; i < nrows; i++)
+            if (rows[i].result.fits) {
+                snprintf(p->fits_tier, sizeof p->fits_tier, "machine like %.40s", rows[i].preset);
+                break;
+            }
+    }
+    free(rows);
+    og_model_free(small);
+    og_error_clear(err);
+    return OG_OK;
+}
+
+/* ---- processes --------------------------------------------------------------- */
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s && s[1] ? s + 1 : p;
+}
+
+/* The live process list, GPU bytes from the probe added. is_engine: an
+ * inference engine whose command line names the model. */
+static og_doctor_proc *live_procs(const og_machine *m, const char *model_arg, uint32_t *n)
+{
+    og_proc_list l = {0};
+    og_error err;
+    *n = 0;
+    if (og_procs_list(&l, OG_PROCS_ALL, &err) != OG_OK)
+        return NULL;
+    for (uint32_t g = 0; g < m->n_gpus; g++) {
+        const og_gpu *gpu = &m->gpus[g];
+        if (!gpu->procs_known)
+            continue;
+        int32_t pids[OG_MAX_GPU_PROCS];
+        uint64_t bytes[OG_MAX_GPU_PROCS];
+        for (uint32_t i = 0; i < gpu->n_procs && i < OG_MAX_GPU_PROCS; i++) {
+            pids[i] = gpu->procs[i].pid;
+            bytes[i] = gpu->procs[i].bytes;
+        }
+        og_procs_add_gpu(&l, pids, bytes, gpu->n_procs);
+    }
+    og_doctor_proc *out = calloc(l.n ? l.n : 1, sizeof *out);
+    if (!out) {
+        og_proc_list_free(&l);
+        return NULL;
+    }
+    int32_t self = (int32_t)getpid();
+    const char *mb = model_arg ? base_name(model_arg) : NULL;
+    for (uint32_t i = 0; i < l.n; i++) {
+        const og_proc *q = &l.procs[i];
+        if (q->pid == self)
+            continue;
+        og_doctor_proc *d = &out[(*n)++];
+        d->pid = q->pid;
+        snprintf(d->name, sizeof d->name, "%s", q->name);
+        d->footprint_bytes = q->footprint_bytes;
+        d->gpu_bytes = q->gpu_bytes;
+        d->gpu_client = q->gpu_bytes > 0;
+        og_app_match am = og_app_classify(q->name, q->cmdline);
+        if (am.cls == OG_APP_BROWSER_GPU)
+            d->gpu_client = 1;
+        d->is_engine = am.cls == OG_APP_INFERENCE && mb && *mb && strstr(q->cmdline, mb);
+    }
+    og_proc_list_free(&l);
+    return out;
+}
+
+static og_doctor_proc *load_procs(const char *path, uint32_t *n, og_error *err)
+{
+    json_error_t je;
+    json_t *a = json_load_file(path, 0, &je);
+    *n = 0;
+    if (!a) {
+        og_error_set(err, OG_ERR_INVALID, "%s: line %d: %s", path, je.line, je.text);
+        return NULL;
+    }
+    if (!json_is_array(a)) {
+        json_decref(a);
+        og_error_set(err, OG_ERR_INVALID, "%s: expected a JSON array of processes", path);
+        return NULL;
+    }
+    size_t cnt = json_array_size(a);
+    og_doctor_proc *out = calloc(cnt ? cnt : 1, sizeof *out);
+    if (!out) {
+        json_decref(a);
+        og_error_set(err, OG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        json_t *o = json_array_get(a, i);
+        json_t *nm = json_object_get(o, "name"), *fp = json_object_get(o, "footprint_bytes");
+        json_t *gb = json_object_get(o, "gpu_bytes");
+        if (!json_is_object(o) || !json_is_string(nm) || !json_is_integer(fp) ||
+            json_integer_value(fp) < 0 ||
+            (gb && (!json_is_integer(gb) || json_integer_value(gb) < 0))) {
+            og_error_set(err, OG_ERR_INVALID,
+                         "%s: process %zu: needs name (string) and footprint_bytes (>= 0)", path,
+                         i);
+            free(out);
+            json_decref(a);
+            return NULL;
+        }
+        og_doctor_proc *d = &out[i];
+        d->pid = (int32_t)json_integer_value(json_object_get(o, "pid"));
+        snprintf(d->name, sizeof d->name, "%s", json_string_value(nm));
+        d->footprint_bytes = (uint64_t)json_integer_value(fp);
+        d->gpu_bytes = gb ? (uint64_t)json_integer_value(gb) : 0;
+        d->gpu_client = json_is_true(json_object_get(o, "gpu_client")) || d->gpu_bytes > 0;
+        d->is_engine = json_is_true(json_object_get(o, "is_engine"));
+    }
+    *n = (uint32_t)cnt;
+    json_decref(a);
+    return out;
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static const char *status_color(og_check_status s)
+{
+    switch (s) {
+    case OG_CHECK_OK:
+        return CLI_GREEN;
+    case OG_CHECK_WARN:
+        return CLI_YELLOW;
+    case OG_CHECK_FAIL:
+        return CLI_RED;
+    case OG_CHECK_UNKNOWN:
+        break;
+    }
+    return CLI_DIM;
+}
+
+static json_t *report_json(const og_doctor_report *r, const og_machine *m, const og_doctor_plan *p,
+                           int rate_known, double rate)
+{
+    json_t *checks = json_array();
+    for (int i = 0; i < OG_CHECK_COUNT; i++) {
+        const og_check *k = &r->checks[i];
+        json_array_append_new(checks,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", og_check_id_name(k->id),
+                                        "status", og_check_status_name(k->status), "title",
+                                        k->title, "evidence", k->evidence, "fix", k->fix));
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "headline",
+                        r->headline >= 0 ? json_string(og_check_id_name(r->checks[r->headline].id))
+                                         : json_null());
+    json_object_set_new(j, "checks", checks);
+    json_object_set_new(j, "machine",
+                        json_string(m->preset[0] ? m->preset
+                                    : m->chip[0] ? m->chip
+                                                 : m->cpu_name));
+    if (p) {
+        json_t *pj = json_pack(
+            "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "model", p->model,
+            "quant", p->quant, "engine", p->mlx ? "mlx" : "llama.cpp", "n_ctx",
+            (json_int_t)p->n_ctx, "weights_bytes", (json_int_t)p->weight_bytes, "kv_bytes",
+            (json_int_t)p->kv_bytes, "compute_bytes", (json_int_t)p->compute_bytes, "total_bytes",
+            (json_int_t)p->total_bytes, "max_ctx", (json_int_t)p->max_ctx, "smallest_bytes",
+            (json_int_t)p->smallest_bytes, "fit_quant", p->fit_quant, "fits_tier", p->fits_tier);
+        json_object_set_new(pj, "estimator",
+                            json_string(p->mlx ? "mlx" : "basic (llama.cpp plan not yet wired)"));
+        json_object_set_new(j, "plan", pj);
+    } else {
+        json_object_set_new(j, "plan", json_null());
+    }
+    json_object_set_new(j, "swapout_bytes_per_s", rate_known ? json_real(rate) : json_null());
+    return j;
+}
+
+static void print_report(const og_doctor_report *r, const og_machine *m, const og_doctor_plan *p)
+{
+    FILE *o = stdout;
+    const char *B = cli_c(o, CLI_BOLD), *R = cli_c(o, CLI_RESET), *D = cli_c(o, CLI_DIM);
+    printf("%soomguard doctor%s  %s%s%s, %s RAM%s\n", B, R, D,
+           m->preset[0]     ? m->preset
+           : m->chip[0]     ? m->chip
+           : m->cpu_name[0] ? m->cpu_name
+                            : "this machine",
+           m->preset[0] ? " (preset)" : "", cli_bytes(m->ram_bytes), R);
+    if (p)
+        printf("%smodel %s%s%s, %s, %u tokens, engine %s%s\n", D, p->model, p->quant[0] ? " " : "",
+               p->quant, cli_bytes(p->total_bytes), p->n_ctx, p->mlx ? "MLX" : "llama.cpp", R);
+    printf("\n");
+    if (r->headline >= 0) {
+        const og_check *h = &r->checks[r->headline];
+        printf("%s%sHeadline:%s %s (%s)\n  %s\n  %sFix:%s %s\n\n", B, cli_c(o, CLI_RED), R,
+               h->title, og_check_id_name(h->id), h->evidence, B, R, h->fix);
+    } else {
+        printf("%s%sNo check fails.%s\n\n", B, cli_c(o, CLI_GREEN), R);
+    }
+    int width = cli_term_width();
+    for (int i = 0; i < OG_CHECK_COUNT; i++) {
+        const og_check *k = &r->checks[i];
+        printf("%d. %s%-7s%s %s%s%s  %s(%s)%s\n", i + 1, cli_c(o, status_color(k->status)),
+               og_check_status_name(k->status), R, B, k->title, R, D, og_check_id_name(k->id), R);
+        (void)width;
+        if (k->evidence[0])
+            printf("   %s\n", k->evidence);
+        if (k->fix[0] && k->status != OG_CHECK_OK && k->status != OG_CHECK_UNKNOWN)
+            printf("   %sFix:%s %s\n", B, R, k->fix);
+    }
+}
+
+/* ---- the command ---------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 int cmd_doctor(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "oomguard: 'doctor' is not built yet\n");
-    return OG_EXIT_INTERNAL;
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},          {"machine", required_argument, NULL, 'm'},
+        {"mem", required_argument, NULL, 'M'},     {"log", required_argument, NULL, 'l'},
+        {"ctx", required_argument, NULL, 'c'},     {"quant", required_argument, NULL, 'q'},
+        {"kv-bits", required_argument, NULL, 'k'}, {"engine", required_argument, NULL, 'e'},
+        {"procs", required_argument, NULL, 'p'},   {"sample", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    int json = 0;
+    const char *machine_arg = NULL, *log_arg = NULL, *procs_arg = NULL;
+    doctor_model_opts mo = {0};
+    double sample = 1.0;
+    og_error err;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            machine_arg = optarg;
+            break;
+        case 'l':
+            log_arg = optarg;
+            break;
+        case 'p':
+            procs_arg = optarg;
+            break;
+        case 'q':
+            mo.quant = optarg;
+            break;
+        case 'M':
+            if (og_parse_size(optarg, &mo.mem, &err) != OG_OK || !mo.mem)
+                return cli_usage_error("doctor", "--mem: '%s' is not a size (e.g. 24G)", optarg);
+            break;
+        case 'c': {
+            char *end;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || v < 16 || v > (1ull << 24))
+                return cli_usage_error("doctor", "--ctx: '%s' is not a context length (16 ...)",
+                                       optarg);
+            mo.ctx = v;
+            break;
+        }
+        case 'k':
+            if (!strcmp(optarg, "16"))
+                mo.kv_bits = 0;
+            else if (!strcmp(optarg, "8") || !strcmp(optarg, "4"))
+                mo.kv_bits = atoi(optarg);
+            else
+                return cli_usage_error("doctor", "--kv-bits: '%s': expected 16, 8 or 4", optarg);
+            break;
+        case 'e':
+            if (!strcmp(optarg, "mlx"))
+                mo.engine = DOCTOR_ENGINE_MLX;
+            else if (!strcmp(optarg, "llama") || !strcmp(optarg, "llama.cpp"))
+                mo.engine = DOCTOR_ENGINE_LLAMA;
+            else
+                return cli_usage_error("doctor", "--engine: '%s': expected mlx or llama", optarg);
+            break;
+        case 's': {
+            char *end;
+            sample = strtod(optarg, &end);
+            if (!*optarg || *end || !(sample >= 0) || sample > 60)
+                return cli_usage_error("doctor", "--sample: '%s': expected seconds (0 ... 60)",
+                                       optarg);
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return OG_EXIT_OK;
+        default:
+            return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind > 1)
+        return cli_usage_error("doctor", "one MODEL at most ('%s' is extra)", argv[optind + 1]);
+    const char *model_arg = optind < argc ? argv[optind] : NULL;
+    if (!model_arg && (mo.quant || mo.ctx || mo.kv_bits || mo.engine))
+        return cli_usage_error("doctor", "--ctx/--quant/--kv-bits/--engine need a MODEL");
+
+    int rc = OG_EXIT_INTERNAL;
+    og_machine *m = calloc(1, sizeof *m);
+    og_machine *m2 = calloc(1, sizeof *m2);
+    og_log_report *log = NULL;
+    og_doctor_proc *procs = NULL;
+    uint32_t n_procs = 0;
+    doctor_model dm = {0};
+    og_doctor_plan plan;
+    int have_plan = 0;
+    if (!m || !m2)
+        goto out;
+
+    og_status st;
+    double t0 = now_s();
+    st = machine_arg ? og_machine_load(machine_arg, m, &err) : og_machine_probe(m, &err);
+    if (st != OG_OK) {
+        rc = machine_arg ? OG_EXIT_USAGE : cli_fail(&err);
+        if (machine_arg)
+            fprintf(stderr, "oomguard: %s\n", err.message);
+        goto out;
+    }
+    og_budget b;
+    og_machine_budget(m, &b);
+    if (mo.mem) {
+        b.gpu_bytes = b.has_gpu ? mo.mem : b.gpu_bytes;
+        b.host_bytes = mo.mem;
+    }
+
+    if (log_arg) {
+        log = malloc(sizeof *log);
+        if (!log)
+            goto out;
+        st = og_explain_file(log_arg, 0, log, &err);
+        if (st != OG_OK) {
+            fprintf(stderr, "oomguard: %s\n", err.message);
+            rc = OG_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (procs_arg) {
+        procs = load_procs(procs_arg, &n_procs, &err);
+        if (!procs) {
+            fprintf(stderr, "oomguard: %s\n", err.message);
+            rc = OG_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (model_arg) {
+        st = doctor_open_model(model_arg, m, &mo, &dm, &err);
+        if (st != OG_OK) {
+            fprintf(stderr, "oomguard: %s\n", err.message);
+            rc = st == OG_ERR_NOMEM ? OG_EXIT_INTERNAL : OG_EXIT_USAGE;
+            goto out;
+        }
+        st = doctor_plan_for_model(&dm, m, &b, &mo, &plan, &err);
+        if (st != OG_OK) {
+            fprintf(stderr, "oomguard: %s\n", err.message);
+            rc = st == OG_ERR_INVALID ? OG_EXIT_USAGE : OG_EXIT_INTERNAL;
+            goto out;
+        }
+        have_plan = 1;
+    }
+    if (!procs_arg && !machine_arg)
+        procs = live_procs(m, model_arg, &n_procs);
+
+    /* swap-out rate: the probe's cumulative counter read again after the interval */
+    int rate_known = 0;
+    double rate = 0;
+    if (!machine_arg && sample > 0) {
+        double left = sample - (now_s() - t0);
+        if (left > 0) {
+            struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+        double t1 = now_s();
+        if (og_machine_probe(m2, &err) == OG_OK && m2->swapouts >= m->swapouts && m->page_size &&
+            t1 > t0) {
+            rate = (double)(m2->swapouts - m->swapouts) * (double)m->page_size / (t1 - t0);
+            rate_known = 1;
+        }
+    }
+
+    og_doctor_input in = {0};
+    in.machine = m;
+    in.budget = &b;
+    if (m->os == OG_OS_MACOS)
+        in.default_wired_bytes = og_default_wired_limit_bytes(m->ram_bytes, m->macos_major);
+    in.procs = procs;
+    in.n_procs = n_procs;
+    if (!procs && machine_arg)
+        in.procs_reason = "--machine describes another machine, so this one's processes do not "
+                          "count (--procs FILE replays a recorded list)";
+    in.plan = have_plan ? &plan : NULL;
+    in.log = log;
+    in.swapout_rate_known = rate_known;
+    in.swapout_bytes_per_s = rate;
+    og_doctor_report r;
+    og_doctor_run(&in, &r);
+
+    if (json)
+        cli_print_json(report_json(&r, m, in.plan, rate_known, rate));
+    else
+        print_report(&r, m, in.plan);
+    if (have_plan && !plan.mlx && !json)
+        printf("\n%sllama.cpp sizes are the built-in estimate (weights + KV + a compute reserve);"
+               " the llama.cpp plan is not wired in yet.%s\n",
+               cli_c(stdout, CLI_DIM), cli_c(stdout, CLI_RESET));
+    rc = r.headline >= 0 ? OG_EXIT_PROBLEM : OG_EXIT_OK;
+out:
+    og_model_free(dm.model);
+    free(procs);
+    free(log);
+    free(m2);
+    free(m);
+    return rc;
 }

@@ -241,7 +241,9 @@ static void check_other_apps(ctx *c, og_check *k)
     const og_doctor_input *in = c->in;
     if (!in->procs) {
         set(k, OG_CHECK_UNKNOWN);
-        put(k->evidence, sizeof k->evidence, "not run: the process list could not be read");
+        put(k->evidence, sizeof k->evidence, "not run: %s",
+            in->procs_reason && in->procs_reason[0] ? in->procs_reason
+                                                    : "the process list could not be read");
         return;
     }
     /* the five largest other processes */
@@ -617,6 +619,16 @@ void og_doctor_run(const og_doctor_input *in, og_doctor_report *r)
         c.capacity = c.b->host_bytes;
         if (c.b->unified && c.b->has_gpu && c.b->gpu_bytes) /* APU / GB10: the GPU pool */
             c.available = c.capacity = c.b->gpu_bytes;
+        else if (c.m->ram_bytes) {
+            /* CPU only: what the box (or the cgroup's memory.max) could give with
+             * nothing else running, less the margin; available stays what is free now */
+            uint64_t cap = c.m->ram_bytes;
+            if (c.m->cgroup_known && c.m->cgroup_limit_bytes && c.m->cgroup_limit_bytes < cap)
+                cap = c.m->cgroup_limit_bytes;
+            cap = cap > c.b->margin_bytes ? cap - c.b->margin_bytes : 0;
+            if (cap > c.capacity)
+                c.capacity = cap;
+        }
     }
     if (c.p)
         c.rec_mb = og_wired_recommend_mb(c.m->ram_bytes, c.need, &c.rec_capped);

@@ -3,23 +3,28 @@
 # probe lands on main). Args: oomguard binary, og-fixture binary, tests dir.
 set -u
 OG="$1"
+FIX="$2"
+SCN="$3/data/doctor"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+OUT="$tmp/out"
 DATA="$3/data/logs"
 fail=0
 check() { # name expected-rc command...
     local name="$1" want="$2"
     shift 2
-    "$@" >/tmp/og-cli-doctor.out 2>&1
+    "$@" >$OUT 2>&1
     local rc=$?
     if [ "$rc" != "$want" ]; then
         echo "FAIL $name: exit $rc, expected $want"
-        cat /tmp/og-cli-doctor.out
+        cat $OUT
         fail=1
     fi
 }
 grep_out() { # name pattern
-    if ! grep -q -- "$2" /tmp/og-cli-doctor.out; then
+    if ! grep -q -- "$2" $OUT; then
         echo "FAIL $1: '$2' not in output"
-        cat /tmp/og-cli-doctor.out
+        cat $OUT
         fail=1
     fi
 }
@@ -44,7 +49,7 @@ grep_out stdin "metal_gpu_oom"
 
 # JSON: keys scripts rely on
 check json 1 "$OG" explain --json "$DATA/rocm_compute.log"
-python3 - /tmp/og-cli-doctor.out <<'PY' || fail=1
+python3 - $OUT <<'PY' || fail=1
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["oom"] is True, d
@@ -57,7 +62,7 @@ assert f["component"] == "compute" and f["requested_bytes"] == 14822711296, f
 assert d["settings"]["model_path"].endswith("IQ4_XS.gguf")
 PY
 check json-none 0 "$OG" explain --json "$DATA/unrelated.log"
-python3 -c "import json,sys; d=json.load(open('/tmp/og-cli-doctor.out')); assert d['headline'] is None and d['oom'] is False" || fail=1
+python3 -c "import json,sys; d=json.load(open('$OUT')); assert d['headline'] is None and d['oom'] is False" || fail=1
 
 # every fixture: exit 0 or 1, never a crash
 for f in "$DATA"/*.log; do
@@ -65,4 +70,82 @@ for f in "$DATA"/*.log; do
     rc=$?
     if [ $rc -gt 1 ]; then echo "FAIL $f: exit $rc"; fail=1; fi
 done
+
+# ---- oomguard doctor ----
+# JSON: headline id and the checks' ids, statuses, in order (python asserts)
+doctor_json() { # name expected-rc expected-headline "status,status,..." args...
+    local name="$1" rc="$2" head="$3" st="$4"
+    shift 4
+    check "$name" "$rc" "$OG" doctor --json "$@"
+    python3 - $OUT "$head" "$st" <<'PY' || { echo "FAIL $name"; cat $OUT; fail=1; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = ["model_too_big", "other_apps", "wired_limit_low", "fp16_weights", "machine_too_small",
+       "swapping", "default_wired_ceiling"]
+assert [c["id"] for c in d["checks"]] == ids, d["checks"]
+for c in d["checks"]:
+    for k in ("id", "status", "evidence", "fix"):
+        assert k in c, k
+    assert c["status"] in ("ok", "warn", "fail", "unknown"), c
+want = None if sys.argv[2] == "null" else sys.argv[2]
+assert d["headline"] == want, (d["headline"], want)
+if sys.argv[3] != "-":
+    got = ",".join(c["status"] for c in d["checks"])
+    assert got == sys.argv[3], (got, sys.argv[3])
+PY
+}
+check doctor-help 0 "$OG" doctor --help
+grep_out doctor-help "machine_too_small"
+check doctor-bad-flag 2 "$OG" doctor --bogus
+check doctor-bad-ctx 2 "$OG" doctor qwen3-32b --ctx abc --machine m2-max-64gb
+check doctor-bad-machine 2 "$OG" doctor --machine no-such-machine
+check doctor-two-models 2 "$OG" doctor a b
+check doctor-typo 2 "$OG" doctor qwen3-32bb --machine m2-max-64gb
+grep_out doctor-typo "did you mean 'qwen3-32b'"
+check doctor-missing-log 2 "$OG" doctor --machine m2-max-64gb --log /nonexistent.log
+check doctor-quant-on-file 2 "$OG" doctor "$SCN/procs-heavy-apps.json" --quant Q4_K_M --machine m1-16gb
+
+# machine only: presets and scenario snapshots
+doctor_json preset-ok 0 null "unknown,unknown,ok,unknown,unknown,ok,ok" --machine m2-max-64gb
+doctor_json mac-swapping 1 swapping "unknown,unknown,ok,unknown,unknown,fail,ok" --machine "$SCN/mac-16gb-swapping.json"
+doctor_json mac-low-wired 0 null "unknown,unknown,warn,unknown,unknown,ok,ok" --machine "$SCN/mac-64gb-low-wired.json"
+doctor_json linux-cgroup 1 swapping - --machine "$SCN/linux-cgroup-8g.json"
+# with a model
+doctor_json low-wired-model 1 wired_limit_low "ok,unknown,fail,ok,ok,ok,ok" qwen3-32b --machine "$SCN/mac-64gb-low-wired.json"
+check low-wired-fix 1 "$OG" doctor qwen3-32b --machine "$SCN/mac-64gb-low-wired.json"
+grep_out low-wired-fix "sudo sysctl iogpu.wired_limit_mb="
+doctor_json cgroup-model 1 model_too_big "fail,unknown,ok,ok,ok,fail,ok" llama-3.1-8b --quant Q8_0 --machine "$SCN/linux-cgroup-8g.json"
+doctor_json bf16-64gb 1 model_too_big "fail,unknown,ok,fail,ok,ok,warn" qwen3-32b --quant mlx-bf16 --machine m2-max-64gb
+check bf16-fix 1 "$OG" doctor qwen3-32b --quant mlx-bf16 --machine m2-max-64gb
+grep_out bf16-fix "mlx-community/Qwen3-32B-4bit"
+doctor_json default-ceiling 1 default_wired_ceiling "ok,unknown,ok,ok,ok,ok,fail" llama-3.3-70b --ctx 36864 --machine m2-max-64gb
+check default-ceiling-fix 1 "$OG" doctor llama-3.3-70b --ctx 36864 --machine m2-max-64gb
+grep_out default-ceiling-fix "wired --set"
+doctor_json too-small 1 model_too_big - llama-3.3-70b --machine m1-pro-16gb
+python3 -c "
+import json; d=json.load(open('$OUT')); c=d['checks'][4]
+assert c['status']=='fail' and 'machine like' in c['fix'], c" || { echo "FAIL too-small tier"; fail=1; }
+# heavy apps from a recorded process list
+doctor_json heavy-apps 0 null - qwen3-14b --machine m1-pro-16gb --procs "$SCN/procs-heavy-apps.json"
+python3 -c "
+import json; d=json.load(open('$OUT')); c=d['checks'][1]
+assert c['status']=='warn' and 'docker' in c['evidence'] and 'Chrome' in c['fix'], c" || { echo "FAIL heavy-apps"; fail=1; }
+# a log joins check 1 without a model
+doctor_json log-only 1 model_too_big - --machine m2-max-64gb --log "$DATA/cuda_kv.log"
+
+# a GGUF file: an F16 8B shape on a 16 GB Mac
+"$FIX" shape arch=llama n_layer=32 n_embd=4096 n_head=32 n_head_kv=8 n_ff=14336 n_vocab=128256 \
+    n_ctx_train=8192 weight_type=f16 "$tmp/f16-8b.gguf" >/dev/null || { echo "FAIL fixture"; fail=1; }
+doctor_json gguf-f16 1 model_too_big "fail,unknown,ok,fail,ok,ok,warn" "$tmp/f16-8b.gguf" --machine m1-16gb
+check gguf-f16-text 1 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb
+grep_out gguf-f16-text "Q4_K_M"
+grep_out gguf-f16-text "Headline: Model exceeds"
+# the same file fits a 64 GB Mac (exit 0)
+doctor_json gguf-f16-64 0 null - "$tmp/f16-8b.gguf" --machine m2-max-64gb
+
+# live: this machine, a short swap sample
+check doctor-live 0 "$OG" doctor --sample 0.2 --json
+python3 -c "
+import json; d=json.load(open('$OUT'))
+assert d['swapout_bytes_per_s'] is not None and d['checks'][1]['status'] != 'unknown', d" || { echo "FAIL doctor-live"; cat $OUT; fail=1; }
 exit $fail

@@ -89,6 +89,7 @@ typedef struct og_doctor_input {
     const og_log_report *log;   /* NULL = no log */
     int swapout_rate_known;
     double swapout_bytes_per_s; /* sampled over a short interval */
+    const char *procs_reason;   /* why procs is NULL ("" / NULL = could not be read) */
 } og_doctor_input;
 
 typedef struct og_check {
