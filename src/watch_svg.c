@@ -50,10 +50,23 @@ sb_printf(sb *b, const char *fmt, ...)
     }
 }
 
+/* XML-escaped, whitespace runs (newlines in `python -c` programs) shown as
+ * one space, at most max characters then an ellipsis. */
 static void sb_escaped(sb *b, const char *s, size_t max)
 {
     size_t k = 0;
-    for (; s && *s && k < max; s++, k++) {
+    int space = 0;
+    for (; s && *s && k < max; s++) {
+        if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
+            space = 1;
+            continue;
+        }
+        if (space && k > 0) {
+            sb_printf(b, " ");
+            k++;
+        }
+        space = 0;
+        k++;
         switch (*s) {
         case '<':
             sb_printf(b, "&lt;");
@@ -155,7 +168,7 @@ char *og_watch_svg(const og_sample *s, size_t n, const og_svg_opts *o)
               "<text x=\"%.0f\" y=\"28\" font-size=\"18\" font-weight=\"bold\" "
               "fill=\"#1f2937\">",
               L);
-    sb_escaped(&b, o->title && *o->title ? o->title : "oomguard run", 90);
+    sb_escaped(&b, o->title && *o->title ? o->title : "oomguard run", 72);
     sb_printf(&b, "</text>\n");
     if (o->subtitle && *o->subtitle) {
         sb_printf(&b, "<text x=\"%.0f\" y=\"50\" font-size=\"13\" fill=\"#4b5563\">", L);
