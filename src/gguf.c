@@ -299,12 +299,8 @@ static og_status read_value(reader *r, gguf_kv *kv, uint32_t type, int keep)
                             "the %llu bytes that remain",
                             r->src->name, kv->key, (unsigned long long)n, (unsigned long long)pos,
                             (unsigned long long)og_source_remaining(r->src));
-    if (et == GT_STRING) {
-        for (uint64_t i = 0; i < n; i++)
-            if ((st = rd_string(r, "array string", UINT64_MAX, NULL, NULL)) != OG_OK)
-                return st;
-        return OG_OK;
-    }
+    if (et == GT_STRING)
+        return og_source_skip_strings(r->src, n, r->swap, r->err);
     uint64_t total = n * gt_size[et]; /* bounded by remaining above */
     if (!keep || n > GGUF_MAX_ARR_KEEP)
         return og_source_skip(r->src, total, r->err);

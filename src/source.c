@@ -134,3 +134,55 @@ og_status og_source_skip(og_source *s, uint64_t n, og_error *err)
     s->pos += n;
     return OG_OK;
 }
+
+og_status og_source_skip_strings(og_source *s, uint64_t n, int swap, og_error *err)
+{
+    while (n > 0) {
+        /* Walk whatever is resident (the whole buffer for memory sources). */
+        const uint8_t *base;
+        uint64_t start, avail;
+        if (s->fd < 0) {
+            base = s->mem;
+            start = 0;
+            avail = s->size;
+        } else {
+            if (s->pos < s->buf_start || s->pos + 8 > s->buf_start + s->buf_len) {
+                og_status st = fill(s, og_source_remaining(s) < 8 ? (size_t)og_source_remaining(s) + 1
+                                                                   : 8,
+                                    err);
+                if (st != OG_OK)
+                    return st;
+            }
+            base = s->buf;
+            start = s->buf_start;
+            avail = s->buf_len;
+        }
+        uint64_t p = s->pos - start;
+        while (n > 0 && p + 8 <= avail) {
+            uint64_t len;
+            memcpy(&len, base + p, 8);
+            if (swap)
+                len = __builtin_bswap64(len);
+            if (len > avail - p - 8)
+                break; /* not resident: the slow path below */
+            p += 8 + len;
+            n--;
+        }
+        s->pos = start + p;
+        if (n == 0)
+            break;
+        /* One string the fast loop could not take whole. */
+        uint64_t len;
+        const uint8_t *lp;
+        og_status st = og_source_peek_advance(s, 8, &lp, err);
+        if (st != OG_OK)
+            return st;
+        memcpy(&len, lp, 8);
+        if (swap)
+            len = __builtin_bswap64(len);
+        if ((st = og_source_skip(s, len, err)) != OG_OK)
+            return st;
+        n--;
+    }
+    return OG_OK;
+}

@@ -38,5 +38,8 @@ og_status og_source_read(og_source *s, void *out, size_t n, og_error *err);
  * n must be <= 1 MiB. */
 og_status og_source_peek_advance(og_source *s, size_t n, const uint8_t **out, og_error *err);
 og_status og_source_skip(og_source *s, uint64_t n, og_error *err);
+/* Skip n length-prefixed strings (u64 length + bytes; swap = big-endian
+ * lengths) without copying them: the token lists of GGUF headers. */
+og_status og_source_skip_strings(og_source *s, uint64_t n, int swap, og_error *err);
 
 #endif
