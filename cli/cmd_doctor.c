@@ -310,7 +310,7 @@ static void mlx_q4_name(const doctor_model *dm, char *buf, size_t n)
     const char *base = strrchr(tmp, '/');
     base = base ? base + 1 : tmp;
     char name[160];
-    snprintf(name, sizeof name, "%s", base);
+    snprintf(name, sizeof name, "%.*s", (int)(sizeof name - 1), base); /* truncation intended */
     static const char *const sfx[] = {"-bf16", "-fp16", "-f16",  "-4bit",
                                       "-8bit", "-6bit", "-3bit", ".safetensors"};
     for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
