@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "doctor_plan.h"
+#include "engine_plan.h"
 #include "oomguard/catalog.h"
 #include "oomguard/doctor.h"
 #include "oomguard/explain.h"
@@ -27,6 +28,8 @@ static void usage(FILE *f)
     fprintf(
         f,
         "Usage: oomguard doctor [MODEL] [--ctx N] [--quant BUILD] [--kv-bits 16|8|4]\n"
+        "                       [--cache-type-k T] [--cache-type-v T] [--flash-attn on|off|auto]\n"
+        "                       [--gpu-layers N]\n"
         "                       [--engine mlx|llama] [--log FILE] [--machine NAME|FILE]\n"
         "                       [--mem SIZE] [--sample SECONDS] [--json]\n"
         "\n"
@@ -51,6 +54,12 @@ static void usage(FILE *f)
         "  --kv-bits 16|8|4     KV cache precision (mlx-lm --kv-bits, llama.cpp -ctk/-ctv)\n"
         "  --engine mlx|llama   memory model (default: MLX for MLX folders and MLX builds,\n"
         "                       and for safetensors on Apple Silicon; llama.cpp otherwise)\n"
+        "  --cache-type-k T, --cache-type-v T\n"
+        "                       llama.cpp KV cache types (-ctk/-ctv: f16, q8_0, q4_0 ...)\n"
+        "  --flash-attn on|off|auto  llama.cpp -fa (default auto)\n"
+        "  --gpu-layers N|all   llama.cpp -ngl (default all); the backend is this machine's:\n"
+        "                       Metal on Apple Silicon, CUDA (NVIDIA), ROCm (AMD GPU),\n"
+        "                       Vulkan (AMD APU), else CPU\n"
         "  --log FILE           an engine's log: its out-of-memory finding joins check 1\n"
         "  --machine NAME|FILE  diagnose a preset (m4-pro-48gb) or a saved snapshot instead\n"
         "                       of this machine (no live process list or swap sample then)\n"
@@ -113,7 +122,11 @@ og_status doctor_open_model(const char *arg, const og_machine *m, const doctor_m
     if (st != OG_OK) {
         if (st == OG_ERR_NOT_FOUND && !strchr(arg, '/'))
             return st; /* "unknown model 'X'; did you mean 'Y'?" */
-        return og_error_set(err, OG_ERR_NOT_FOUND, "%s: no such file, and %s", arg, err->message);
+        {
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err->message);
+            return og_error_set(err, OG_ERR_NOT_FOUND, "%s: no such file, and %s", arg, why);
+        }
     }
     og_catalog_build b;
     if (o->quant) {
@@ -221,54 +234,60 @@ static og_status mlx_fit(const og_model *model, const og_machine *machine, const
     return OG_OK;
 }
 
-/* Average size of llama.cpp's quant mixes relative to the parameter count,
- * from the sizes llama-quantize lists for Llama-3-8B (8.03 B parameters;
- * llama.cpp tools/quantize/quantize.cpp QUANT_OPTIONS, llama.cpp 2026-09-12).
- * Used only by the parameter-count fallback below. */
-static const struct {
-    const char *name;
-    double gib_at_8b; /* file size in GiB for Llama-3-8B */
-} quant_sizes[] = {{"Q8_0", 7.96},   {"Q6_K", 6.14},   {"Q5_K_M", 5.33}, {"Q4_K_M", 4.58},
-                   {"IQ4_XS", 4.28}, {"Q3_K_M", 3.74}, {"Q2_K", 2.96}};
-#define LLAMA3_8B_PARAMS 8.03e9
-
-static uint64_t quant_bytes_from_params(uint64_t n_params, double gib_at_8b)
+/* llama.cpp's settings for the doctor: llama.cpp's defaults (common/common.h,
+ * llama.cpp 2026-09-12), the machine's backend, the context and the KV /
+ * flash-attention / GPU-layer options. */
+static og_status doctor_llama_settings(const og_machine *m, const doctor_model_opts *o,
+                                       uint64_t ctx, og_llama_settings *s, og_error *err)
 {
-    return (uint64_t)((double)n_params / LLAMA3_8B_PARAMS * gib_at_8b * (double)GIB);
-}
-
-/* The llama.cpp memory plan.
- *
- * PLUG-IN POINT: include/oomguard/llama.h (issue 3, branch `llama`) has not
- * landed on main. Until it does this uses the catalog's built-in estimate
- * og_fit_basic (src/catalog_fit.c: weights + KV at the context + a compute
- * reserve of 512 MiB + n_vocab x 512 x 4 bytes of logits) and, for quants of
- * files, the parameter count. When llama.h lands, replace the body of this
- * function (and llama_fit below) with the llama.cpp plan: weights, KV and
- * compute from it, gpu_need_bytes = what it puts on the GPU, max_ctx from its
- * context search. Nothing else in the doctor changes. */
-static og_status llama_plan(const og_model *model, const og_machine *m, const og_fit_settings *fs,
-                            uint64_t capacity, og_doctor_plan *p, og_error *err)
-{
-    og_fit_result r;
-    og_status st = og_fit_basic(model, m, fs, &r, NULL, err);
-    if (st != OG_OK)
-        return st;
-    uint64_t reserve = (512ull << 20) + model->hp.n_vocab * 512 * 4; /* as og_fit_basic */
-    p->weight_bytes = model->weight_bytes;
-    p->compute_bytes = reserve;
-    p->total_bytes = r.total_bytes;
-    p->kv_bytes = r.total_bytes > model->weight_bytes + reserve
-                      ? r.total_bytes - model->weight_bytes - reserve
-                      : 0;
-    p->gpu_need_bytes = r.total_bytes;
-    og_fit_settings cap = *fs;
-    cap.budget_bytes = capacity;
-    if (og_fit_basic(model, m, &cap, &r, NULL, err) == OG_OK)
-        p->max_ctx = (uint32_t)(r.max_ctx > UINT32_MAX ? UINT32_MAX : r.max_ctx);
+    og_llama_settings_default(s);
+    s->backend = cli_llama_backend(m);
+    s->n_ctx = (uint32_t)(ctx > UINT32_MAX ? UINT32_MAX : ctx);
+    cli_llama_kv_bits(s, o->kv_bits);
+    const char *names[2] = {o->cache_type_k, o->cache_type_v};
+    int *types[2] = {&s->type_k, &s->type_v};
+    for (int i = 0; i < 2; i++) {
+        if (!names[i])
+            continue;
+        int t = og_ggml_type_from_name(names[i]);
+        if (t < 0)
+            return og_error_set(err, OG_ERR_INVALID, "%s: unknown cache type '%s'",
+                                i ? "--cache-type-v" : "--cache-type-k", names[i]);
+        *types[i] = t;
+    }
+    if (o->flash_attn)
+        s->flash_attn = o->flash_attn == 1 ? OG_FA_ON : o->flash_attn == 2 ? OG_FA_OFF : OG_FA_AUTO;
+    if (o->ngl_set)
+        s->n_gpu_layers = o->n_gpu_layers;
     return OG_OK;
 }
-#define llama_fit og_fit_basic /* the estimator for presets and catalog builds (see above) */
+
+/* File quants llama-quantize makes, largest first (tools/quantize/quantize.cpp). */
+static const char *const file_quants[] = {"Q8_0",   "Q6_K",   "Q5_K_M", "Q4_K_M",
+                                          "IQ4_XS", "Q3_K_M", "Q2_K"};
+
+/* The llama.cpp memory plan (include/oomguard/llama.h, docs/LLAMA_CPP.md):
+ * weights, KV and compute from og_llama_plan with this machine's backend;
+ * what must sit on the GPU = the plan's GPU pool (all of it on the CPU
+ * backend); the largest context from og_llama_max_ctx against the capacity. */
+static og_status llama_plan(const og_model *model, const og_budget *b, const og_llama_settings *ls,
+                            uint64_t capacity, og_doctor_plan *p, og_error *err)
+{
+    og_llama_memplan pl;
+    og_status st = og_llama_plan(model, ls, &pl, err);
+    if (st != OG_OK)
+        return st;
+    p->weight_bytes = pl.component_bytes[OG_COMP_WEIGHTS];
+    p->kv_bytes = pl.component_bytes[OG_COMP_KV] + pl.component_bytes[OG_COMP_RS];
+    p->compute_bytes = pl.component_bytes[OG_COMP_COMPUTE] + pl.component_bytes[OG_COMP_OUTPUT];
+    p->total_bytes = pl.total_bytes;
+    p->gpu_need_bytes = ls->backend != OG_BACKEND_CPU ? pl.gpu_bytes : pl.total_bytes;
+    p->n_ctx = pl.n_ctx;
+    og_budget cb;
+    cli_budget_cap(b, ls->backend, capacity, &cb);
+    p->max_ctx = og_llama_max_ctx(model, ls, &cb);
+    return OG_OK;
+}
 
 static int ieq(const char *a, const char *b)
 {
@@ -341,8 +360,16 @@ og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, con
     p->n_ctx = (uint32_t)(ctx > UINT32_MAX ? UINT32_MAX : ctx);
     uint64_t capacity = o->mem ? o->mem : capacity_of(m, b);
     og_fit_settings fs = {.ctx = ctx, .kv_bits = o->kv_bits, .budget_bytes = o->mem};
-    og_fit_fn fn = dm->mlx ? mlx_fit : llama_fit;
+    og_fit_fn fn = dm->mlx ? mlx_fit : cli_llama_fit;
     og_status st;
+    og_llama_settings ls;
+    st = doctor_llama_settings(m, o, ctx, &ls, err);
+    if (st != OG_OK)
+        return st;
+    /* the llama.cpp adapter's user: these settings, and for machine tiers each
+     * preset's own backend */
+    cli_llama_fit_user lu = {.base = &ls, .weight_bytes = 0, .machine_backend = 0};
+    cli_llama_fit_user lu_tier = {.base = &ls, .weight_bytes = 0, .machine_backend = 1};
 
     if (dm->mlx) {
         og_mlx_settings ms;
@@ -390,7 +417,7 @@ og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, con
         if (p->fp16_weight_bytes > p->weight_bytes)
             p->fp16_weight_bytes = p->weight_bytes;
     } else {
-        st = llama_plan(md, m, &fs, capacity, p, err);
+        st = llama_plan(md, b, &ls, capacity, p, err);
         if (st != OG_OK)
             return st;
     }
@@ -415,7 +442,8 @@ og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, con
         cs.min_ctx = ctx;
         og_catalog_build best;
         og_fit_result br;
-        if (og_catalog_best_build(dm->entry, m, dm->mlx, &cs, fn, NULL, &best, &br, err) == OG_OK &&
+        if (og_catalog_best_build(dm->entry, m, dm->mlx, &cs, fn, dm->mlx ? NULL : &lu, &best, &br,
+                                  err) == OG_OK &&
             best != OG_BUILD_COUNT) {
             snprintf(p->fit_quant, sizeof p->fit_quant, "%s", og_catalog_build_name(best));
             p->fit_quant_bytes = br.total_bytes;
@@ -437,18 +465,31 @@ og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, con
                 break;
             }
         }
-    } else if (md->n_params) {
-        /* parameter-count fallback: file quants from llama-quantize's size table, plus the
-         * KV and compute of this plan */
-        uint64_t extra = p->total_bytes > p->weight_bytes ? p->total_bytes - p->weight_bytes : 0;
-        p->q4_bytes = quant_bytes_from_params(md->n_params, 4.58);
-        snprintf(p->q4_name, sizeof p->q4_name, "GGUF Q4_K_M (estimated from %.1fB parameters)",
-                 (double)md->n_params / 1e9);
-        for (size_t i = 0; i < sizeof quant_sizes / sizeof *quant_sizes; i++) {
-            uint64_t w = quant_bytes_from_params(md->n_params, quant_sizes[i].gib_at_8b);
-            if (w < md->weight_bytes && w + extra <= capacity) {
-                snprintf(p->fit_quant, sizeof p->fit_quant, "%s (estimated)", quant_sizes[i].name);
-                p->fit_quant_bytes = w + extra;
+    } else {
+        /* a file: the same tensors re-quantized (og_llama_quant_weight_bytes: each
+         * type's bits per weight, 1-D tensors f32), with this plan's KV and compute;
+         * the largest of llama-quantize's types that fits the capacity */
+        uint64_t q4 = og_llama_quant_weight_bytes(md, "Q4_K_M");
+        if (q4) {
+            p->q4_bytes = q4;
+            snprintf(p->q4_name, sizeof p->q4_name, "GGUF Q4_K_M (estimated from the tensors)");
+        }
+        og_budget cb;
+        cli_budget_cap(b, ls.backend, capacity, &cb);
+        for (size_t i = 0; i < sizeof file_quants / sizeof *file_quants; i++) {
+            uint64_t w = og_llama_quant_weight_bytes(md, file_quants[i]);
+            if (!w || w >= p->weight_bytes)
+                continue;
+            og_llama_settings qs = ls;
+            og_llama_memplan qp;
+            og_llama_fit qf;
+            if (og_llama_plan(md, &qs, &qp, NULL) != OG_OK)
+                break;
+            cli_llama_plan_reweight(&qp, w);
+            if (og_llama_verdict(md, &qs, &qp, &cb, &qf, NULL) == OG_OK &&
+                qf.verdict != OG_FIT_NO) {
+                snprintf(p->fit_quant, sizeof p->fit_quant, "%s (estimated)", file_quants[i]);
+                p->fit_quant_bytes = qp.total_bytes;
                 break;
             }
         }
@@ -459,9 +500,8 @@ og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, con
     og_fit_settings ss = {.ctx = ctx < 4096 ? ctx : 4096, .kv_bits = o->kv_bits};
     og_model *small = NULL;
     const og_model *sm = md;
-    og_model shallow;
     uint32_t q3 = 3;
-    void *user = NULL;
+    void *user = dm->mlx ? NULL : &lu_tier;
     if (dm->entry) {
         og_catalog_build sb = dm->mlx ? OG_BUILD_MLX_3BIT : OG_BUILD_GGUF_Q3_K_M;
         if (og_catalog_has_build(dm->entry, sb) &&
@@ -469,12 +509,11 @@ og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, con
             sm = small;
     } else if (dm->mlx) {
         user = &q3; /* mlx_lm.convert -q --q-bits 3 (as stored when already quantized) */
-    } else if (md->n_params) {
-        shallow = *md; /* og_fit_basic reads only weight_bytes and hp */
-        uint64_t w3 = quant_bytes_from_params(md->n_params, 3.74);
-        if (w3 < md->weight_bytes)
-            shallow.weight_bytes = w3;
-        sm = &shallow;
+    } else {
+        /* the file re-quantized to Q3_K_M (when that is smaller) */
+        uint64_t w3 = og_llama_quant_weight_bytes(md, "Q3_K_M");
+        if (w3 && w3 < p->weight_bytes)
+            lu_tier.weight_bytes = w3;
     }
     og_fit_result sr;
     og_fit_settings ssm = ss;
@@ -644,8 +683,7 @@ static json_t *report_json(const og_doctor_report *r, const og_machine *m, const
             (json_int_t)p->kv_bytes, "compute_bytes", (json_int_t)p->compute_bytes, "total_bytes",
             (json_int_t)p->total_bytes, "max_ctx", (json_int_t)p->max_ctx, "smallest_bytes",
             (json_int_t)p->smallest_bytes, "fit_quant", p->fit_quant, "fits_tier", p->fits_tier);
-        json_object_set_new(pj, "estimator",
-                            json_string(p->mlx ? "mlx" : "basic (llama.cpp plan not yet wired)"));
+        json_object_set_new(pj, "estimator", json_string(p->mlx ? "mlx" : "llama.cpp"));
         json_object_set_new(j, "plan", pj);
     } else {
         json_object_set_new(j, "plan", json_null());
@@ -699,13 +737,23 @@ static double now_s(void)
 
 int cmd_doctor(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},          {"machine", required_argument, NULL, 'm'},
-        {"mem", required_argument, NULL, 'M'},     {"log", required_argument, NULL, 'l'},
-        {"ctx", required_argument, NULL, 'c'},     {"quant", required_argument, NULL, 'q'},
-        {"kv-bits", required_argument, NULL, 'k'}, {"engine", required_argument, NULL, 'e'},
-        {"procs", required_argument, NULL, 'p'},   {"sample", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"machine", required_argument, NULL, 'm'},
+                                         {"mem", required_argument, NULL, 'M'},
+                                         {"log", required_argument, NULL, 'l'},
+                                         {"ctx", required_argument, NULL, 'c'},
+                                         {"quant", required_argument, NULL, 'q'},
+                                         {"kv-bits", required_argument, NULL, 'k'},
+                                         {"engine", required_argument, NULL, 'e'},
+                                         {"procs", required_argument, NULL, 'p'},
+                                         {"sample", required_argument, NULL, 's'},
+                                         {"cache-type-k", required_argument, NULL, 'K'},
+                                         {"cache-type-v", required_argument, NULL, 'V'},
+                                         {"flash-attn", required_argument, NULL, 'F'},
+                                         {"gpu-layers", required_argument, NULL, 'g'},
+                                         {"n-gpu-layers", required_argument, NULL, 'g'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int json = 0;
     const char *machine_arg = NULL, *log_arg = NULL, *procs_arg = NULL;
     doctor_model_opts mo = {0};
@@ -752,6 +800,47 @@ int cmd_doctor(int argc, char **argv)
             else
                 return cli_usage_error("doctor", "--kv-bits: '%s': expected 16, 8 or 4", optarg);
             break;
+        case 'K':
+        case 'V': {
+            static const char *const ok[] = {"f32",  "f16",  "bf16", "q8_0",  "q4_0",
+                                             "q4_1", "q5_0", "q5_1", "iq4_nl"};
+            int found = 0;
+            for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+                found |= !strcmp(optarg, ok[i]);
+            if (!found)
+                return cli_usage_error("doctor",
+                                       "--cache-type-%c: '%s' is not one of f32 f16 bf16 q8_0 "
+                                       "q4_0 q4_1 q5_0 q5_1 iq4_nl",
+                                       c == 'K' ? 'k' : 'v', optarg);
+            if (c == 'K')
+                mo.cache_type_k = optarg;
+            else
+                mo.cache_type_v = optarg;
+            break;
+        }
+        case 'F':
+            if (!strcmp(optarg, "on"))
+                mo.flash_attn = 1;
+            else if (!strcmp(optarg, "off"))
+                mo.flash_attn = 2;
+            else if (!strcmp(optarg, "auto"))
+                mo.flash_attn = 3;
+            else
+                return cli_usage_error("doctor", "--flash-attn: '%s': expected on, off or auto",
+                                       optarg);
+            break;
+        case 'g': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!strcmp(optarg, "all"))
+                v = -1, end = optarg + 3;
+            if (!*optarg || *end || v < -1 || v > 100000)
+                return cli_usage_error("doctor", "--gpu-layers: '%s': expected a count or 'all'",
+                                       optarg);
+            mo.n_gpu_layers = (int32_t)v;
+            mo.ngl_set = 1;
+            break;
+        }
         case 'e':
             if (!strcmp(optarg, "mlx"))
                 mo.engine = DOCTOR_ENGINE_MLX;
@@ -778,8 +867,10 @@ int cmd_doctor(int argc, char **argv)
     if (argc - optind > 1)
         return cli_usage_error("doctor", "one MODEL at most ('%s' is extra)", argv[optind + 1]);
     const char *model_arg = optind < argc ? argv[optind] : NULL;
-    if (!model_arg && (mo.quant || mo.ctx || mo.kv_bits || mo.engine))
-        return cli_usage_error("doctor", "--ctx/--quant/--kv-bits/--engine need a MODEL");
+    if (!model_arg && (mo.quant || mo.ctx || mo.kv_bits || mo.engine || mo.cache_type_k ||
+                       mo.cache_type_v || mo.flash_attn || mo.ngl_set))
+        return cli_usage_error("doctor", "--ctx/--quant/--kv-bits/--engine and the llama.cpp "
+                                         "options need a MODEL");
 
     int rc = OG_EXIT_INTERNAL;
     og_machine *m = calloc(1, sizeof *m);
@@ -885,9 +976,10 @@ int cmd_doctor(int argc, char **argv)
     else
         print_report(&r, m, in.plan);
     if (have_plan && !plan.mlx && !json)
-        printf("\n%sllama.cpp sizes are the built-in estimate (weights + KV + a compute reserve);"
-               " the llama.cpp plan is not wired in yet.%s\n",
-               cli_c(stdout, CLI_DIM), cli_c(stdout, CLI_RESET));
+        printf("\n%sllama.cpp sizes: the llama.cpp memory plan (%s, %s backend); "
+               "'oomguard fit' shows every buffer.%s\n",
+               cli_c(stdout, CLI_DIM), OG_LLAMA_CPP_VERSION, og_backend_name(cli_llama_backend(m)),
+               cli_c(stdout, CLI_RESET));
     rc = r.headline >= 0 ? OG_EXIT_PROBLEM : OG_EXIT_OK;
 out:
     og_model_free(dm.model);

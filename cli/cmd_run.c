@@ -10,12 +10,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "engine_plan.h"
+#include "oomguard/catalog.h"
 #include "oomguard/history.h"
+#include "oomguard/llama.h"
+#include "oomguard/mlx.h"
 #include "oomguard/procs.h"
 #include "oomguard/watch.h"
 
@@ -43,6 +48,11 @@ static void usage(FILE *f)
             "  --no-pressure       do not stop on critical memory pressure\n"
             "  --grace SECONDS     wait between SIGINT, SIGTERM and SIGKILL (default 3)\n"
             "Preflight (known engine commands):\n"
+            "  Before starting llama-cli/llama-server (-m -c -ngl -np -ctk -ctv -fa -b -ub),\n"
+            "  mlx_lm.generate/server (--model --max-kv-size --kv-bits) or `ollama run MODEL`,\n"
+            "  the engine's memory plan is checked against this machine's budget and the\n"
+            "  predicted peak is printed (and compared with the measured one at the end).\n"
+            "  --mem SIZE          plan against SIZE instead of this machine's budget\n"
             "  --strict            refuse to start when the settings do not fit\n"
             "  --force             start anyway (overrides --strict)\n"
             "Report:\n"
@@ -267,6 +277,255 @@ static void series_add(series *v, const og_sample *s)
 /* The guard looks back at most this many samples (sustain windows). */
 #define GUARD_WINDOW 2048
 
+/* ---- preflight: the engine's memory plan against the live budget ---- */
+
+typedef struct preflight {
+    int ran;            /* a prediction exists */
+    uint64_t predicted; /* the plan's peak (bytes) */
+    uint64_t budget;    /* what it was compared with */
+    int no_fit, tight;
+    int outside_tree; /* the model runs outside the watched tree (Ollama's server) */
+    char engine[128]; /* "llama.cpp plan, cpu, context 4096" */
+    char verdict[24];
+    char note[1800]; /* why there is no prediction, or a caveat */
+    char advice[240];
+} preflight;
+
+static int exists_path(const char *p)
+{
+    return p[0] && access(p, F_OK) == 0;
+}
+
+/* A catalog model by name (Ollama tag, catalog id or Hugging Face repo). The
+ * build: an explicit quant in the name when the catalog has it, else def. */
+static og_status catalog_open(const char *name, og_catalog_build def, og_model **out, og_error *err)
+{
+    og_error cerr;
+    (void)og_catalog_load(&cerr); /* the built-in catalog still answers */
+    const og_catalog_entry *e = NULL;
+    og_status st = og_catalog_find(name, &e, err);
+    if (st != OG_OK && strchr(name, '/')) {
+        /* a repo id ("mlx-community/Qwen3-32B-4bit"): its name without the quant suffix */
+        char base[256];
+        snprintf(base, sizeof base, "%s", strrchr(name, '/') + 1);
+        static const char *const sfx[] = {"-3bit", "-4bit", "-6bit", "-8bit",
+                                          "-bf16", "-fp16", "-GGUF"};
+        for (size_t k = 0; k < sizeof sfx / sizeof *sfx; k++) {
+            size_t lb = strlen(base), ls = strlen(sfx[k]);
+            if (lb > ls && !strcasecmp(base + lb - ls, sfx[k]))
+                base[lb - ls] = '\0';
+        }
+        og_error e2;
+        if (og_catalog_find(base, &e, &e2) == OG_OK)
+            st = OG_OK;
+    }
+    if (st != OG_OK)
+        return st;
+    static const struct {
+        const char *tag;
+        og_catalog_build b;
+    } tags[] = {{"q8_0", OG_BUILD_GGUF_Q8_0},     {"q6_k", OG_BUILD_GGUF_Q6_K},
+                {"q5_k_m", OG_BUILD_GGUF_Q5_K_M}, {"q3_k_m", OG_BUILD_GGUF_Q3_K_M},
+                {"q2_k", OG_BUILD_GGUF_Q2_K},     {"fp16", OG_BUILD_GGUF_F16},
+                {"-8bit", OG_BUILD_MLX_8BIT},     {"-6bit", OG_BUILD_MLX_6BIT},
+                {"-3bit", OG_BUILD_MLX_3BIT},     {"-bf16", OG_BUILD_MLX_BF16}};
+    og_catalog_build b = def;
+    char low[256];
+    size_t i;
+    for (i = 0; name[i] && i + 1 < sizeof low; i++)
+        low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+    low[i] = '\0';
+    for (size_t k = 0; k < sizeof tags / sizeof *tags; k++)
+        if (strstr(low, tags[k].tag) &&
+            og_catalog_build_is_mlx(tags[k].b) == og_catalog_build_is_mlx(def))
+            b = tags[k].b;
+    if (!og_catalog_has_build(e, b))
+        return og_error_set(err, OG_ERR_NOT_FOUND, "%s: the catalog has no %s build", e->name,
+                            og_catalog_build_name(b));
+    return og_catalog_model(e, b, out, err);
+}
+
+static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budget *b0, uint64_t mem,
+                     preflight *pf)
+{
+    og_error err;
+    og_model *md = NULL;
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = cli_llama_backend(m);
+    if (e->engine == OG_ENGINE_OLLAMA) {
+        /* Ollama runs llama-server with its own arguments (docs/LLAMA_CPP.md):
+         * num_ctx 4096 unless OLLAMA_CONTEXT_LENGTH, OLLAMA_NUM_PARALLEL slots. */
+        s.engine = OG_LLAMA_ENGINE_OLLAMA;
+        s.n_ctx = 4096;
+        const char *v = getenv("OLLAMA_CONTEXT_LENGTH");
+        if (v && atoi(v) > 0)
+            s.n_ctx = (uint32_t)atoi(v);
+        v = getenv("OLLAMA_NUM_PARALLEL");
+        if (v && atoi(v) > 0)
+            s.n_parallel = (uint32_t)atoi(v);
+        if (catalog_open(e->model, OG_BUILD_GGUF_Q4_K_M, &md, &err) != OG_OK) {
+            snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+            return;
+        }
+        pf->outside_tree = 1;
+    } else {
+        if (!e->model[0] || e->model_is_repo) {
+            snprintf(pf->note, sizeof pf->note,
+                     "no prediction: %s (give -m FILE.gguf to check before the download)",
+                     e->model[0] ? "a Hugging Face repo (-hf) is not on disk yet" : "no -m MODEL");
+            return;
+        }
+        if (og_model_open(e->model, &md, &err) != OG_OK) {
+            snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+            return;
+        }
+        int server = strstr(e->tool, "server") != NULL;
+        s.n_ctx = e->n_ctx > 0 ? (uint32_t)(e->n_ctx > UINT32_MAX ? UINT32_MAX : e->n_ctx) : 0;
+        if (e->n_parallel > 0) {
+            s.n_parallel = (uint32_t)e->n_parallel;
+        } else if (server) {
+            /* tools/server/server.cpp: -np auto = 4 slots sharing one KV stream */
+            s.n_parallel = 4;
+            s.kv_unified = 1;
+        }
+        if (e->n_batch > 0)
+            s.n_batch = (uint32_t)e->n_batch;
+        if (e->n_ubatch > 0)
+            s.n_ubatch = (uint32_t)e->n_ubatch;
+        if (e->cache_type_k[0])
+            s.type_k = og_ggml_type_from_name(e->cache_type_k);
+        if (e->cache_type_v[0])
+            s.type_v = og_ggml_type_from_name(e->cache_type_v);
+        if (s.type_k < 0 || s.type_v < 0) {
+            snprintf(pf->note, sizeof pf->note, "no prediction: unknown cache type %s/%s",
+                     e->cache_type_k, e->cache_type_v);
+            og_model_free(md);
+            return;
+        }
+        if (e->flash_attn >= 0)
+            s.flash_attn = e->flash_attn == 1   ? OG_FA_ON
+                           : e->flash_attn == 0 ? OG_FA_OFF
+                                                : OG_FA_AUTO;
+        if (e->n_gpu_layers >= 0)
+            s.n_gpu_layers = (int32_t)(e->n_gpu_layers > INT32_MAX ? INT32_MAX : e->n_gpu_layers);
+        if (e->n_ctx <= 0)
+            snprintf(pf->note, sizeof pf->note,
+                     "no -c: planned at the trained context; llama.cpp's --fit (on by default) "
+                     "may lower it to fit");
+    }
+    og_budget b;
+    cli_budget_cap(b0, s.backend, mem, &b);
+    og_llama_memplan p;
+    og_llama_fit f;
+    if (og_llama_plan(md, &s, &p, &err) != OG_OK ||
+        og_llama_verdict(md, &s, &p, &b, &f, &err) != OG_OK) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+        og_model_free(md);
+        return;
+    }
+    pf->ran = 1;
+    pf->predicted = p.total_bytes;
+    pf->budget = s.backend != OG_BACKEND_CPU && !b.unified ? b.gpu_bytes : b.host_bytes;
+    if (s.backend != OG_BACKEND_CPU && b.unified && b.gpu_bytes && b.gpu_bytes < pf->budget)
+        pf->budget = b.gpu_bytes;
+    pf->no_fit = f.verdict == OG_FIT_NO;
+    pf->tight = f.verdict == OG_FIT_TIGHT;
+    snprintf(pf->verdict, sizeof pf->verdict, "%s", og_fit_verdict_name(f.verdict));
+    snprintf(pf->engine, sizeof pf->engine, "%s plan, %s, context %u",
+             e->engine == OG_ENGINE_OLLAMA ? "Ollama (llama.cpp)" : "llama.cpp",
+             og_backend_name(s.backend), p.n_ctx);
+    if (f.n_advice)
+        snprintf(pf->advice, sizeof pf->advice, "%s", f.advice[0]);
+    if (pf->outside_tree)
+        snprintf(pf->note, sizeof pf->note,
+                 "the model runs in the Ollama server, outside the watched tree: the measured "
+                 "peak is the client's, and this run is not used for prediction accuracy");
+    og_model_free(md);
+}
+
+static void pf_mlx(const og_engine_cmd *e, const og_machine *m, const og_budget *b0, uint64_t mem,
+                   preflight *pf)
+{
+    og_error err;
+    og_model *md = NULL;
+    if (!e->model[0]) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: no --model");
+        return;
+    }
+    if (exists_path(e->model)) {
+        if (og_model_open(e->model, &md, &err) != OG_OK) {
+            snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+            return;
+        }
+    } else if (catalog_open(e->model, OG_BUILD_MLX_4BIT, &md, &err) != OG_OK) {
+        snprintf(pf->note, sizeof pf->note,
+                 "no prediction: %s is not a local folder and not in the catalog (%s)", e->model,
+                 err.message);
+        return;
+    }
+    og_model as_mlx = *md;
+    if (md->format == OG_FORMAT_CATALOG && !strncmp(md->quant_label, "mlx-", 4))
+        as_mlx.format = OG_FORMAT_MLX; /* a catalog MLX build: its tensors as the folder */
+    og_mlx_settings s;
+    og_mlx_settings_default(&s);
+    if (e->n_ctx > 0)
+        s.max_kv_size = (uint64_t)e->n_ctx;
+    if (e->max_tokens > 0 && (uint64_t)e->max_tokens > s.ctx)
+        s.ctx = (uint64_t)e->max_tokens;
+    if (e->kv_bits > 0)
+        s.kv_bits = (uint32_t)e->kv_bits;
+    if (e->kv_group_size > 0)
+        s.kv_group_size = (uint32_t)e->kv_group_size;
+    og_budget b;
+    cli_budget_cap(b0, OG_BACKEND_METAL, mem, &b);
+    og_mlx_plan_result *p = malloc(sizeof *p);
+    if (!p || og_mlx_plan(&as_mlx, &s, p, &err) != OG_OK ||
+        og_mlx_judge(&as_mlx, p, m, &b, &err) != OG_OK) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: %s", p ? err.message : "out of memory");
+        free(p);
+        og_model_free(md);
+        return;
+    }
+    pf->ran = 1;
+    pf->predicted = p->peak_bytes;
+    pf->budget = p->budget_bytes;
+    pf->no_fit = p->verdict == OG_MLX_NO_FIT;
+    pf->tight = p->verdict == OG_MLX_TIGHT;
+    snprintf(pf->verdict, sizeof pf->verdict, "%s", og_mlx_verdict_name(p->verdict));
+    snprintf(pf->engine, sizeof pf->engine, "mlx-lm plan, %s, context %llu", p->quant,
+             (unsigned long long)p->settings.ctx);
+    if (p->n_advice)
+        snprintf(pf->advice, sizeof pf->advice, "%s", p->advice[0]);
+    if (!m->apple_silicon)
+        snprintf(pf->note, sizeof pf->note, "MLX runs only on Apple Silicon");
+    free(p);
+    og_model_free(md);
+}
+
+static void run_preflight(const og_engine_cmd *e, uint64_t mem, preflight *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    og_machine *m = calloc(1, sizeof *m);
+    og_error err;
+    if (!m) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: out of memory");
+        return;
+    }
+    if (og_machine_probe(m, &err) != OG_OK) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: machine probe: %s", err.message);
+        free(m);
+        return;
+    }
+    og_budget b;
+    og_machine_budget(m, &b);
+    if (e->engine == OG_ENGINE_MLX)
+        pf_mlx(e, m, &b, mem, pf);
+    else
+        pf_llama(e, m, &b, mem, pf);
+    free(m);
+}
+
 static void join_argv(int argc, char **argv, char *out, size_t n)
 {
     size_t o = 0;
@@ -296,6 +555,7 @@ int cmd_run(int argc, char **argv)
         {"grace", required_argument, NULL, 'r'},
         {"strict", no_argument, NULL, 's'},
         {"force", no_argument, NULL, 'f'},
+        {"mem", required_argument, NULL, 'm'},
         {"report", required_argument, NULL, 'R'},
         {"log", required_argument, NULL, 'L'},
         {"json", no_argument, NULL, 'j'},
@@ -306,7 +566,7 @@ int cmd_run(int argc, char **argv)
     double interval = 0.1, gpu_interval = 1.0, grace = 3.0;
     int quiet = 0, guard_opt = -1, no_pressure = 0, strict = 0, force = 0, json = 0;
     int no_history = 0;
-    uint64_t max_mem = 0, min_avail = 0, swap_rate = 64ull << 20;
+    uint64_t max_mem = 0, min_avail = 0, swap_rate = 64ull << 20, mem = 0;
     int min_avail_set = 0;
     const char *report = NULL, *log_path = NULL;
     og_error err;
@@ -338,6 +598,10 @@ int cmd_run(int argc, char **argv)
             break;
         case 'N':
             guard_opt = 0;
+            break;
+        case 'm':
+            if (og_parse_size(optarg, &mem, &err) != OG_OK || mem == 0)
+                return cli_usage_error("run", "--mem '%s': not a size (e.g. 24G)", optarg);
             break;
         case 'M':
         case 'A':
@@ -400,6 +664,8 @@ int cmd_run(int argc, char **argv)
     og_engine_cmd eng;
     og_engine_cmd_parse(cargc, (const char *const *)cargv, &eng);
     uint64_t predicted = 0;
+    preflight pf;
+    memset(&pf, 0, sizeof pf);
     if (eng.engine != OG_ENGINE_NONE) {
         fprintf(stderr, "oomguard: %s (%s)", eng.tool, og_engine_name(eng.engine));
         if (eng.model[0])
@@ -412,12 +678,35 @@ int cmd_run(int argc, char **argv)
         if (eng.kv_bits > 0)
             fprintf(stderr, ", KV %lld-bit", (long long)eng.kv_bits);
         fprintf(stderr, "\n");
-        /* The fit itself comes from the engine models (llama.h / mlx.h); until
-         * they are wired here there is no prediction, and --strict says so. */
-        if (strict && !force) {
+        run_preflight(&eng, mem, &pf);
+        if (pf.ran) {
+            const char *col = pf.no_fit  ? cli_c(stderr, CLI_RED)
+                              : pf.tight ? cli_c(stderr, CLI_YELLOW)
+                                         : cli_c(stderr, CLI_GREEN);
+            fprintf(stderr, "oomguard: preflight: predicted peak %s vs budget %s%s: %s%s%s (%s)\n",
+                    cli_bytes(pf.predicted), pf.budget ? cli_bytes(pf.budget) : "unknown",
+                    mem ? " (--mem)" : "", col, pf.verdict, cli_c(stderr, CLI_RESET), pf.engine);
+            if (!pf.outside_tree)
+                predicted = pf.predicted;
+        }
+        if (pf.note[0])
+            fprintf(stderr, "oomguard: preflight: %s\n", pf.note);
+        if (pf.ran && pf.no_fit) {
+            if (pf.advice[0])
+                fprintf(stderr, "oomguard: preflight: fix: %s\n", pf.advice);
+            if (strict && !force) {
+                fprintf(stderr,
+                        "oomguard: --strict: the plan does not fit; refusing (use --force to run "
+                        "anyway)\n");
+                return OG_EXIT_PROBLEM;
+            }
+            fprintf(stderr, "%soomguard: warning:%s the plan does not fit; starting anyway%s\n",
+                    cli_c(stderr, CLI_YELLOW), cli_c(stderr, CLI_RESET),
+                    force ? " (--force)" : " (--strict refuses)");
+        } else if (!pf.ran && strict && !force) {
             fprintf(stderr,
-                    "oomguard: --strict: no fit prediction is available for %s in this "
-                    "build; refusing (use --force to run anyway)\n",
+                    "oomguard: --strict: no fit prediction for this %s command; refusing (use "
+                    "--force to run anyway)\n",
                     og_engine_name(eng.engine));
             return OG_EXIT_PROBLEM;
         }
@@ -814,6 +1103,21 @@ int cmd_run(int argc, char **argv)
         json_object_set_new(j, "time_critical_s", json_real(sum.time_critical_s));
         json_object_set_new(j, "predicted_peak_bytes",
                             predicted ? json_integer((json_int_t)predicted) : json_null());
+        if (pf.ran) {
+            json_t *pj = json_object();
+            json_object_set_new(pj, "plan", json_string(pf.engine));
+            json_object_set_new(pj, "predicted_bytes", json_integer((json_int_t)pf.predicted));
+            json_object_set_new(pj, "budget_bytes", json_integer((json_int_t)pf.budget));
+            json_object_set_new(pj, "verdict", json_string(pf.verdict));
+            json_object_set_new(pj, "outside_tree", json_boolean(pf.outside_tree));
+            json_object_set_new(pj, "note", json_string(pf.note));
+            json_object_set_new(j, "preflight", pj);
+        } else {
+            json_object_set_new(j, "preflight",
+                                eng.engine != OG_ENGINE_NONE && pf.note[0]
+                                    ? json_pack("{s:s}", "note", pf.note)
+                                    : json_null());
+        }
         json_t *g = json_object();
         json_object_set_new(g, "enabled", json_boolean(guard));
         json_object_set_new(g, "acted", json_boolean(stage > 0));

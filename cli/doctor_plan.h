@@ -18,6 +18,11 @@ typedef struct doctor_model_opts {
     const char *quant; /* catalog build ("Q4_K_M", "mlx-4bit"); NULL = default */
     int engine;        /* DOCTOR_ENGINE_* */
     uint64_t mem;      /* --mem: budget override (0 = the machine's) */
+    /* llama.cpp only (0 / NULL = llama.cpp's default) */
+    const char *cache_type_k, *cache_type_v; /* -ctk / -ctv: f16, q8_0, q4_0 ... */
+    int flash_attn;                          /* 0 unset, 1 on, 2 off, 3 auto */
+    int ngl_set;                             /* --gpu-layers given */
+    int32_t n_gpu_layers;                    /* -ngl (-1 = all) */
 } doctor_model_opts;
 
 /* The opened model and where it came from. */

@@ -140,6 +140,35 @@ doctor_json gguf-f16 1 model_too_big "fail,unknown,ok,fail,ok,ok,warn" "$tmp/f16
 check gguf-f16-text 1 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb
 grep_out gguf-f16-text "Q4_K_M"
 grep_out gguf-f16-text "Headline: Model exceeds"
+# the llama.cpp plan is wired: the doctor's sizes are `oomguard fit`'s (Metal on a Mac preset)
+check gguf-plan 1 "$OG" doctor --json "$tmp/f16-8b.gguf" --machine m1-16gb
+cp $OUT "$tmp/doc.json"
+check gguf-fit 1 "$OG" fit --json "$tmp/f16-8b.gguf" --backend metal -c 4096 --mem 8G
+python3 - "$tmp/doc.json" $OUT <<'PY' || { echo "FAIL doctor plan = fit plan"; fail=1; }
+import json, sys
+d = json.load(open(sys.argv[1]))["plan"]; f = json.load(open(sys.argv[2]))["memory"]
+assert d["estimator"] == "llama.cpp", d
+assert d["total_bytes"] == f["total_bytes"] and d["weights_bytes"] == f["weights_bytes"], (d, f)
+assert d["kv_bytes"] == f["kv_bytes"] and d["compute_bytes"] == f["compute_bytes"] + f["output_bytes"], (d, f)
+# the largest quant that fits is a real llama-quantize type smaller than F16
+assert d["fit_quant"].split()[0] in ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "Q2_K"), d
+assert d["smallest_bytes"] < d["total_bytes"] / 2, d
+PY
+check gguf-text 1 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb
+if grep -q "not yet wired\|not wired" $OUT; then echo "FAIL stand-in marker still printed"; fail=1; fi
+grep_out gguf-text "llama.cpp memory plan"
+# llama.cpp options: q8_0 KV is 34/64 of f16 (ggml q8_0 block: 34 bytes per 32 values)
+check gguf-q8kv 1 "$OG" doctor --json "$tmp/f16-8b.gguf" --machine m1-16gb --cache-type-k q8_0 --cache-type-v q8_0 --flash-attn on
+python3 - "$tmp/doc.json" $OUT <<'PY' || { echo "FAIL q8_0 KV"; fail=1; }
+import json, sys
+a = json.load(open(sys.argv[1]))["plan"]; b = json.load(open(sys.argv[2]))["plan"]
+assert b["kv_bytes"] * 64 == a["kv_bytes"] * 34, (a["kv_bytes"], b["kv_bytes"])
+PY
+check doctor-bad-ctk 2 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb --cache-type-k q9
+check doctor-bad-fa 2 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb --flash-attn maybe
+check doctor-ctk-no-model 2 "$OG" doctor --machine m1-16gb --cache-type-k q8_0
+# quantized V without flash attention is what llama.cpp refuses: exit 2 with the reason
+check doctor-qv-no-fa 2 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb --cache-type-v q8_0 --flash-attn off
 # the same file fits a 64 GB Mac (exit 0)
 doctor_json gguf-f16-64 0 null - "$tmp/f16-8b.gguf" --machine m2-max-64gb
 

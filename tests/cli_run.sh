@@ -83,6 +83,59 @@ kill -TERM $ogpid
 wait $ogpid
 check "SIGTERM to oomguard is forwarded (143)" '[ $? -eq 143 ]'
 
+# 5b. Preflight: a fake llama-server (first in PATH) that records it ran and
+#     allocates memory; the fixture GGUF is planned with llama-server's defaults.
+fix=$2
+"$fix" shape arch=llama n_layer=4 n_embd=512 n_head=8 n_head_kv=4 n_ff=1024 n_vocab=32000 \
+  n_ctx_train=8192 weight_type=f16 "$tmp/tiny.gguf" >/dev/null || bad "fixture GGUF"
+mkdir -p "$tmp/bin"
+cat >"$tmp/bin/llama-server" <<EOS
+#!/bin/sh
+echo ran >>"$tmp/ran"
+exec "$alloc" --total 16 --rate 0 --exit 0 >&2
+EOS
+chmod +x "$tmp/bin/llama-server"
+PATH="$tmp/bin:$PATH" "$og" run --json -- llama-server -m "$tmp/tiny.gguf" -c 4096 >"$tmp/p.json" 2>"$tmp/p.err"
+rc=$?
+check "preflight: fitting run exits 0 and the engine ran" '[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/ran")" -eq 1 ]'
+check "preflight: line with predicted peak, budget and verdict" 'grep -q "preflight: predicted peak .* vs budget .*: fits" "$tmp/p.err"'
+pred=$(jget "$tmp/p.json" 'd["predicted_peak_bytes"]')
+# the same plan as `oomguard fit` with llama-server's auto slots (-np 4 -kvu)
+"$og" fit --json "$tmp/tiny.gguf" -c 4096 -np 4 -kvu >"$tmp/fit.json" 2>/dev/null
+fitpred=$(jget "$tmp/fit.json" 'd["memory"]["total_bytes"]')
+check "preflight: predicted_peak_bytes ($pred) = fit -np 4 -kvu total ($fitpred)" '[ "$pred" != None ] && [ "$pred" -gt 0 ] && [ "$pred" = "$fitpred" ]'
+check "preflight: JSON preflight object" '[ "$(jget "$tmp/p.json" "d[\"preflight\"][\"verdict\"]")" = fits ]'
+check "report: predicted vs measured peak" 'grep -q "predicted peak .*, measured .*%" "$tmp/p.err"'
+# explicit -np 1 plans one 4096 stream; a larger -c plans more
+PATH="$tmp/bin:$PATH" "$og" run --json -- llama-server -m "$tmp/tiny.gguf" -c 8192 -ctk q8_0 -ctv q8_0 -fa on >"$tmp/p2.json" 2>/dev/null
+"$og" fit --json "$tmp/tiny.gguf" -c 8192 -np 4 -kvu -ctk q8_0 -ctv q8_0 -fa on >"$tmp/fit2.json" 2>/dev/null
+check "preflight: -c/-ctk/-ctv/-fa reach the plan" '[ "$(jget "$tmp/p2.json" "d[\"predicted_peak_bytes\"]")" = "$(jget "$tmp/fit2.json" "d[\"memory\"][\"total_bytes\"]")" ]'
+# does not fit a 1 MiB budget: --strict refuses before starting, --force runs, plain warns
+: >"$tmp/ran"
+PATH="$tmp/bin:$PATH" "$og" run --strict --mem 1M -- llama-server -m "$tmp/tiny.gguf" -c 4096 2>"$tmp/s.err"
+rc=$?
+check "preflight --strict: does not fit -> exit 1, engine never started" '[ $rc -eq 1 ] && [ ! -s "$tmp/ran" ] && grep -q "does not fit" "$tmp/s.err" && grep -q "refusing" "$tmp/s.err"'
+PATH="$tmp/bin:$PATH" "$og" run --strict --force --mem 1M -- llama-server -m "$tmp/tiny.gguf" -c 4096 2>"$tmp/s2.err"
+rc=$?
+check "preflight --strict --force: runs (exit 0) with a warning" '[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/ran")" -eq 1 ] && grep -q "warning:.*does not fit" "$tmp/s2.err"'
+PATH="$tmp/bin:$PATH" "$og" run --mem 1M -- llama-server -m "$tmp/tiny.gguf" -c 4096 2>"$tmp/s3.err"
+check "preflight without --strict: warns and runs" '[ $? -eq 0 ] && [ "$(wc -l <"$tmp/ran")" -eq 2 ] && grep -q "warning:" "$tmp/s3.err"'
+# a model file that cannot be opened: no prediction, said so; --strict refuses
+PATH="$tmp/bin:$PATH" "$og" run --strict -- llama-server -m "$tmp/missing.gguf" 2>"$tmp/s4.err"
+check "preflight: unreadable model -> no prediction, --strict refuses" '[ $? -eq 1 ] && grep -q "no prediction" "$tmp/s4.err"'
+# ollama run: a catalog model, planned as Ollama runs it; the model lives in the
+# server, so the prediction is shown but not compared with the client's peak
+printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/ollama"; chmod +x "$tmp/bin/ollama"
+PATH="$tmp/bin:$PATH" "$og" run --json --no-history -- ollama run llama3.1:8b >"$tmp/o.json" 2>"$tmp/o.err"
+check "preflight ollama: planned from the catalog, outside the tree" \
+  'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p=d[\"preflight\"]; assert p[\"outside_tree\"] and p[\"predicted_bytes\"]>4e9 and d[\"predicted_peak_bytes\"] is None, d" "$tmp/o.json"'
+# mlx_lm.generate with a repo id: the catalog's MLX build, against --mem
+printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/mlx_lm.generate"; chmod +x "$tmp/bin/mlx_lm.generate"
+PATH="$tmp/bin:$PATH" "$og" run --strict --mem 8G --no-history -- mlx_lm.generate --model mlx-community/Qwen3-32B-4bit 2>"$tmp/m.err"
+check "preflight mlx: a 32B 4-bit model does not fit 8 GiB, --strict refuses" '[ $? -eq 1 ] && grep -q "mlx-lm plan" "$tmp/m.err"'
+"$og" run --mem lots -- true 2>/dev/null
+check "bad --mem: 2" '[ $? -eq 2 ]'
+
 # 6. History: the runs above are recorded; JSON lists them; a damaged
 #    database is a clear error, not a crash.
 "$og" history --json >"$tmp/h.json"
@@ -92,6 +145,10 @@ check "history holds the guarded run" \
 check "history -n 1 lists one" '[ "$(jget "$tmp/h.json" "len(d[\"runs\"])")" -ge 5 ] && "$og" history --json -n 1 | python3 -c "import json,sys; assert len(json.load(sys.stdin)[\"runs\"])==1"'
 "$og" history >/dev/null
 check "history table exits 0" '[ $? -eq 0 ]'
+check "history: the preflighted run has predicted and measured peaks" \
+  'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert any(r[\"predicted_peak_bytes\"]==int(sys.argv[2]) and r[\"peak_bytes\"]>0 and r[\"engine\"]==\"llama.cpp\" for r in d[\"runs\"])" "$tmp/h.json" "$pred"'
+check "history: prediction accuracy is reported" \
+  'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); a=d[\"prediction_accuracy\"]; assert a and json.dumps(a).count(\"mean_error_pct\")>0, a" "$tmp/h.json"'
 head -c 4096 /dev/urandom >"$tmp/bad.db"
 "$og" history --db "$tmp/bad.db" 2>"$tmp/f.err"
 rc=$?
