@@ -13,63 +13,64 @@
 static void usage(FILE *f)
 {
     fprintf(
-        f, "Usage: oomguard fit MODEL [options]\n"
-           "\n"
-           "Will MODEL fit? Memory per component (weights, KV cache, recurrent state, compute,\n"
-           "output) and device, the verdict against this machine's budget, the largest\n"
-           "context that fits, and what to change when it does not fit.\n"
-           "Follows " OG_LLAMA_CPP_VERSION ".\n"
-           "\n"
-           "MODEL  a .gguf file, an MLX or safetensors folder, a remote source (hf://ORG/REPO,\n"
-           "       https://..., ollama://NAME) or a catalog name (qwen3-32b, llama3.1:8b)\n"
-           "  --quant BUILD            catalog build: Q4_K_M (default for llama.cpp), Q8_0, ...\n"
-           "                           or mlx-4bit (default for MLX), mlx-8bit, mlx-bf16 ...\n"
-           "\n"
-           "Settings (llama.cpp's own names):\n"
-           "  -c, --ctx N              context size (0 = the model's trained context; default)\n"
-           "  -b, --batch N            logical batch (2048)\n"
-           "  -ub, --ubatch N          micro-batch (512): drives the compute buffers\n"
-           "  -np, --parallel N        sequences / server slots (1)\n"
-           "  -kvu, --kv-unified       one KV stream shared by all sequences\n"
-           "  -ctk, --cache-type-k T   K cache type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl\n"
-           "  -ctv, --cache-type-v T   V cache type (quantized V needs flash attention)\n"
-           "  -fa, --flash-attn on|off|auto\n"
-           "  -ngl, --gpu-layers N     layers on the GPU (all, or a number; default all)\n"
-           "  --no-mmap                load weights into RAM instead of mapping the file\n"
-           "  --swa-full               full-size cache for sliding-window layers\n"
-           "  -nkvo, --no-kv-offload   keep the KV cache in host memory\n"
-           "  --mmproj FILE            multimodal projector loaded with the model\n"
-           "  -md, --draft FILE        draft model for speculative decoding\n"
-           "  --backend B              cpu, cuda, metal, vulkan or rocm (default: this machine's)\n"
-           "  --engine E               llama.cpp (default), ollama (-c is num_ctx per slot,\n"
-           "                           -np is OLLAMA_NUM_PARALLEL, -b sets num_batch = ubatch),\n"
-           "                           mlx (default for MLX folders and --quant mlx-*), or all\n"
-           "                           (MLX and llama.cpp side by side at the same context)\n"
-           "\n"
-           "MLX settings (mlx-lm's names; mlx-lm 0.32.0):\n"
-           "  --max-kv-size N          rotating KV cache of N tokens\n"
-           "  --kv-bits B              quantized KV cache (2-8; from token 0 here)\n"
-           "  --kv-group-size N        KV quantization group (64)\n"
-           "  --prefill-step-size N    prompt chunk (2048)\n"
-           "  --q-bits B, --q-group-size N, --q-mode M\n"
-           "                           plan an unquantized model as mlx_lm.convert -q would\n"
-           "\n"
-           "Budget:\n"
-           "  --mem SIZE               memory available (512M, 24G, 1T; GB/GiB accepted)\n"
-           "  --machine NAME|FILE      a preset or a saved snapshot instead of this machine\n"
-           "                           (default: this machine, probed now)\n"
-           "  --machines               every machine preset, smallest first: where does it fit,\n"
-           "                           with how much context (exit 0 if any)\n"
-           "  --all-quants             hf://ORG/REPO: plan every GGUF quant in the repository\n"
-           "\n"
-           "Output:\n"
-           "  --json                   machine-readable (engine, memory.*_bytes, memory.by_device[],\n"
-           "                           settings.ctx, verdict, max_ctx, advice[], fallback);\n"
-           "                           --engine all: {engines: [...], better}\n"
-           "  -h, --help               show this help\n"
-           "\n"
-           "Exit codes: 0 fits (or tight; --engine all / --machines: fits somewhere),\n"
-           "1 does not fit, 2 bad input or usage (unknown catalog name: did you mean ...).\n");
+        f,
+        "Usage: oomguard fit MODEL [options]\n"
+        "\n"
+        "Will MODEL fit? Memory per component (weights, KV cache, recurrent state, compute,\n"
+        "output) and device, the verdict against this machine's budget, the largest\n"
+        "context that fits, and what to change when it does not fit.\n"
+        "Follows " OG_LLAMA_CPP_VERSION ".\n"
+        "\n"
+        "MODEL  a .gguf file, an MLX or safetensors folder, a remote source (hf://ORG/REPO,\n"
+        "       https://..., ollama://NAME) or a catalog name (qwen3-32b, llama3.1:8b)\n"
+        "  --quant BUILD            catalog build: Q4_K_M (default for llama.cpp), Q8_0, ...\n"
+        "                           or mlx-4bit (default for MLX), mlx-8bit, mlx-bf16 ...\n"
+        "\n"
+        "Settings (llama.cpp's own names):\n"
+        "  -c, --ctx N              context size (0 = the model's trained context; default)\n"
+        "  -b, --batch N            logical batch (2048)\n"
+        "  -ub, --ubatch N          micro-batch (512): drives the compute buffers\n"
+        "  -np, --parallel N        sequences / server slots (1)\n"
+        "  -kvu, --kv-unified       one KV stream shared by all sequences\n"
+        "  -ctk, --cache-type-k T   K cache type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl\n"
+        "  -ctv, --cache-type-v T   V cache type (quantized V needs flash attention)\n"
+        "  -fa, --flash-attn on|off|auto\n"
+        "  -ngl, --gpu-layers N     layers on the GPU (all, or a number; default all)\n"
+        "  --no-mmap                load weights into RAM instead of mapping the file\n"
+        "  --swa-full               full-size cache for sliding-window layers\n"
+        "  -nkvo, --no-kv-offload   keep the KV cache in host memory\n"
+        "  --mmproj FILE            multimodal projector loaded with the model\n"
+        "  -md, --draft FILE        draft model for speculative decoding\n"
+        "  --backend B              cpu, cuda, metal, vulkan or rocm (default: this machine's)\n"
+        "  --engine E               llama.cpp (default), ollama (-c is num_ctx per slot,\n"
+        "                           -np is OLLAMA_NUM_PARALLEL, -b sets num_batch = ubatch),\n"
+        "                           mlx (default for MLX folders and --quant mlx-*), or all\n"
+        "                           (MLX and llama.cpp side by side at the same context)\n"
+        "\n"
+        "MLX settings (mlx-lm's names; mlx-lm 0.32.0):\n"
+        "  --max-kv-size N          rotating KV cache of N tokens\n"
+        "  --kv-bits B              quantized KV cache (2-8; from token 0 here)\n"
+        "  --kv-group-size N        KV quantization group (64)\n"
+        "  --prefill-step-size N    prompt chunk (2048)\n"
+        "  --q-bits B, --q-group-size N, --q-mode M\n"
+        "                           plan an unquantized model as mlx_lm.convert -q would\n"
+        "\n"
+        "Budget:\n"
+        "  --mem SIZE               memory available (512M, 24G, 1T; GB/GiB accepted)\n"
+        "  --machine NAME|FILE      a preset or a saved snapshot instead of this machine\n"
+        "                           (default: this machine, probed now)\n"
+        "  --machines               every machine preset, smallest first: where does it fit,\n"
+        "                           with how much context (exit 0 if any)\n"
+        "  --all-quants             hf://ORG/REPO: plan every GGUF quant in the repository\n"
+        "\n"
+        "Output:\n"
+        "  --json                   machine-readable (engine, memory.*_bytes, memory.by_device[],\n"
+        "                           settings.ctx, verdict, max_ctx, advice[], fallback);\n"
+        "                           --engine all: {engines: [...], better}\n"
+        "  -h, --help               show this help\n"
+        "\n"
+        "Exit codes: 0 fits (or tight; --engine all / --machines: fits somewhere),\n"
+        "1 does not fit, 2 bad input or usage (unknown catalog name: did you mean ...).\n");
 }
 
 enum { ENG_AUTO = 0, ENG_LLAMA, ENG_OLLAMA, ENG_MLX, ENG_ALL };
@@ -347,8 +348,9 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
 {
     FILE *out = stdout;
     const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
-    fprintf(out, "%sModel%s     %s  (%s, %u layers, %s, %s)\n", B, R, m->name ? m->name : o->model, m->hp.arch,
-            m->hp.n_layer, m->quant_label[0] ? m->quant_label : "?", cli_bytes(m->weight_bytes));
+    fprintf(out, "%sModel%s     %s  (%s, %u layers, %s, %s)\n", B, R, m->name ? m->name : o->model,
+            m->hp.arch, m->hp.n_layer, m->quant_label[0] ? m->quant_label : "?",
+            cli_bytes(m->weight_bytes));
     fprintf(out,
             "%sSettings%s  %s, %s backend, ctx %u (%u x %u seq), batch %u, ubatch %u, KV %s/%s, "
             "flash attention %s, %s\n",
@@ -431,8 +433,8 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
     json_object_set_new(mem, "by_device", bd);
 
     json_t *set = json_object();
-    json_object_set_new(set, "engine",
-                        json_string(o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
+    json_object_set_new(
+        set, "engine", json_string(o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
     json_object_set_new(set, "backend", json_string(og_backend_name(p->backend)));
     json_object_set_new(set, "ctx", json_integer(p->n_ctx));
     json_object_set_new(set, "ctx_seq", json_integer(p->n_ctx_seq));
@@ -450,8 +452,8 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
     json_object_set_new(set, "swa_cells", json_integer(p->swa_cells));
 
     json_t *j = json_object();
-    json_object_set_new(j, "engine",
-                        json_string(o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
+    json_object_set_new(
+        j, "engine", json_string(o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
     json_object_set_new(j, "model", json_string(o->model));
     json_object_set_new(j, "build", json_string(m->quant_label));
     json_object_set_new(j, "architecture", json_string(m->hp.arch));
@@ -510,21 +512,32 @@ static int looks_like_path(const char *s)
 static og_catalog_build comparable(og_catalog_build b)
 {
     switch (b) {
-    case OG_BUILD_MLX_3BIT: return OG_BUILD_GGUF_Q3_K_M;
-    case OG_BUILD_MLX_4BIT: return OG_BUILD_GGUF_Q4_K_M;
-    case OG_BUILD_MLX_6BIT: return OG_BUILD_GGUF_Q6_K;
-    case OG_BUILD_MLX_8BIT: return OG_BUILD_GGUF_Q8_0;
-    case OG_BUILD_MLX_BF16: return OG_BUILD_GGUF_F16;
+    case OG_BUILD_MLX_3BIT:
+        return OG_BUILD_GGUF_Q3_K_M;
+    case OG_BUILD_MLX_4BIT:
+        return OG_BUILD_GGUF_Q4_K_M;
+    case OG_BUILD_MLX_6BIT:
+        return OG_BUILD_GGUF_Q6_K;
+    case OG_BUILD_MLX_8BIT:
+        return OG_BUILD_GGUF_Q8_0;
+    case OG_BUILD_MLX_BF16:
+        return OG_BUILD_GGUF_F16;
     case OG_BUILD_GGUF_Q2_K:
-    case OG_BUILD_GGUF_Q3_K_M: return OG_BUILD_MLX_3BIT;
+    case OG_BUILD_GGUF_Q3_K_M:
+        return OG_BUILD_MLX_3BIT;
     case OG_BUILD_GGUF_IQ4_XS:
     case OG_BUILD_GGUF_Q4_0:
-    case OG_BUILD_GGUF_Q4_K_M: return OG_BUILD_MLX_4BIT;
+    case OG_BUILD_GGUF_Q4_K_M:
+        return OG_BUILD_MLX_4BIT;
     case OG_BUILD_GGUF_Q5_K_M:
-    case OG_BUILD_GGUF_Q6_K: return OG_BUILD_MLX_6BIT;
-    case OG_BUILD_GGUF_Q8_0: return OG_BUILD_MLX_8BIT;
-    case OG_BUILD_GGUF_F16: return OG_BUILD_MLX_BF16;
-    default: return OG_BUILD_GGUF_Q4_K_M;
+    case OG_BUILD_GGUF_Q6_K:
+        return OG_BUILD_MLX_6BIT;
+    case OG_BUILD_GGUF_Q8_0:
+        return OG_BUILD_MLX_8BIT;
+    case OG_BUILD_GGUF_F16:
+        return OG_BUILD_MLX_BF16;
+    default:
+        return OG_BUILD_GGUF_Q4_K_M;
     }
 }
 
@@ -685,8 +698,8 @@ static int run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary 
 /* The MLX verdict in the llama.cpp words, so both engines share one vocabulary. */
 static const char *mlx_verdict(og_mlx_verdict v)
 {
-    return v == OG_MLX_FITS    ? og_fit_verdict_name(OG_FIT_FITS)
-           : v == OG_MLX_TIGHT ? og_fit_verdict_name(OG_FIT_TIGHT)
+    return v == OG_MLX_FITS     ? og_fit_verdict_name(OG_FIT_FITS)
+           : v == OG_MLX_TIGHT  ? og_fit_verdict_name(OG_FIT_TIGHT)
            : v == OG_MLX_NO_FIT ? og_fit_verdict_name(OG_FIT_NO)
                                 : NULL;
 }
@@ -732,9 +745,9 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
         json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component", "kv", "device", "Metal",
                                             "bytes", (json_int_t)kv_only));
     if (p->prompt_cache_bytes)
-        json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component", "prompt_cache",
-                                            "device", "Metal", "bytes",
-                                            (json_int_t)p->prompt_cache_bytes));
+        json_array_append_new(bd,
+                              json_pack("{s:s, s:s, s:I}", "component", "prompt_cache", "device",
+                                        "Metal", "bytes", (json_int_t)p->prompt_cache_bytes));
     json_object_set_new(mem, "by_device", bd);
 
     json_t *j = json_object();
@@ -804,22 +817,21 @@ static void mlx_table(const fit_env *v, const og_model *m, const og_mlx_plan_res
     struct {
         const char *name;
         uint64_t v;
-    } rows[] = {{"weights", p->weights_bytes},
-                {"kv", kv_only},
-                {"prompt$", p->prompt_cache_bytes}};
+    } rows[] = {{"weights", p->weights_bytes}, {"kv", kv_only}, {"prompt$", p->prompt_cache_bytes}};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (rows[i].v)
             fprintf(out, "%-10s %-16s %12s %6.1f%%\n", rows[i].name, "Metal", cli_bytes(rows[i].v),
                     p->total_bytes ? 100.0 * (double)rows[i].v / (double)p->total_bytes : 0.0);
     fprintf(out, "%s%-10s %-16s %12s%s\n", B, "total", "(steady)", cli_bytes(p->total_bytes), R);
     fprintf(out, "%-10s %-16s %12s\n", "compute", "transient", cli_bytes(p->compute_bytes));
-    fprintf(out, "%s%-10s %-16s %12s%s  %s(\"Peak memory\")%s\n", B, "peak", "", cli_bytes(p->peak_bytes),
-            R, D, R);
+    fprintf(out, "%s%-10s %-16s %12s%s  %s(\"Peak memory\")%s\n", B, "peak", "",
+            cli_bytes(p->peak_bytes), R, D, R);
     for (uint32_t i = 0; i < p->n_notes; i++)
         fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
     const char *vd = mlx_verdict(p->verdict);
     if (!bp || !vd) {
-        fprintf(out, "\nbudget     unknown (%s): pass --machine NAME (a Mac) or --mem SIZE\n", v->src);
+        fprintf(out, "\nbudget     unknown (%s): pass --machine NAME (a Mac) or --mem SIZE\n",
+                v->src);
         for (uint32_t i = 0; i < p->n_advice; i++)
             fprintf(out, "advice     %s\n", p->advice[i]);
         return;
@@ -871,7 +883,8 @@ static int run_mlx(fit_env *v, og_model *m, int print, json_t **jout, summary *s
     if (sum) {
         memset(sum, 0, sizeof *sum);
         snprintf(sum->engine, sizeof sum->engine, "mlx");
-        snprintf(sum->build, sizeof sum->build, "%s", m->quant_label[0] ? m->quant_label : p->quant);
+        snprintf(sum->build, sizeof sum->build, "%s",
+                 m->quant_label[0] ? m->quant_label : p->quant);
         if (p->hypothetical)
             snprintf(sum->build, sizeof sum->build, "%.40s (converted)", p->quant);
         sum->weights = p->weights_bytes;
@@ -906,10 +919,12 @@ static void print_side_by_side(const fit_env *v, const summary *s, int n, const 
     char h[2][96];
     for (int i = 0; i < n; i++)
         snprintf(h[i], sizeof h[i], "%s (%.40s)", s[i].engine, s[i].build);
-    fprintf(out, "%sModel%s     %s at ctx %llu\n\n", B, R, v->o->model, (unsigned long long)s[0].ctx);
+    fprintf(out, "%sModel%s     %s at ctx %llu\n\n", B, R, v->o->model,
+            (unsigned long long)s[0].ctx);
     fprintf(out, "%s%-12s %-30s %-30s%s\n", B, "", h[0], n > 1 ? h[1] : "", R);
 #define ROW(label, field)                                                                          \
-    fprintf(out, "%-12s %-30s %-30s\n", label, cli_bytes(s[0].field), n > 1 ? cli_bytes(s[1].field) : "")
+    fprintf(out, "%-12s %-30s %-30s\n", label, cli_bytes(s[0].field),                              \
+            n > 1 ? cli_bytes(s[1].field) : "")
     ROW("weights", weights);
     ROW("kv cache", kv);
     ROW("compute", compute);
@@ -928,7 +943,8 @@ static void print_side_by_side(const fit_env *v, const summary *s, int n, const 
             s[0].has_verdict && s[1].has_verdict && s[0].fits != s[1].fits
                 ? "the one that fits"
                 : "less memory at this context");
-    fprintf(out, "%sDetails: oomguard fit %s --engine mlx | --engine llama.cpp%s\n", D, v->o->model, R);
+    fprintf(out, "%sDetails: oomguard fit %s --engine mlx | --engine llama.cpp%s\n", D, v->o->model,
+            R);
 }
 
 /* ---- --machines ---- */
@@ -982,12 +998,12 @@ static int run_machines(fit_env *v, og_model *m, int mlx)
         json_t *arr = json_array();
         for (uint32_t i = 0; i < n; i++)
             json_array_append_new(
-                arr, json_pack("{s:s, s:I, s:b, s:I, s:I, s:I, s:s}", "preset", rows[i].preset,
-                               "ram_bytes", (json_int_t)rows[i].ram_bytes, "fits",
-                               rows[i].result.fits, "total_bytes",
-                               (json_int_t)rows[i].result.total_bytes, "budget_bytes",
-                               (json_int_t)rows[i].result.budget_bytes, "max_ctx",
-                               (json_int_t)rows[i].result.max_ctx, "note", rows[i].result.note));
+                arr,
+                json_pack("{s:s, s:I, s:b, s:I, s:I, s:I, s:s}", "preset", rows[i].preset,
+                          "ram_bytes", (json_int_t)rows[i].ram_bytes, "fits", rows[i].result.fits,
+                          "total_bytes", (json_int_t)rows[i].result.total_bytes, "budget_bytes",
+                          (json_int_t)rows[i].result.budget_bytes, "max_ctx",
+                          (json_int_t)rows[i].result.max_ctx, "note", rows[i].result.note));
         json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "engine", eng, "model", o->model,
                               "build", m->quant_label, "ctx", (json_int_t)fs.ctx, "machines", arr,
                               "smallest", first ? json_string(first) : json_null());
@@ -1008,8 +1024,10 @@ static int run_machines(fit_env *v, og_model *m, int mlx)
         printf("%s%-18s %10s %12s %12s  %-12s %s%s\n", r->fits ? "" : D, rows[i].preset,
                cli_bytes(rows[i].ram_bytes), r->total_bytes ? cli_bytes(r->total_bytes) : "-",
                r->budget_bytes ? cli_bytes(r->budget_bytes) : "-",
-               r->fits ? "yes" : r->total_bytes ? "no" : "n/a", r->max_ctx ? ctx : "-",
-               r->fits ? "" : R);
+               r->fits          ? "yes"
+               : r->total_bytes ? "no"
+                                : "n/a",
+               r->max_ctx ? ctx : "-", r->fits ? "" : R);
     }
     if (first)
         printf("\nsmallest that fits: %s%s%s\n", B, first, R);
@@ -1039,8 +1057,9 @@ static int run_all_quants(fit_env *v)
 {
     fit_opts *o = v->o;
     if (strncmp(o->model, "hf://", 5) != 0)
-        return cli_usage_error("fit", "--all-quants needs a Hugging Face repository "
-                                      "(hf://ORG/REPO), got '%s'",
+        return cli_usage_error("fit",
+                               "--all-quants needs a Hugging Face repository "
+                               "(hf://ORG/REPO), got '%s'",
                                o->model);
     og_error err;
     og_error_clear(&err);
@@ -1098,14 +1117,13 @@ static int run_all_quants(fit_env *v)
         json_t *arr = json_array();
         for (uint32_t i = 0; i < k; i++)
             json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "file", rows[i].file, "source",
-                               rows[i].source, "weights_bytes", (json_int_t)rows[i].weights,
-                               "total_bytes", (json_int_t)rows[i].total, "verdict",
-                               rows[i].has_verdict
-                                   ? json_string(og_fit_verdict_name(rows[i].verdict))
-                                   : json_null(),
-                               "max_ctx",
-                               rows[i].has_verdict ? u64j(rows[i].max_ctx) : json_null()));
+                arr,
+                json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "file", rows[i].file, "source",
+                          rows[i].source, "weights_bytes", (json_int_t)rows[i].weights,
+                          "total_bytes", (json_int_t)rows[i].total, "verdict",
+                          rows[i].has_verdict ? json_string(og_fit_verdict_name(rows[i].verdict))
+                                              : json_null(),
+                          "max_ctx", rows[i].has_verdict ? u64j(rows[i].max_ctx) : json_null()));
         json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:o}", "engine",
                               o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp",
                               "model", o->model, "ctx", (json_int_t)o->s.n_ctx, "budget",
@@ -1117,7 +1135,8 @@ static int run_all_quants(fit_env *v)
     }
     const char *B = cli_c(stdout, CLI_BOLD), *R = cli_c(stdout, CLI_RESET);
     printf("%s%s%s: %u GGUF quants, smallest first (budget: %s)\n\n", B, o->model, R, k, v->src);
-    printf("%s%-40s %12s %12s  %-13s %s%s\n", B, "FILE", "WEIGHTS", "TOTAL", "VERDICT", "MAX CTX", R);
+    printf("%s%-40s %12s %12s  %-13s %s%s\n", B, "FILE", "WEIGHTS", "TOTAL", "VERDICT", "MAX CTX",
+           R);
     for (uint32_t i = 0; i < k; i++) {
         char ctx[32];
         snprintf(ctx, sizeof ctx, "%llu", (unsigned long long)rows[i].max_ctx);
@@ -1158,7 +1177,8 @@ int cmd_fit(int argc, char **argv)
     if (o.machines && o.all_quants)
         return cli_usage_error("fit", "--machines and --all-quants do not go together");
     if (o.machines && o.engine == ENG_ALL)
-        return cli_usage_error("fit", "--machines plans one engine: pick --engine mlx or llama.cpp");
+        return cli_usage_error("fit",
+                               "--machines plans one engine: pick --engine mlx or llama.cpp");
     if (o.all_quants && (o.engine == ENG_MLX || o.engine == ENG_ALL))
         return cli_usage_error("fit", "--all-quants lists GGUF quants: it plans llama.cpp only");
 
@@ -1230,8 +1250,7 @@ int cmd_fit(int argc, char **argv)
     }
     struct stat st;
     int catalog = m->format == OG_FORMAT_CATALOG && stat(o.model, &st) != 0;
-    if (catalog &&
-        fit_resolve_model(o.model, o.quant, 1, 1, &m2, &err) != OG_OK) {
+    if (catalog && fit_resolve_model(o.model, o.quant, 1, 1, &m2, &err) != OG_OK) {
         exit_code = cli_fail(&err);
         goto done;
     }

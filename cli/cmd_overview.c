@@ -186,8 +186,9 @@ int cmd_overview(int argc, char **argv)
                 continue; /* MLX runs on Apple Silicon only */
             /* the engine plans (fit.h): og_fit_mlx for MLX builds, og_fit_llama
              * with this machine's backend for GGUF builds */
-            st = og_catalog_best_build(rows[i].e, m, k == 0, &fs, k == 0 ? og_fit_mlx : og_fit_llama,
-                                       NULL, &rows[i].best[k], &rows[i].r[k], &err);
+            st =
+                og_catalog_best_build(rows[i].e, m, k == 0, &fs, k == 0 ? og_fit_mlx : og_fit_llama,
+                                      NULL, &rows[i].best[k], &rows[i].r[k], &err);
             if (st != OG_OK) {
                 free(rows);
                 free(m);
