@@ -80,18 +80,19 @@ og_status og_fit_llama(const og_model *model, const og_machine *machine, const o
     if (st != OG_OK)
         return st;
     og_llama_memplan plan;
-    og_llama_fit f;
     if ((st = og_llama_plan(model, &ls, &plan, err)) != OG_OK)
         return st;
-    if ((st = og_llama_verdict(model, &ls, &plan, &b, &f, err)) != OG_OK)
-        return st;
+    /* og_llama_verdict would also work out advice (re-plans at other quants
+     * and -ngl values) that nobody reads here; the largest context decides:
+     * plans grow with n_ctx and llama.cpp pads n_ctx to 256, so the plan at
+     * ctx fits exactly when the largest fitting multiple of 256 reaches it. */
+    uint32_t max_ctx = og_llama_max_ctx(model, &ls, &b);
     out->budget_bytes = ls.backend != OG_BACKEND_CPU && b.has_gpu ? b.gpu_bytes : b.host_bytes;
     out->total_bytes = plan.total_bytes;
-    out->fits = f.verdict != OG_FIT_NO;
-    out->max_ctx = f.max_ctx;
+    out->fits = max_ctx > 0 && max_ctx >= ls.n_ctx;
+    out->max_ctx = max_ctx;
     if (!out->note[0])
-        snprintf(out->note, sizeof out->note, "llama.cpp %s plan, %s", og_backend_name(ls.backend),
-                 og_fit_verdict_name(f.verdict));
+        snprintf(out->note, sizeof out->note, "llama.cpp %s plan", og_backend_name(ls.backend));
     return OG_OK;
 }
 
