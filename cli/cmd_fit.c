@@ -1229,14 +1229,20 @@ int cmd_fit(int argc, char **argv)
     }
     if (eng == ENG_MLX) {
         exit_code = run_mlx(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
-        if (o.json && j[0])
-            exit_code = cli_print_json(j[0]) ? OG_EXIT_INTERNAL : exit_code;
+        if (o.json && j[0]) {
+            json_t *doc = j[0];
+            j[0] = NULL; /* cli_print_json frees it */
+            exit_code = cli_print_json(doc) ? OG_EXIT_INTERNAL : exit_code;
+        }
         goto done;
     }
     if (eng != ENG_ALL) {
         exit_code = run_llama(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
-        if (o.json && j[0])
-            exit_code = cli_print_json(j[0]) ? OG_EXIT_INTERNAL : exit_code;
+        if (o.json && j[0]) {
+            json_t *doc = j[0];
+            j[0] = NULL; /* cli_print_json frees it */
+            exit_code = cli_print_json(doc) ? OG_EXIT_INTERNAL : exit_code;
+        }
         goto done;
     }
 
