@@ -50,6 +50,9 @@ const char *cli_bytes(uint64_t bytes);
 /* Terminal width (COLUMNS, the TTY, or 100). */
 int cli_term_width(void);
 
+/* Open a model (og_model_open); remote sources show progress on a TTY. */
+og_status cli_open_model(const char *source, og_model **out, og_error *err);
+
 /* 1 if argv[i] is -h/--help. */
 int cli_is_help(const char *arg);
 

@@ -12,8 +12,24 @@
 
 #include "cli.h"
 
-/* Catalog names. Wire the catalog listing here when catalog.h lands on main. */
-static void list_models(void) {}
+/* Catalog names (built-in and the user's catalog file), with their aliases
+ * (Ollama tags such as llama3.1:8b). A bad user catalog is not reported here:
+ * the built-in names are still listed. */
+static void list_models(void)
+{
+    og_error err;
+    (void)og_catalog_load(&err);
+    uint32_t n = og_catalog_count();
+    for (uint32_t i = 0; i < n; i++) {
+        const og_catalog_entry *e = og_catalog_get(i);
+        if (!e)
+            continue;
+        printf("%s\n", e->name);
+        for (uint32_t k = 0; k < e->n_aliases && k < OG_CATALOG_MAX_ALIASES; k++)
+            if (strchr(e->aliases[k], ' ') == NULL) /* one shell word */
+                printf("%s\n", e->aliases[k]);
+    }
+}
 
 /* Machine presets (src/presets.c). */
 static void list_machines(void)

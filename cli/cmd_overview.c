@@ -67,8 +67,10 @@ static void cell(char *buf, size_t n, const row *r, int k)
                  ctx_text(r->r[k].max_ctx, c, sizeof c));
 }
 
-static json_t *fit_json(const row *r, int k)
+static json_t *fit_json(const row *r, int k, int available)
 {
+    if (!available)
+        return json_null();
     if (r->best[k] == OG_BUILD_COUNT)
         return json_pack("{s:b, s:I}", "fits", 0, "needs_bytes", (json_int_t)r->r[k].total_bytes);
     return json_pack("{s:b, s:s, s:I, s:I}", "fits", 1, "build", og_catalog_build_name(r->best[k]),
@@ -168,6 +170,8 @@ int cmd_overview(int argc, char **argv)
     if (og_catalog_load(&err) != OG_OK) /* a bad user catalog: say so, go on */
         fprintf(stderr, "oomguard: warning: %s (using the built-in catalog)\n", err.message);
 
+    /* MLX needs Apple Silicon: a Mac, or an Apple preset / snapshot */
+    int mac = m->os == OG_OS_MACOS || m->apple_silicon;
     uint32_t n = og_catalog_count();
     row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows) {
@@ -177,10 +181,14 @@ int cmd_overview(int argc, char **argv)
     for (uint32_t i = 0; i < n; i++) {
         rows[i].e = og_catalog_get(i);
         for (int k = 0; k < 2; k++) {
-            /* the estimate behind og_catalog_best_build: og_fit_basic until the
-             * engine plans (llama.h, mlx.h) land; then pass their og_fit_fn */
-            st = og_catalog_best_build(rows[i].e, m, k == 0, &fs, og_fit_basic, NULL,
-                                       &rows[i].best[k], &rows[i].r[k], &err);
+            rows[i].best[k] = OG_BUILD_COUNT;
+            if (k == 0 && !mac)
+                continue; /* MLX runs on Apple Silicon only */
+            /* the engine plans (fit.h): og_fit_mlx for MLX builds, og_fit_llama
+             * with this machine's backend for GGUF builds */
+            st =
+                og_catalog_best_build(rows[i].e, m, k == 0, &fs, k == 0 ? og_fit_mlx : og_fit_llama,
+                                      NULL, &rows[i].best[k], &rows[i].r[k], &err);
             if (st != OG_OK) {
                 free(rows);
                 free(m);
@@ -198,12 +206,12 @@ int cmd_overview(int argc, char **argv)
                 models, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "name", e->name,
                                   "display", e->display, "family", e->family, "size", e->size_label,
                                   "parameters", (json_int_t)e->params_published, "context_train",
-                                  (json_int_t)e->hp.n_ctx_train, "mlx", fit_json(&rows[i], 0),
-                                  "gguf", fit_json(&rows[i], 1)));
+                                  (json_int_t)e->hp.n_ctx_train, "mlx", fit_json(&rows[i], 0, mac),
+                                  "gguf", fit_json(&rows[i], 1, 1)));
         }
         json_t *root = json_pack("{s:o, s:o, s:s, s:o}", "machine", machine_json(m, &b), "doctor",
                                  headline ? json_string(headline) : json_null(), "estimator",
-                                 "basic", "models", models);
+                                 "engine plans", "models", models);
         free(rows);
         free(m);
         return cli_print_json(root);
@@ -228,16 +236,23 @@ int cmd_overview(int argc, char **argv)
             printf("%s%s%s\n", cli_c(stdout, CLI_CYAN), r->e->family, cli_c(stdout, CLI_RESET));
         family = r->e->family;
         char a[48], g[48];
-        cell(a, sizeof a, r, 0);
+        if (mac)
+            cell(a, sizeof a, r, 0);
+        else
+            snprintf(a, sizeof a, "n/a");
         cell(g, sizeof g, r, 1);
         int none = r->best[0] == OG_BUILD_COUNT && r->best[1] == OG_BUILD_COUNT;
         printf("%s%s%-*.*s %-10.10s %-18s %-18s%s\n", none ? cli_c(stdout, CLI_DIM) : "",
                wide ? "  " : "", wide ? namew - 2 : namew, wide ? namew - 2 : namew, r->e->display,
                r->e->size_label, a, g, none ? cli_c(stdout, CLI_RESET) : "");
     }
-    printf("\nEstimates: weights + KV cache + compute reserve against the %s budget "
-           "(docs/CATALOG.md).\nDetails for one model: oomguard fit NAME --quant BUILD\n",
+    printf("\nEstimates: the llama.cpp plan (%s backend) for GGUF%s, against the %s budget "
+           "(docs/CATALOG.md).\n",
+           og_backend_name(og_machine_backend(m)), mac ? " and the mlx-lm plan for MLX" : "",
            b.has_gpu ? "GPU" : "memory");
+    if (!mac)
+        printf("MLX: n/a, MLX needs Apple Silicon (plan for a Mac with --machine m4-max-64gb).\n");
+    printf("Details for one model: oomguard fit NAME --quant BUILD\n");
     free(rows);
     free(m);
     return OG_EXIT_OK;

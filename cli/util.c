@@ -93,3 +93,27 @@ int cli_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
+
+/* Headers of multi-file remote models are read in parallel: on a TTY, say
+ * how far along it is (stderr, one line rewritten in place). */
+static void open_progress(void *user, uint32_t done, uint32_t total)
+{
+    (void)user;
+    if (total < 2)
+        return;
+    fprintf(stderr, "\rreading headers: %u/%u files", done, total);
+    if (done >= total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+og_status cli_open_model(const char *source, og_model **out, og_error *err)
+{
+    if (!og_is_remote(source))
+        return og_model_open(source, out, err);
+    og_remote_options o;
+    og_remote_options_default(&o);
+    if (isatty(STDERR_FILENO))
+        o.progress = open_progress;
+    return og_remote_open(source, &o, out, NULL, err);
+}

@@ -839,7 +839,9 @@ og_status og_mlx_judge(const og_model *m, og_mlx_plan_result *p, const og_machin
             if (t.q_bits == 7)
                 t.q_bits = 6;
             og_strlcpy(t.q_mode, "affine", sizeof t.q_mode);
-            if (m->format != OG_FORMAT_MLX || !m->mlx.quantized) {
+            int stored_mlx = m->format == OG_FORMAT_MLX || (m->format == OG_FORMAT_CATALOG &&
+                                                            !strncmp(m->quant_label, "mlx-", 4));
+            if (!stored_mlx || !m->mlx.quantized) {
                 int ok;
                 uint64_t pk = peak_for(m, &t, &ok);
                 if (ok)

@@ -666,12 +666,16 @@ og_status og_mlx_weights_compute(const og_model *m, const og_mlx_settings *s, og
     memset(w, 0, sizeof *w);
     model_dtype(m, w);
 
-    int mlx_quantized =
-        m->format == OG_FORMAT_MLX && (m->mlx.quantized || !model_has_unquantized_tensors(m));
+    /* A catalog MLX build (og_catalog_model, quant_label "mlx-...") carries an
+     * mlx-lm tensor list: planned as stored, like an MLX folder. */
+    int catalog_mlx = m->format == OG_FORMAT_CATALOG && strncmp(m->quant_label, "mlx-", 4) == 0;
+    int mlx_quantized = (m->format == OG_FORMAT_MLX || catalog_mlx) &&
+                        (m->mlx.quantized || !model_has_unquantized_tensors(m));
     uint32_t bits = s->q_bits;
     const char *mode = s->q_mode[0] ? s->q_mode : "affine";
     int need_convert = bits > 0;
-    if (!need_convert && (m->format == OG_FORMAT_GGUF || m->format == OG_FORMAT_CATALOG)) {
+    if (!need_convert && !catalog_mlx &&
+        (m->format == OG_FORMAT_GGUF || m->format == OG_FORMAT_CATALOG)) {
         /* a GGUF file or catalog entry: compare with the MLX 4-bit build */
         need_convert = 1;
         note(w, "no MLX files: planned as the 4-bit MLX build (mlx_lm.convert -q)");
@@ -679,9 +683,10 @@ og_status og_mlx_weights_compute(const og_model *m, const og_mlx_settings *s, og
     if (!need_convert && m->format == OG_FORMAT_HF_CONFIG && m->n_tensors == 0)
         bits = 0; /* unquantized, from hparams */
 
-    if (m->format == OG_FORMAT_MLX && mlx_quantized) {
+    if (mlx_quantized) {
         if (bits)
-            note(w, "the MLX folder is already quantized: --q-bits ignored");
+            note(w, catalog_mlx ? "the catalog build is already quantized: --q-bits ignored"
+                                : "the MLX folder is already quantized: --q-bits ignored");
         acc a = {w, 0};
         for (size_t i = 0; i < m->n_tensors; i++)
             add_array(&a, m->tensors[i].name ? m->tensors[i].name : "?", m->tensors[i].bytes);

@@ -98,13 +98,17 @@ privlibs=$(sed -n 's/^Libs.private: *//p' "$libdir/pkgconfig/oomguard.pc")
   fail "example does not link statically"
 "$fixture" shape arch=llama name=Example-Llama n_layer=4 n_embd=256 n_head=8 n_head_kv=4 head_dim=32 \
   n_ff=512 n_vocab=1024 n_ctx_train=8192 "$tmp/model.gguf" >/dev/null || fail "og-fixture"
-wbytes=$("$og" inspect --json "$tmp/model.gguf" | sed -n 's/^  "weight_bytes": \([0-9]*\),/\1/p')
+# the example's total is the plan `oomguard fit` makes with the same settings
+total=$("$og" fit --json --backend cpu --mem 24G -c 32768 "$tmp/model.gguf" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["memory"]["total_bytes"])')
 for bin in fit_check fit_check_static; do
   [ -x "$tmp/$bin" ] || continue
   out=$("$tmp/$bin" "$tmp/model.gguf"); rc=$?
   [ $rc -eq 0 ] || fail "$bin model.gguf (24 GiB): exit $rc"
   grep -q "^liboomguard $ver\$" <<<"$out" || fail "$bin: oomguard_version() is not $ver: $out"
-  grep -q "($wbytes bytes" <<<"$out" || fail "$bin: weight bytes differ from inspect ($wbytes): $out"
+  grep -q "($total bytes" <<<"$out" || fail "$bin: total differs from oomguard fit ($total): $out"
+  grep -q "^verdict:  fits" <<<"$out" || fail "$bin: no 'fits' verdict: $out"
+  grep -q "^max ctx:  8192 tokens" <<<"$out" || fail "$bin: max ctx is not the trained 8192: $out"
   "$tmp/$bin" "$tmp/model.gguf" 64K >/dev/null; rc=$?
   [ $rc -eq 1 ] || fail "$bin with a 64 KiB budget: exit $rc, want 1"
   "$tmp/$bin" "$tmp/missing.gguf" 2>"$tmp/err" >/dev/null; rc=$?

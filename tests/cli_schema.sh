@@ -42,6 +42,12 @@ inspect|inspect --json --tensors $m
 fit|fit --json --mem 24G $m
 fit|fit --json --mem 1M $m
 fit|fit --json --mem 24G --ctx 32768 $m
+fit|fit --json --engine mlx --mem 24G $m
+fit|fit --json --engine mlx --machine m4-max-64gb qwen3-32b
+fit|fit --json --engine all --machine m4-max-64gb qwen3-32b
+fit|fit --json --engine all --mem 1M $m
+fit|fit --json --machines llama-3.3-70b
+fit|fit --json --machines --engine mlx qwen3-32b
 doctor|doctor --json
 doctor|doctor --json --mem 24G $m
 machine|machine --json

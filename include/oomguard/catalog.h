@@ -145,23 +145,17 @@ typedef struct og_fit_result {
     char note[160];
 } og_fit_result;
 
-/* An estimator: memory of a model at a context on a machine. The llama.cpp
- * plan (llama.h) and the MLX plan (mlx.h) plug in here; tests use a stand-in. */
+/* An estimator: memory of a model at a context on a machine. fit.h has the
+ * two built on the engine plans (og_fit_llama, og_fit_mlx); fn = NULL below
+ * picks them (MLX builds and folders: og_fit_mlx, else og_fit_llama). */
 typedef og_status (*og_fit_fn)(const og_model *model, const og_machine *machine,
                                const og_fit_settings *s, og_fit_result *out, void *user,
                                og_error *err);
 
-/* The built-in estimator used until the engine plans are wired in: weights +
- * the KV cache at ctx (per-layer heads and head dims, SWA windows, MLA latent,
- * recurrent layers hold no KV) + a fixed compute reserve, against the GPU
- * budget (unified or VRAM) or host memory. Documented in docs/CATALOG.md. */
-OG_API og_status og_fit_basic(const og_model *model, const og_machine *machine,
-                              const og_fit_settings *s, og_fit_result *out, void *user,
-                              og_error *err);
-
 /* Best build of an entry on a machine for one engine family (mlx = 1: MLX
  * builds, else GGUF builds): the largest-bit build that fits with at least
- * min_ctx tokens; reports its largest context. *build = OG_BUILD_COUNT and
+ * min_ctx tokens; reports its largest context. fn NULL: og_fit_mlx for
+ * mlx = 1, og_fit_llama otherwise. *build = OG_BUILD_COUNT and
  * result.fits = 0 when none fits. */
 OG_API og_status og_catalog_best_build(const og_catalog_entry *e, const og_machine *machine,
                                        int mlx, const og_fit_settings *s, og_fit_fn fn, void *user,

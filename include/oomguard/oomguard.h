@@ -11,6 +11,7 @@
 #include "machine.h"
 #include "llama.h"
 #include "mlx.h"
+#include "fit.h"
 #include "procs.h"
 #include "watch.h"
 #include "history.h"
