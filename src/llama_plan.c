@@ -554,10 +554,16 @@ static void plan_compute(const og_model *m, og_llama_memplan *p)
         p->bytes[OG_COMP_COMPUTE][OG_POOL_HOST] = cpu;
         return;
     }
-    /* GPU backends (not measured here; /work/shared/reference/formats-and-math.md
-     * §5.6, H100 measurements): the device buffer holds the same phases; the
-     * masks and the input embeddings are staged in a pinned host buffer. */
-    uint64_t dev = max_u64(4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells, 4 * ub * out);
+    /* GPU backends: the device buffer holds the same phases, but the output
+     * phase keeps one hidden state beside the logits (f32 [n_vocab + n_embd,
+     * n_ubatch]); the masks and the input embeddings are staged in a pinned
+     * host buffer. Checked against llama.cpp's own projection
+     * (llama-fit-params --fit-print, CUDA build of the same source, H100;
+     * bench/results/accuracy-cuda.md): device compute exact to the MiB with
+     * flash attention except MLA models. */
+    uint64_t out_gpu = V + E;
+    uint64_t dev =
+        max_u64(4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells, 4 * ub * out_gpu);
     uint64_t host = mask_b * ub * mask_cells + 8 * ub * E;
     if (p->n_layer_gpu < hp->n_layer) /* the CPU runs the remaining layers */
         host += 4 * ub * max_u64(attn, ffn);

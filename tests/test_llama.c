@@ -117,6 +117,47 @@ START_TEST(test_compute_cpu_measured)
 }
 END_TEST
 
+START_TEST(test_compute_cuda_measured)
+{
+    /* llama.cpp's own projection on an H100 (llama-fit-params --fit-print,
+     * bench/results/accuracy-cuda-llama.jsonl), Llama-3.1-8B shape, full
+     * offload, MiB rounded down: CUDA0 compute 258 (ctx 4096, FA on, ub 512),
+     * 1034 (ub 2048), 2148 (ctx 32768, FA off, ub 512); weights 4155 MiB on
+     * the device and 281 MiB of token_embd mapped on the host. */
+    ogfix_shape sh = llama8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = OG_BACKEND_CUDA;
+    s.n_ctx = 4096;
+    s.flash_attn = OG_FA_ON;
+    og_llama_memplan p;
+    og_error err;
+    const struct {
+        uint32_t ctx, ub;
+        og_flash_attn fa;
+        uint64_t mib;
+    } want[] = {{4096, 512, OG_FA_ON, 258}, {4096, 2048, OG_FA_ON, 1034},
+                {32768, 512, OG_FA_OFF, 2148}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        s.n_ctx = want[i].ctx;
+        s.n_ubatch = want[i].ub;
+        s.flash_attn = want[i].fa;
+        ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+        double c = (double)p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU] / (double)MiB;
+        ck_assert_msg(c >= (double)want[i].mib && c < (double)want[i].mib * 1.01,
+                      "case %zu: CUDA compute %.2f MiB, llama.cpp %llu", i, c,
+                      (unsigned long long)want[i].mib);
+    }
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU] / MiB, 4155);
+    ck_assert_uint_eq((p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] +
+                       p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED]) /
+                          MiB,
+                      281);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_swa_cells)
 {
     ogfix_shape sh = {0};
@@ -285,6 +326,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("plan");
     tcase_add_test(tc, test_kv_llama);
     tcase_add_test(tc, test_compute_cpu_measured);
+    tcase_add_test(tc, test_compute_cuda_measured);
     tcase_add_test(tc, test_swa_cells);
     tcase_add_test(tc, test_invalid_settings);
     tcase_add_test(tc, test_gpu_layers_and_fit);

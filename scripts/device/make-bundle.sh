@@ -8,6 +8,7 @@ build=$1; out=$2
 mkdir -p "$out/lib" "$out/bin"
 cp "$build/oomguard" "$out/bin/"
 [ -x "$build/tests/alloc_child" ] && cp "$build/tests/alloc_child" "$out/bin/"
+[ -x "$build/tests/og-fixture" ] && cp "$build/tests/og-fixture" "$out/bin/"
 ldd "$build/oomguard" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
   case "$(basename "$lib")" in
     libc.so.*|libm.so.*|libdl.so.*|libpthread.so.*|librt.so.*|libresolv.so.*|ld-linux*) ;;
