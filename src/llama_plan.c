@@ -276,9 +276,16 @@ static int repacked(const og_tensor *t, og_cpu_arch arch)
 {
     if (t->ggml_type < 0 || (t->n_dims != 2 && t->n_dims != 3))
         return 0;
+    /* Not MUL_MAT in LLM_TENSOR_INFOS (src/llama-arch.cpp): embeddings
+     * (GET_ROWS), convolutions (SSM_CONV), ssm_a / ssm_d (SSM_SCAN, MUL),
+     * norms and biases. ssm_in / ssm_out / shortconv.in_proj / out_proj are
+     * MUL_MAT and do get repacked (measured: Granite 4 hybrid, LFM2). */
+    size_t nl = strlen(t->name);
     if (strstr(t->name, "token_embd") || strstr(t->name, "pos_embd") ||
         strstr(t->name, "token_types") || strstr(t->name, "conv1d") ||
-        strstr(t->name, "shortconv") || strstr(t->name, "ssm_") || strstr(t->name, "_norm") ||
+        strstr(t->name, "shortconv.conv") || strstr(t->name, "_norm") ||
+        (nl >= 6 && (strcmp(t->name + nl - 6, ".ssm_a") == 0 ||
+                     strcmp(t->name + nl - 6, ".ssm_d") == 0)) ||
         strstr(t->name, "per_layer_token_embd") || strstr(t->name, ".bias"))
         return 0;
     int ty = t->ggml_type;
