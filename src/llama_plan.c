@@ -284,8 +284,8 @@ static int repacked(const og_tensor *t, og_cpu_arch arch)
     if (strstr(t->name, "token_embd") || strstr(t->name, "pos_embd") ||
         strstr(t->name, "token_types") || strstr(t->name, "conv1d") ||
         strstr(t->name, "shortconv.conv") || strstr(t->name, "_norm") ||
-        (nl >= 6 && (strcmp(t->name + nl - 6, ".ssm_a") == 0 ||
-                     strcmp(t->name + nl - 6, ".ssm_d") == 0)) ||
+        (nl >= 6 &&
+         (strcmp(t->name + nl - 6, ".ssm_a") == 0 || strcmp(t->name + nl - 6, ".ssm_d") == 0)) ||
         strstr(t->name, "per_layer_token_embd") || strstr(t->name, ".bias"))
         return 0;
     int ty = t->ggml_type;
@@ -572,6 +572,22 @@ static void plan_compute(const og_model *m, og_llama_memplan *p)
     uint64_t dev =
         max_u64(4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells, 4 * ub * out_gpu);
     uint64_t host = mask_b * ub * mask_cells + 8 * ub * E;
+    /* Without flash attention V is stored transposed and every cache stages
+     * an I64 index per V element of the micro-batch in the host buffer
+     * (src/llama-kv-cache.cpp build_input_v_idxs: n_tokens *
+     * n_embd_v_gqa_max when v_trans; MLA caches have no V). Checked on the
+     * H100 projections: +8 ub n_embd_v_gqa per cache (Gemma 3: 2 caches). */
+    if (!p->flash_attn && !hp->is_mla && p->n_kv_layers) {
+        uint64_t v_max = 0;
+        for (uint32_t il = 0; il < hp->n_layer_all; il++) {
+            uint64_t hd = hp->is_swa[il] && hp->swa_type != OG_SWA_NONE && hp->head_dim_v_swa
+                              ? hp->head_dim_v_swa
+                              : hp->head_dim_v;
+            v_max = max_u64(v_max, hd * hp->n_head_kv[il]);
+        }
+        uint64_t n_caches = (p->kv_cells ? 1 : 0) + (p->swa_cells ? 1 : 0);
+        host += 8 * ub * v_max * n_caches;
+    }
     if (p->n_layer_gpu < hp->n_layer) /* the CPU runs the remaining layers */
         host += 4 * ub * max_u64(attn, ffn);
     p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = dev;
