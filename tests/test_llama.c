@@ -473,6 +473,56 @@ START_TEST(test_hybrid_measured)
 }
 END_TEST
 
+START_TEST(test_mla_measured)
+{
+    /* DeepSeek-V2-Lite (MLA, absorbed wkv_b). CPU logged (ubatch 512):
+     * compute 1174.01 MiB at ctx 32768 without flash attention (KQ phase with
+     * Qcur, q_nope_absorbed, kqv and v_cont), 240.26 MiB at ctx 4096 with
+     * flash attention (logits above the stacked attention intermediates);
+     * K-only cache 121.50 MiB at ctx 4096. llama.cpp's CUDA projection (H100,
+     * full offload, MiB rounded down): 260 (ctx 4096, FA on, ub 512) and 1180
+     * (ctx 32768, FA off). */
+    ogfix_shape sh = {0};
+    sh.arch = "deepseek2";
+    sh.name = "deepseek-v2-lite";
+    sh.n_layer = 27;
+    sh.n_embd = 2048;
+    sh.n_head = 16;
+    sh.head_dim = 192;
+    sh.rope_dim = 64;
+    sh.v_head_dim = 128;
+    sh.kv_lora_rank = 512;
+    sh.n_expert = 64;
+    sh.n_expert_used = 6;
+    sh.n_ff_exp = 1408;
+    sh.n_expert_shared = 2;
+    sh.n_leading_dense = 1;
+    sh.n_ff = 10944;
+    sh.n_vocab = 102400;
+    sh.n_ctx_train = 163840;
+    sh.weight_type = OGFIX_Q8_0;
+    og_model *m = from_shape(&sh);
+    og_llama_memplan p = plan_at(m, 32768, OG_FA_OFF, 512);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 1174.01, 2);
+    p = plan_at(m, 4096, OG_FA_ON, 512);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 240.26, 2);
+    ck_logged(p.component_bytes[OG_COMP_KV], 121.50);
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = OG_BACKEND_CUDA;
+    s.n_ctx = 4096;
+    s.flash_attn = OG_FA_ON;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_within(p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU], 260.5, 0.5);
+    s.n_ctx = 32768;
+    s.flash_attn = OG_FA_OFF;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_within(p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU], 1180.5, 2);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_unknown_arch_fallback)
 {
     ogfix_shape sh = llama8b();
@@ -504,6 +554,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_gpt_oss_measured);
     tcase_add_test(tc, test_phi3_measured);
     tcase_add_test(tc, test_hybrid_measured);
+    tcase_add_test(tc, test_mla_measured);
     suite_add_tcase(s, tc);
     return s;
 }
