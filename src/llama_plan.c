@@ -347,6 +347,17 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
             p->n_layer_gpu++;
     p->output_on_gpu = gpu && n_all >= i_gpu_start;
     og_cpu_arch arch = resolve_cpu_arch(s->cpu_arch);
+    /* src/llama-model.cpp make_cpu_buft_list: with a GPU device, its pinned
+     * host buffer type (CUDA_Host, ROCm_Host, Vulkan_Host) comes before the
+     * CPU's extra (repack) buffer types, so the weights of layers left on
+     * the CPU are not repacked. Checked with llama-fit-params on an H100
+     * (bench/results/accuracy-cuda.md, -ngl 8/16/24). Metal has no such host
+     * buffer type, so a Mac's CPU layers keep the CPU rules. The pinned
+     * buffer is not the CPU's default buffer type, so those weights are
+     * copied in (their bytes), not mapped (no file span). */
+    int pinned_host = gpu && s->backend != OG_BACKEND_METAL;
+    if (pinned_host)
+        arch = OG_CPU_NO_REPACK;
 
     /* mmap: each file's CPU_Mapped buffer spans its host tensors
      * (src/llama-model-loader.cpp get_mapping_range: first offset to last end). */
@@ -367,7 +378,7 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
             pool = OG_POOL_GPU;
         else if (repacked(t, arch))
             pool = OG_POOL_CPU_REPACK;
-        else if (s->use_mmap && m->format == OG_FORMAT_GGUF) {
+        else if (s->use_mmap && m->format == OG_FORMAT_GGUF && !pinned_host) {
             uint32_t f = t->file_index < nf ? t->file_index : nf - 1;
             uint64_t end;
             if (!og_add_u64(t->offset, t->bytes, &end))
@@ -617,7 +628,12 @@ static void plan_compute(const og_model *m, og_llama_memplan *p)
         uint64_t n_caches = (p->kv_cells ? 1 : 0) + (p->swa_cells ? 1 : 0);
         host += 8 * ub * v_max * n_caches;
     }
-    if (p->n_layer_gpu < hp->n_layer) /* the CPU runs the remaining layers */
+    /* Layers left on the CPU: with CUDA/ROCm/Vulkan the scheduler offloads
+     * their large-batch work to the GPU (weights streamed from the pinned
+     * buffer), and llama.cpp's projection shows no extra host compute for
+     * them (llama-fit-params, -ngl 8/16/24, H100). On Metal this is not
+     * measured; keep a CPU-sized buffer there. */
+    if (p->n_layer_gpu < hp->n_layer && p->backend == OG_BACKEND_METAL)
         host += 4 * ub * max_u64(attn, ffn);
     p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = dev;
     p->bytes[OG_COMP_COMPUTE][OG_POOL_HOST] = host;

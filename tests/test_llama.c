@@ -162,10 +162,28 @@ START_TEST(test_compute_cuda_measured)
     s.n_ubatch = 2048;
     s.flash_attn = OG_FA_OFF;
     ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
-    ck_assert_uint_eq(
-        (p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED] + p.bytes[OG_COMP_COMPUTE][OG_POOL_HOST]) /
-            MiB,
-        617);
+    ck_assert_uint_eq((p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] +
+                       p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED] +
+                       p.bytes[OG_COMP_COMPUTE][OG_POOL_HOST]) /
+                          MiB,
+                      617);
+    /* Partial offload (-ngl 8, ctx 8192, FA): llama.cpp projects CUDA0 1230
+     * MiB of weights and 224 of KV, and 3207 MiB of weights on the host (25
+     * layers and token_embd copied into the pinned host buffer: no repack,
+     * no mapped span) with 800 MiB of KV. */
+    s.n_ctx = 8192;
+    s.n_ubatch = 512;
+    s.flash_attn = OG_FA_ON;
+    s.n_gpu_layers = 8;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU] / MiB, 1230);
+    ck_assert_uint_eq(p.bytes[OG_COMP_KV][OG_POOL_GPU] / MiB, 224);
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 0);
+    ck_assert_uint_eq((p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] +
+                       p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED]) /
+                          MiB,
+                      3207);
+    ck_assert_uint_eq(p.bytes[OG_COMP_KV][OG_POOL_HOST] / MiB, 800);
     og_model_free(m);
 }
 END_TEST
