@@ -596,7 +596,10 @@ static og_doctor_proc *load_procs(const char *path, uint32_t *n, og_error *err)
     json_t *a = json_load_file(path, 0, &je);
     *n = 0;
     if (!a) {
-        og_error_set(err, OG_ERR_INVALID, "%s: line %d: %s", path, je.line, je.text);
+        if (je.line < 1) /* not opened or not read: jansson's text says why */
+            og_error_set(err, OG_ERR_IO, "%s: %s", path, je.text);
+        else
+            og_error_set(err, OG_ERR_INVALID, "%s: line %d: %s", path, je.line, je.text);
         return NULL;
     }
     if (!json_is_array(a)) {
@@ -762,7 +765,7 @@ int cmd_doctor(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -860,6 +863,8 @@ int cmd_doctor(int argc, char **argv)
         case 'h':
             usage(stdout);
             return OG_EXIT_OK;
+        case ':':
+            return cli_usage_error("doctor", "option '%s' needs a value", argv[optind - 1]);
         default:
             return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
         }
