@@ -593,8 +593,13 @@ static og_doctor_proc *live_procs(const og_machine *m, const char *model_arg, ui
 static og_doctor_proc *load_procs(const char *path, uint32_t *n, og_error *err)
 {
     json_error_t je;
-    json_t *a = json_load_file(path, 0, &je);
+    struct stat sb;
     *n = 0;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) { /* a FIFO would block */
+        og_error_set(err, OG_ERR_INVALID, "%s: not a regular file", path);
+        return NULL;
+    }
+    json_t *a = json_load_file(path, 0, &je);
     if (!a) {
         if (je.line < 1) /* not opened or not read: jansson's text says why */
             og_error_set(err, OG_ERR_IO, "%s: %s", path, je.text);

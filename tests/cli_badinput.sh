@@ -48,8 +48,10 @@ if [ -f "$hdb" ]; then
 else
   fail "oomguard run did not create $hdb"
 fi
-mkdir -p ro
+mkdir -p ro fifodir
 echo keep >ro/keep.json
+# named pipes nobody writes to: opening one for reading would block forever
+mkfifo fifo.gguf fifo.json fifo.log fifodir/a.gguf
 
 # exit code | message fragment | arguments (word-split; no spaces inside one)
 cases='2|unknown command|nosuchcmd
@@ -134,6 +136,14 @@ cases='2|unknown command|nosuchcmd
 2|bad.json: not valid JSON|machine --machine bad.json
 2|empty.gguf: not valid JSON|machine --machine empty.gguf
 2|snap-type.json: key|machine --machine snap-type.json
+2|fifo.gguf: not a regular file|inspect fifo.gguf
+2|a.gguf: not a regular file|inspect fifodir
+2|fifo.gguf: not a regular file|fit fifo.gguf
+2|fifo.json: not a regular file|fit --machine fifo.json m.gguf
+2|fifo.json: not a regular file|machine --machine fifo.json
+2|fifo.json: not a regular file|doctor --sample 0 --procs fifo.json
+2|fifo.log: not a regular file|explain fifo.log
+2|fifo.log: not a regular file|doctor --sample 0 --log fifo.log m.gguf
 2|unknown option|ls --bogus
 2|/nonexist: no such file|ls /nonexist
 2|missing LOGFILE|explain
@@ -167,9 +177,11 @@ cases='2|unknown command|nosuchcmd
 while IFS='|' read -r want frag args; do
   n=$((n + 1))
   # shellcheck disable=SC2086
-  "$og" $args >out 2>err
+  timeout 20 "$og" $args >out 2>err
   rc=$?
-  if [ "$rc" -ne "$want" ]; then
+  if [ "$rc" -eq 124 ]; then
+    fail "oomguard $args: still running after 20 s (blocked?)"
+  elif [ "$rc" -ne "$want" ]; then
     fail "oomguard $args: exit $rc, want $want: $(head -2 err)"
   elif ! grep -qF -- "$frag" err; then
     fail "oomguard $args: message lacks '$frag': $(head -2 err)"
