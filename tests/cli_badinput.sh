@@ -80,8 +80,9 @@ cases='2|unknown command|nosuchcmd
 2|missing MODEL|fit
 2|--ctx needs a value|fit --ctx
 2|--ctx|fit --ctx -1 m.gguf
-2|--ctx|fit --ctx 99999999999 m.gguf
-2|-ngl|fit -ngl abc m.gguf
+2|is too large (at most|fit --ctx 99999999999 m.gguf
+2|is too large (at most|fit -ngl 99999999999 m.gguf
+2|-ngl expects a non-negative number|fit -ngl abc m.gguf
 2|--mem must be larger than 0|fit --mem 0 m.gguf
 2|unknown unit|fit --mem 10X m.gguf
 2|unknown engine|fit --engine foo m.gguf
