@@ -7,22 +7,23 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: oomguard inspect MODEL [--json] [--tensors]\n"
-               "\n"
-               "Show what a model holds: format, architecture, parameters, file size, bytes per\n"
-               "tensor type (the quant mix) and the hyper-parameters memory depends on.\n"
-               "Reads headers only: a 40 GB file is not read.\n"
-               "\n"
-               "MODEL  a .gguf file (split files are found and read together), a .safetensors\n"
-               "       file, a model folder (MLX or Hugging Face), or a config.json\n"
-               "\n"
-               "Options:\n"
-               "  --json       machine-readable output (keys: format, architecture, parameters,\n"
-               "               file_bytes, weight_bytes, layers, context_train, bytes_by_type, ...)\n"
-               "  --tensors    also list every tensor (name, type, shape, bytes)\n"
-               "  -h, --help   show this help\n"
-               "\n"
-               "Exit codes: 0 ok, 2 bad input (the message names the file and what is wrong).\n");
+    fprintf(f,
+            "Usage: oomguard inspect MODEL [--json] [--tensors]\n"
+            "\n"
+            "Show what a model holds: format, architecture, parameters, file size, bytes per\n"
+            "tensor type (the quant mix) and the hyper-parameters memory depends on.\n"
+            "Reads headers only: a 40 GB file is not read.\n"
+            "\n"
+            "MODEL  a .gguf file (split files are found and read together), a .safetensors\n"
+            "       file, a model folder (MLX or Hugging Face), or a config.json\n"
+            "\n"
+            "Options:\n"
+            "  --json       machine-readable output (keys: format, architecture, parameters,\n"
+            "               file_bytes, weight_bytes, layers, context_train, bytes_by_type, ...)\n"
+            "  --tensors    also list every tensor (name, type, shape, bytes)\n"
+            "  -h, --help   show this help\n"
+            "\n"
+            "Exit codes: 0 ok, 2 bad input (the message names the file and what is wrong).\n");
 }
 
 static json_t *u64j(uint64_t v)
@@ -186,8 +187,8 @@ static void print_human(const og_model *m, int tensors)
         int varies = 0;
         for (uint32_t i = 1; i < nl; i++)
             varies |= hp->n_head_kv[i] != hp->n_head_kv[0];
-        fprintf(o, "%s, head dim %u/%u (K/V)\n", varies ? " (varies by layer)" : "",
-                hp->head_dim_k, hp->head_dim_v);
+        fprintf(o, "%s, head dim %u/%u (K/V)\n", varies ? " (varies by layer)" : "", hp->head_dim_k,
+                hp->head_dim_v);
         fprintf(o, "  feed-forward  %llu\n", (unsigned long long)hp->n_ff[0]);
     }
     if (hp->n_expert)

@@ -30,14 +30,27 @@ static void usage(FILE *f)
                "Exit codes: 0 ok, 2 bad input or usage, 3 internal error.\n");
 }
 
-/* ---- doctor hook ----
- * HOOK(doctor): when include/oomguard/doctor.h lands, run the machine-only
- * checks here and return the headline of the first failing one (NULL when
- * all pass). Until then there is nothing to report. */
-static const char *doctor_headline(const og_machine *m)
+/* The headline of the machine-only doctor checks (include/oomguard/doctor.h):
+ * the first failing check's title and fix, or NULL when none fails. No model,
+ * no process list and no swap-out sampling here (those take time; `oomguard
+ * doctor` does them): the checks that need them report "unknown". */
+static const char *doctor_headline(const og_machine *m, const og_budget *b)
 {
-    (void)m;
-    return NULL;
+    static char line[800];
+    og_doctor_input in;
+    memset(&in, 0, sizeof in);
+    in.machine = m;
+    in.budget = b;
+    if (m->os == OG_OS_MACOS)
+        in.default_wired_bytes = og_default_wired_limit_bytes(m->ram_bytes, m->macos_major);
+    in.procs_reason = "not listed by the overview";
+    og_doctor_report r;
+    og_doctor_run(&in, &r);
+    if (r.headline < 0)
+        return NULL;
+    const og_check *c = &r.checks[r.headline];
+    snprintf(line, sizeof line, "%s: %s", c->title, c->fix);
+    return line;
 }
 
 typedef struct row {
@@ -198,7 +211,7 @@ int cmd_overview(int argc, char **argv)
             }
         }
     }
-    const char *headline = doctor_headline(m);
+    const char *headline = doctor_headline(m, &b);
 
     if (json) {
         json_t *models = json_array();

@@ -168,21 +168,6 @@ static const char *sig_name(int sig)
 
 /* ---- presentation ---- */
 
-static const char *pressure_name(og_pressure p)
-{
-    switch (p) {
-    case OG_PRESSURE_NORMAL:
-        return "normal";
-    case OG_PRESSURE_WARN:
-        return "warn";
-    case OG_PRESSURE_CRITICAL:
-        return "critical";
-    case OG_PRESSURE_UNKNOWN:
-        break;
-    }
-    return "unknown";
-}
-
 static void status_line(const og_sample *s, uint64_t budget, const char *budget_label,
                         int guard_stage)
 {
@@ -213,7 +198,7 @@ static void status_line(const og_sample *s, uint64_t budget, const char *budget_
             fprintf(stderr, "  avail %s", cli_bytes(s->avail_bytes));
         if (s->swap_known)
             fprintf(stderr, "  swap %s", cli_bytes(s->swap_used_bytes));
-        fprintf(stderr, "  %s", pressure_name(s->pressure));
+        fprintf(stderr, "  %s", og_pressure_name(s->pressure));
     }
     fprintf(stderr, "  %d:%02d%s", secs / 60, secs % 60, guard_stage ? "  STOPPING" : "");
     fflush(stderr);
@@ -230,7 +215,7 @@ static void log_sample(FILE *f, const og_sample *s)
             s->tree_procs, og_mem_kind_name(s->tree_kind), "",
             (unsigned long long)(s->avail_known ? s->avail_bytes : 0),
             (unsigned long long)s->swap_used_bytes, s->swapout_bytes_per_s,
-            pressure_name(s->pressure), s->psi_some_avg10, s->psi_full_avg10);
+            og_pressure_name(s->pressure), s->psi_some_avg10, s->psi_full_avg10);
     if (s->gpu_known)
         fprintf(f, ",\"tree_gpu_bytes\":%llu,\"gpu_used_bytes\":%llu,\"gpu_total_bytes\":%llu",
                 (unsigned long long)s->tree_gpu_bytes, (unsigned long long)s->gpu_used_bytes,
@@ -996,7 +981,7 @@ int cmd_run(int argc, char **argv)
                               : 0),
                 cli_bytes(sum.swap_peak_bytes));
     fprintf(stderr, "\n  peak pressure %s; %.1fs under pressure (%.1fs critical)\n",
-            pressure_name(sum.peak_pressure), sum.time_warn_s, sum.time_critical_s);
+            og_pressure_name(sum.peak_pressure), sum.time_warn_s, sum.time_critical_s);
     if (predicted)
         fprintf(stderr, "  predicted peak %s, measured %s (%+.1f %%)\n", cli_bytes(predicted),
                 cli_bytes(sum.peak_tree_bytes + sum.peak_tree_gpu_bytes),
@@ -1122,7 +1107,7 @@ int cmd_run(int argc, char **argv)
                                                 ? sum.swap_peak_bytes - sum.swap_start_bytes
                                                 : 0))
                 : json_null());
-        json_object_set_new(j, "peak_pressure", json_string(pressure_name(sum.peak_pressure)));
+        json_object_set_new(j, "peak_pressure", json_string(og_pressure_name(sum.peak_pressure)));
         json_object_set_new(j, "time_under_pressure_s", json_real(sum.time_warn_s));
         json_object_set_new(j, "time_critical_s", json_real(sum.time_critical_s));
         json_object_set_new(j, "predicted_peak_bytes",

@@ -11,7 +11,8 @@ static const cli_command commands[] = {
     {"top", "who holds the memory: processes by footprint and GPU memory", cmd_top},
     {"run", "run an inference command under watch; stop it before the machine freezes", cmd_run},
     {"machine", "what this machine can give: memory, GPU pool, pressure, swap", cmd_machine},
-    {"inspect", "what a model file holds: format, architecture, parameters, quant mix", cmd_inspect},
+    {"inspect", "what a model file holds: format, architecture, parameters, quant mix",
+     cmd_inspect},
     {"ls", "local models (Hugging Face cache, LM Studio, Ollama, folders)", cmd_ls},
     {"explain", "read an engine's crash log and say what overflowed and what to change",
      cmd_explain},
@@ -21,13 +22,12 @@ static const cli_command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: oomguard [COMMAND] [options]\n"
-            "\n"
-            "Run large language models locally without running out of memory.\n"
-            "With no command: what you can run on this machine.\n"
-            "\n"
-            "Commands:\n");
+    fprintf(f, "Usage: oomguard [COMMAND] [options]\n"
+               "\n"
+               "Run large language models locally without running out of memory.\n"
+               "With no command: what you can run on this machine.\n"
+               "\n"
+               "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n"

@@ -2,6 +2,7 @@
  * embedded at build time from data/catalog.json, and user files), lookup with
  * fuzzy matching and "did you mean" suggestions. See docs/CATALOG.md. */
 #include <ctype.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,11 @@ static const unsigned char builtin_json[] = {
 static og_catalog_entry *g_entries;
 static uint32_t g_n;
 static int g_loaded;
+/* Loading happens once, under a lock, so the catalog can be used from
+ * several threads; the outcome (a bad user catalog file) is kept and given
+ * to every later caller, not only the first. */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static og_error g_load_err;
 
 /* ---- names ---- */
 
@@ -554,26 +560,36 @@ static og_status load_user(og_error *err)
     return OG_OK;
 }
 
-og_status og_catalog_load(og_error *err)
+static void load_locked(void)
 {
-    if (g_loaded)
-        return g_loaded == 1 ? OG_OK : OG_OK;
+    og_error_clear(&g_load_err);
     og_status st = og_catalog_parse((const char *)builtin_json, sizeof builtin_json - 1,
-                                    "built-in catalog", &g_entries, &g_n, err);
+                                    "built-in catalog", &g_entries, &g_n, &g_load_err);
     if (st != OG_OK) {
-        g_loaded = 2;
-        return og_error_set(err, OG_ERR_INTERNAL, "%s", err ? err->message : "bad catalog");
+        g_load_err.status = OG_ERR_INTERNAL; /* the built-in data is ours: a bug */
+        return;
     }
     for (uint32_t i = 0; i < g_n; i++)
         og_strlcpy(g_entries[i].origin, "built-in", sizeof g_entries[i].origin);
-    g_loaded = 1;
-    return load_user(err);
+    load_user(&g_load_err);
+}
+
+og_status og_catalog_load(og_error *err)
+{
+    pthread_mutex_lock(&g_lock);
+    if (!g_loaded) {
+        load_locked();
+        g_loaded = 1;
+    }
+    pthread_mutex_unlock(&g_lock);
+    if (g_load_err.status != OG_OK && err)
+        *err = g_load_err;
+    return g_load_err.status;
 }
 
 static void ensure_loaded(void)
 {
-    if (!g_loaded)
-        og_catalog_load(NULL);
+    og_catalog_load(NULL);
 }
 
 uint32_t og_catalog_count(void)

@@ -460,28 +460,13 @@ static void check_machine_too_small(const ctx *c, og_check *k)
                           : "RAM");
 }
 
-static const char *pressure_word(og_pressure p)
-{
-    switch (p) {
-    case OG_PRESSURE_NORMAL:
-        return "normal";
-    case OG_PRESSURE_WARN:
-        return "warn";
-    case OG_PRESSURE_CRITICAL:
-        return "critical";
-    case OG_PRESSURE_UNKNOWN:
-        break;
-    }
-    return "unknown";
-}
-
 static void check_swapping(const ctx *c, og_check *k)
 {
     const og_machine *m = c->m;
     const og_doctor_input *in = c->in;
     k->evidence[0] = 0;
     add(k->evidence, sizeof k->evidence, "pressure %s; swap used %s of %s",
-        pressure_word(m->pressure), SZ(m->swap_used_bytes), SZ(m->swap_total_bytes));
+        og_pressure_name(m->pressure), SZ(m->swap_used_bytes), SZ(m->swap_total_bytes));
     if (in->swapout_rate_known)
         add(k->evidence, sizeof k->evidence, "; swap-out %s/s",
             SZ((uint64_t)in->swapout_bytes_per_s));

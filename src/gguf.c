@@ -40,9 +40,9 @@ enum {
 
 static const uint8_t gt_size[GT_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
 
-#define GGUF_MAX_NAME 64            /* GGML_MAX_NAME, includes the terminator */
-#define GGUF_MAX_KEY (64u * 1024u)  /* keys are short; refuse absurd ones */
-#define GGUF_MAX_STR_KEEP 1024      /* string values kept for display */
+#define GGUF_MAX_NAME 64           /* GGML_MAX_NAME, includes the terminator */
+#define GGUF_MAX_KEY (64u * 1024u) /* keys are short; refuse absurd ones */
+#define GGUF_MAX_STR_KEEP 1024     /* string values kept for display */
 #define GGUF_MAX_ARR_KEEP OG_MAX_LAYERS
 
 static const char *gt_name(uint32_t t)
@@ -161,8 +161,8 @@ static og_status rd_scalar(reader *r, uint32_t t, gguf_value *u)
     if (t == GT_I8 || t == GT_I16 || t == GT_I32 || t == GT_I64)
         u->u = u->i < 0 ? 0 : (uint64_t)u->i;
     if (t != GT_F32 && t != GT_F64)
-        u->f = (t == GT_I8 || t == GT_I16 || t == GT_I32 || t == GT_I64) ? (double)u->i
-                                                                       : (double)u->u;
+        u->f =
+            (t == GT_I8 || t == GT_I16 || t == GT_I32 || t == GT_I64) ? (double)u->i : (double)u->u;
     return OG_OK;
 }
 
@@ -265,7 +265,8 @@ static int key_wanted(const char *key)
 {
     /* Tokenizer contents are skipped (megabytes); only the token count is kept. */
     if (strncmp(key, "tokenizer.", 10) == 0)
-        return strcmp(key, "tokenizer.ggml.tokens") == 0 || strcmp(key, "tokenizer.ggml.model") == 0;
+        return strcmp(key, "tokenizer.ggml.tokens") == 0 ||
+               strcmp(key, "tokenizer.ggml.model") == 0;
     return 1;
 }
 
@@ -364,8 +365,8 @@ static og_status parse_header(reader *r, gguf_file *f)
                             "%s: GGUF version 1 is obsolete and not loadable by llama.cpp",
                             s->name);
     if (version < 2 || version > 3)
-        return og_error_set(err, OG_ERR_UNSUPPORTED, "%s: GGUF version %u is not supported (2 or 3)",
-                            s->name, version);
+        return og_error_set(err, OG_ERR_UNSUPPORTED,
+                            "%s: GGUF version %u is not supported (2 or 3)", s->name, version);
     f->version = version;
     f->big_endian = r->swap;
 
@@ -386,8 +387,8 @@ static og_status parse_header(reader *r, gguf_file *f)
 
     f->kv = calloc(n_kv ? n_kv : 1, sizeof *f->kv);
     if (!f->kv)
-        return og_error_set(err, OG_ERR_NOMEM, "%s: out of memory for %llu metadata pairs",
-                            s->name, (unsigned long long)n_kv);
+        return og_error_set(err, OG_ERR_NOMEM, "%s: out of memory for %llu metadata pairs", s->name,
+                            (unsigned long long)n_kv);
     for (uint64_t i = 0; i < n_kv; i++) {
         uint64_t key_pos = s->pos;
         gguf_kv kv;
@@ -397,9 +398,8 @@ static og_status parse_header(reader *r, gguf_file *f)
             return st;
         if (klen == 0 || strlen(kv.key) != klen || !valid_utf8((uint8_t *)kv.key, klen)) {
             free(kv.key);
-            return og_error_set(err, OG_ERR_INVALID,
-                                "%s: metadata key #%llu at offset %llu is %s", s->name,
-                                (unsigned long long)i, (unsigned long long)key_pos,
+            return og_error_set(err, OG_ERR_INVALID, "%s: metadata key #%llu at offset %llu is %s",
+                                s->name, (unsigned long long)i, (unsigned long long)key_pos,
                                 klen == 0 ? "empty" : "not valid UTF-8");
         }
         uint32_t type;
@@ -408,8 +408,8 @@ static og_status parse_header(reader *r, gguf_file *f)
             return st;
         }
         if (type >= GT_COUNT) {
-            og_error_set(err, OG_ERR_INVALID, "%s: key '%s' has unknown value type %u",
-                         s->name, kv.key, type);
+            og_error_set(err, OG_ERR_INVALID, "%s: key '%s' has unknown value type %u", s->name,
+                         kv.key, type);
             free(kv.key);
             return OG_ERR_INVALID;
         }
@@ -514,8 +514,8 @@ static og_status parse_tensors(reader *r, gguf_file *f, og_model *m, uint32_t fi
         for (uint32_t d = 1; d < n_dims && ok; d++)
             ok = og_mul_u64(bytes, t.dims[d], &bytes);
         if (!ok) {
-            st = og_error_set(err, OG_ERR_INVALID, "%s: tensor '%s': byte size overflows",
-                              s->name, t.name);
+            st = og_error_set(err, OG_ERR_INVALID, "%s: tensor '%s': byte size overflows", s->name,
+                              t.name);
             goto fail;
         }
         t.bytes = bytes;
@@ -576,8 +576,8 @@ static og_status parse_tensors(reader *r, gguf_file *f, og_model *m, uint32_t fi
     return OG_OK;
 }
 
-og_status og_gguf_parse_source(og_source *s, uint64_t file_size, uint32_t file_index,
-                               gguf_file *f, og_model *m, og_error *err)
+og_status og_gguf_parse_source(og_source *s, uint64_t file_size, uint32_t file_index, gguf_file *f,
+                               og_model *m, og_error *err)
 {
     reader r = {s, 0, err};
     memset(f, 0, sizeof *f);

@@ -10,6 +10,7 @@ typedef struct scan {
     size_t len, pos;
     int swap;
     uint64_t vocab; /* longest string array seen (the token list), 0 if none */
+    int bpe;        /* tokenizer.ggml.model is "gpt2" (BPE: merges follow the tokens) */
 } scan;
 
 static int need(const scan *s, size_t n)
@@ -50,18 +51,20 @@ static uint64_t extrapolate(const scan *s, uint64_t kv_left, uint64_t kv_done, u
 {
     uint64_t avg_kv = kv_done ? kv_bytes / kv_done : 64;
     uint64_t rest = arr_left * arr_avg + kv_left * avg_kv + n_tensors * 96;
-    /* After the token list usually come per-token scores and types (4 + 4
-     * bytes) and, for BPE vocabularies, about as many merges (~20 bytes):
-     * over-reading a few MB is cheaper than another round trip. */
+    /* After the token list come per-token types (4 bytes) and either scores
+     * (SentencePiece, 4 bytes) or merges (BPE: about twice as many as tokens,
+     * ~10 bytes each; llama.cpp's converters write tokenizer.ggml.model
+     * before the lists). Over-reading a little is cheaper than another round
+     * trip. */
     if (kv_left && s->vocab)
-        rest += s->vocab * 28;
+        rest += s->vocab * (s->bpe ? 26 : 9);
     uint64_t est = s->pos + rest + rest / 4 + 4096;
     return est > s->len ? est : s->len + 1;
 }
 
 int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, uint64_t *estimate)
 {
-    scan s = {buf, len, 0, 0, 0};
+    scan s = {buf, len, 0, 0, 0, 0};
     *header_bytes = 0;
     *estimate = 1u << 20;
     if (!need(&s, 24)) {
@@ -92,6 +95,7 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
             return -1;
         if (!need(&s, klen + 4))
             goto more_kv;
+        int is_model_key = klen == 20 && memcmp(s.p + s.pos, "tokenizer.ggml.model", 20) == 0;
         s.pos += klen;
         uint32_t type = rd32(&s);
         if (type == 8) { /* string */
@@ -102,6 +106,8 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
                 *estimate = extrapolate(&s, left - 1, i, kv_bytes, 0, 0, n_tensors) + l;
                 return 0;
             }
+            if (is_model_key)
+                s.bpe = l == 4 && memcmp(s.p + s.pos, "gpt2", 4) == 0;
             s.pos += l;
         } else if (type == 9) { /* array */
             if (!need(&s, 12))

@@ -41,8 +41,7 @@ static og_status get_u64(const gguf_file *f, const char *arch, const char *suffi
     if (!kv)
         return OG_OK;
     if (!is_scalar_int(kv))
-        return og_error_set(err, OG_ERR_INVALID, "%s: key '%s' must be an integer", name,
-                            kv->key);
+        return og_error_set(err, OG_ERR_INVALID, "%s: key '%s' must be an integer", name, kv->key);
     *out = kv->v.u;
     return OG_OK;
 }
@@ -62,9 +61,8 @@ static og_status get_u32(const gguf_file *f, const char *arch, const char *suffi
 }
 
 /* get_key_or_arr: fill n values from a scalar or an array of exactly n. */
-static og_status get_per_layer(const gguf_file *f, const char *arch, const char *suffix,
-                               uint32_t n, uint64_t *out, int *present, const char *name,
-                               og_error *err)
+static og_status get_per_layer(const gguf_file *f, const char *arch, const char *suffix, uint32_t n,
+                               uint64_t *out, int *present, const char *name, og_error *err)
 {
     const gguf_kv *kv = find_arch(f, arch, suffix);
     if (present)
@@ -109,8 +107,7 @@ og_status og_gguf_fill_model(const gguf_file *f, og_model *m, og_error *err)
     const gguf_kv *kv = og_gguf_find(f, "general.architecture");
     if (!kv || kv->type != GT_STRING || !kv->str || !kv->str[0])
         return og_error_set(err, OG_ERR_INVALID,
-                            "%s: missing general.architecture (not a llama.cpp model file?)",
-                            name);
+                            "%s: missing general.architecture (not a llama.cpp model file?)", name);
     og_strlcpy(hp->arch, kv->str, sizeof hp->arch);
     const char *arch = hp->arch;
 
@@ -162,14 +159,13 @@ og_status og_gguf_fill_model(const gguf_file *f, og_model *m, og_error *err)
         hp->n_head_kv[i] = (uint32_t)tmp[i];
     }
     memset(tmp, 0, sizeof tmp);
-    if ((st = get_per_layer(f, arch, "feed_forward_length", nl, tmp, &present, name, err)) !=
-        OG_OK)
+    if ((st = get_per_layer(f, arch, "feed_forward_length", nl, tmp, &present, name, err)) != OG_OK)
         return st;
     for (uint32_t i = 0; i < nl; i++)
         hp->n_ff[i] = tmp[i];
     memset(tmp, 0, sizeof tmp);
-    if ((st = get_per_layer(f, arch, "expert_feed_forward_length", nl, tmp, &present, name,
-                            err)) != OG_OK)
+    if ((st = get_per_layer(f, arch, "expert_feed_forward_length", nl, tmp, &present, name, err)) !=
+        OG_OK)
         return st;
     hp->n_ff_exp = tmp[0];
     if ((st = get_u64(f, arch, "expert_shared_feed_forward_length", 0, &hp->n_ff_shexp, name,
@@ -177,8 +173,8 @@ og_status og_gguf_fill_model(const gguf_file *f, og_model *m, og_error *err)
         (st = get_u32(f, arch, "expert_count", 0, &hp->n_expert, name, err)) != OG_OK ||
         (st = get_u32(f, arch, "expert_shared_count", 0, &hp->n_expert_shared, name, err)) !=
             OG_OK ||
-        (st = get_u32(f, arch, "leading_dense_block_count", 0, &hp->n_leading_dense, name,
-                      err)) != OG_OK)
+        (st = get_u32(f, arch, "leading_dense_block_count", 0, &hp->n_leading_dense, name, err)) !=
+            OG_OK)
         return st;
     memset(tmp, 0, sizeof tmp);
     if ((st = get_per_layer(f, arch, "expert_used_count", nl, tmp, &present, name, err)) != OG_OK)
@@ -187,21 +183,19 @@ og_status og_gguf_fill_model(const gguf_file *f, og_model *m, og_error *err)
 
     uint32_t u;
     if ((st = get_u32(f, arch, "attention.key_length", 0, &hp->head_dim_k, name, err)) != OG_OK ||
-        (st = get_u32(f, arch, "attention.value_length", 0, &hp->head_dim_v, name, err)) !=
-            OG_OK ||
+        (st = get_u32(f, arch, "attention.value_length", 0, &hp->head_dim_v, name, err)) != OG_OK ||
         (st = get_u32(f, arch, "attention.key_length_swa", 0, &hp->head_dim_k_swa, name, err)) !=
             OG_OK ||
-        (st = get_u32(f, arch, "attention.value_length_swa", 0, &hp->head_dim_v_swa, name,
-                      err)) != OG_OK ||
-        (st = get_u32(f, arch, "attention.sliding_window", 0, &hp->n_swa, name, err)) != OG_OK ||
-        (st = get_u32(f, arch, "attention.q_lora_rank", 0, &hp->q_lora_rank, name, err)) !=
+        (st = get_u32(f, arch, "attention.value_length_swa", 0, &hp->head_dim_v_swa, name, err)) !=
             OG_OK ||
+        (st = get_u32(f, arch, "attention.sliding_window", 0, &hp->n_swa, name, err)) != OG_OK ||
+        (st = get_u32(f, arch, "attention.q_lora_rank", 0, &hp->q_lora_rank, name, err)) != OG_OK ||
         (st = get_u32(f, arch, "attention.kv_lora_rank", 0, &hp->kv_lora_rank, name, err)) !=
             OG_OK ||
         (st = get_u32(f, arch, "attention.key_length_mla", 0, &hp->head_dim_k_mla, name, err)) !=
             OG_OK ||
-        (st = get_u32(f, arch, "attention.value_length_mla", 0, &hp->head_dim_v_mla, name,
-                      err)) != OG_OK ||
+        (st = get_u32(f, arch, "attention.value_length_mla", 0, &hp->head_dim_v_mla, name, err)) !=
+            OG_OK ||
         (st = get_u32(f, arch, "attention.indexer.head_count", 0, &hp->indexer_n_head, name,
                       err)) != OG_OK ||
         (st = get_u32(f, arch, "attention.indexer.key_length", 0, &hp->indexer_head_dim, name,
@@ -215,8 +209,7 @@ og_status og_gguf_fill_model(const gguf_file *f, og_model *m, og_error *err)
         (st = get_u32(f, arch, "shortconv.l_cache", 0, &hp->shortconv_l_cache, name, err)) !=
             OG_OK ||
         (st = get_u32(f, arch, "wkv.head_size", 0, &hp->wkv_head_size, name, err)) != OG_OK ||
-        (st = get_u32(f, arch, "token_shift_count", 0, &hp->token_shift_count, name, err)) !=
-            OG_OK)
+        (st = get_u32(f, arch, "token_shift_count", 0, &hp->token_shift_count, name, err)) != OG_OK)
         return st;
     hp->is_mla = hp->head_dim_k_mla != 0 && hp->head_dim_v_mla != 0;
 

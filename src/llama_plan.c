@@ -276,9 +276,16 @@ static int repacked(const og_tensor *t, og_cpu_arch arch)
 {
     if (t->ggml_type < 0 || (t->n_dims != 2 && t->n_dims != 3))
         return 0;
+    /* Not MUL_MAT in LLM_TENSOR_INFOS (src/llama-arch.cpp): embeddings
+     * (GET_ROWS), convolutions (SSM_CONV), ssm_a / ssm_d (SSM_SCAN, MUL),
+     * norms and biases. ssm_in / ssm_out / shortconv.in_proj / out_proj are
+     * MUL_MAT and do get repacked (measured: Granite 4 hybrid, LFM2). */
+    size_t nl = strlen(t->name);
     if (strstr(t->name, "token_embd") || strstr(t->name, "pos_embd") ||
         strstr(t->name, "token_types") || strstr(t->name, "conv1d") ||
-        strstr(t->name, "shortconv") || strstr(t->name, "ssm_") || strstr(t->name, "_norm") ||
+        strstr(t->name, "shortconv.conv") || strstr(t->name, "_norm") ||
+        (nl >= 6 &&
+         (strcmp(t->name + nl - 6, ".ssm_a") == 0 || strcmp(t->name + nl - 6, ".ssm_d") == 0)) ||
         strstr(t->name, "per_layer_token_embd") || strstr(t->name, ".bias"))
         return 0;
     int ty = t->ggml_type;
@@ -545,8 +552,39 @@ static void plan_compute(const og_model *m, og_llama_memplan *p)
     uint64_t attn = 3 * E + 2 * q_dim + 2 * kvd + (p->flash_attn ? 0 : n_head * n_kv);
     uint64_t ffn = 4 * max_u64(ff, ffe) + E;
     uint64_t out = V + 2 * E;
+    uint64_t out_gpu = V + E;
+    uint64_t attn_fixed = 0; /* bytes that do not scale with the ubatch */
+    if (hp->is_mla && hp->kv_lora_rank) {
+        /* MLA with the absorbed wkv_b (src/models/deepseek2.cpp,
+         * src/llama-graph.cpp build_attn_mha with v_mla), per token: Qcur =
+         * concat(q_nope_absorbed, q_pe) n_head (kv_lora + rope), q_nope_absorbed
+         * n_head kv_lora, q_pe n_head rope; attention output n_head kv_lora
+         * (FA out or kqv) decompressed by v_mla to n_head v_head.
+         * Without flash attention the KQ phase holds the residual, Qcur,
+         * q_nope_absorbed, KQ and kqv, and the V-less cache's V view is made
+         * contiguous (v_cont: f16 [n_kv, kv_lora] per stream, independent of
+         * the ubatch). Measured (CPU, DeepSeek-V2-Lite shape, ctx 2048-32768,
+         * ubatch 512/2048): -1.8 % to exact; on the H100 projection within
+         * 0.5 %. */
+        uint64_t r = hp->kv_lora_rank, rope = hp->n_rot, vh = hp->head_dim_v_mla;
+        uint64_t qcur = n_head * (r + rope), qnope = n_head * r, qpe = n_head * rope;
+        if (!p->flash_attn) {
+            attn = E + qcur + qnope + n_head * n_kv + n_head * r;
+            attn_fixed = 2 * n_kv * r * p->n_stream;
+        }
+        /* The logits are allocated above the last layer's attention
+         * intermediates, which ggml-alloc leaves stacked below the final norm:
+         * on the CPU residual + Qcur + q_nope_absorbed + q_pe (measured at
+         * ctx >= 4096 with FA and at every context without; with FA at ctx <=
+         * 2048 llama.cpp packs them lower and this over-states by ~14 %), on
+         * CUDA also the attention output and its decompression (H100: 260 MiB
+         * at ub 512, 1041 at ub 2048, ctx 4096 and 32768). */
+        out = V + E + qcur + qnope + qpe;
+        out_gpu = out + n_head * r + n_head * vh;
+    }
     uint64_t mask_b = p->flash_attn ? 2 : 4;
-    uint64_t peak_inner = 4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells;
+    uint64_t peak_inner =
+        4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells + (attn > ffn ? attn_fixed : 0);
     uint64_t peak_out = 4 * ub * out + (p->flash_attn ? 0 : 4 * ub * mask_cells);
     uint64_t cpu = max_u64(peak_inner, peak_out) + 20 * ub; /* positions, ids, out_ids */
 
@@ -561,10 +599,24 @@ static void plan_compute(const og_model *m, og_llama_memplan *p)
      * (llama-fit-params --fit-print, CUDA build of the same source, H100;
      * bench/results/accuracy-cuda.md): device compute exact to the MiB with
      * flash attention except MLA models. */
-    uint64_t out_gpu = V + E;
-    uint64_t dev =
-        max_u64(4 * ub * max_u64(attn, ffn) + mask_b * ub * mask_cells, 4 * ub * out_gpu);
+    uint64_t dev = max_u64(peak_inner, 4 * ub * out_gpu);
     uint64_t host = mask_b * ub * mask_cells + 8 * ub * E;
+    /* Without flash attention V is stored transposed and every cache stages
+     * an I64 index per V element of the micro-batch in the host buffer
+     * (src/llama-kv-cache.cpp build_input_v_idxs: n_tokens *
+     * n_embd_v_gqa_max when v_trans; MLA caches have no V). Checked on the
+     * H100 projections: +8 ub n_embd_v_gqa per cache (Gemma 3: 2 caches). */
+    if (!p->flash_attn && !hp->is_mla && p->n_kv_layers) {
+        uint64_t v_max = 0;
+        for (uint32_t il = 0; il < hp->n_layer_all; il++) {
+            uint64_t hd = hp->is_swa[il] && hp->swa_type != OG_SWA_NONE && hp->head_dim_v_swa
+                              ? hp->head_dim_v_swa
+                              : hp->head_dim_v;
+            v_max = max_u64(v_max, hd * hp->n_head_kv[il]);
+        }
+        uint64_t n_caches = (p->kv_cells ? 1 : 0) + (p->swa_cells ? 1 : 0);
+        host += 8 * ub * v_max * n_caches;
+    }
     if (p->n_layer_gpu < hp->n_layer) /* the CPU runs the remaining layers */
         host += 4 * ub * max_u64(attn, ffn);
     p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = dev;

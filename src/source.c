@@ -90,10 +90,9 @@ static og_status fill(og_source *s, size_t n, og_error *err)
 og_status og_source_peek_advance(og_source *s, size_t n, const uint8_t **out, og_error *err)
 {
     if (n > og_source_remaining(s))
-        return og_error_set(err, OG_ERR_INVALID,
-                            "%s: truncated: %zu bytes needed at offset %llu, %llu remain", s->name,
-                            n, (unsigned long long)s->pos,
-                            (unsigned long long)og_source_remaining(s));
+        return og_error_set(
+            err, OG_ERR_INVALID, "%s: truncated: %zu bytes needed at offset %llu, %llu remain",
+            s->name, n, (unsigned long long)s->pos, (unsigned long long)og_source_remaining(s));
     if (s->fd < 0) {
         *out = s->mem + s->pos;
         s->pos += n;
@@ -148,9 +147,8 @@ og_status og_source_skip_strings(og_source *s, uint64_t n, int swap, og_error *e
             avail = s->size;
         } else {
             if (s->pos < s->buf_start || s->pos + 8 > s->buf_start + s->buf_len) {
-                og_status st = fill(s, og_source_remaining(s) < 8 ? (size_t)og_source_remaining(s) + 1
-                                                                   : 8,
-                                    err);
+                og_status st = fill(
+                    s, og_source_remaining(s) < 8 ? (size_t)og_source_remaining(s) + 1 : 8, err);
                 if (st != OG_OK)
                     return st;
             }

@@ -13,9 +13,9 @@ typedef struct og_source {
     const char *name; /* for messages */
     int fd;           /* -1 for memory */
     const uint8_t *mem;
-    uint64_t size;    /* bytes available (file size or buffer length) */
-    uint64_t pos;     /* absolute cursor */
-    uint8_t *buf;     /* fd read buffer */
+    uint64_t size; /* bytes available (file size or buffer length) */
+    uint64_t pos;  /* absolute cursor */
+    uint8_t *buf;  /* fd read buffer */
     size_t buf_cap;
     uint64_t buf_start; /* absolute offset of buf[0] */
     size_t buf_len;

@@ -43,9 +43,9 @@ og_status og_parse_size(const char *text, uint64_t *bytes, og_error *err)
         const char *units = "BKMGTP";
         const char *at = strchr(units, u);
         if (!at)
-            return og_error_set(err, OG_ERR_INVALID,
-                                "size '%s' has an unknown unit (use K, M, G, T, or KiB/MiB/GiB/TiB)",
-                                text);
+            return og_error_set(
+                err, OG_ERR_INVALID,
+                "size '%s' has an unknown unit (use K, M, G, T, or KiB/MiB/GiB/TiB)", text);
         for (long i = 0; i < at - units; i++)
             mult *= 1024;
         p++;

@@ -177,4 +177,16 @@ check doctor-live 0 "$OG" doctor --sample 0.2 --json
 python3 -c "
 import json; d=json.load(open('$OUT'))
 assert d['swapout_bytes_per_s'] is not None and d['checks'][1]['status'] != 'unknown', d" || { echo "FAIL doctor-live"; cat $OUT; fail=1; }
+# plain oomguard shows the machine-only checks' headline (or null when none fails)
+check overview-headline 0 "$OG" --json --machine "$SCN/mac-16gb-swapping.json"
+python3 - $OUT <<'PY' || { echo "FAIL overview-headline"; fail=1; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["doctor"] and d["doctor"].startswith("Swapping under pressure"), d["doctor"]
+PY
+check overview-no-headline 0 "$OG" --json --machine m4-max-64gb
+python3 - $OUT <<'PY' || { echo "FAIL overview-no-headline"; fail=1; }
+import json, sys
+assert json.load(open(sys.argv[1]))["doctor"] is None
+PY
 exit $fail

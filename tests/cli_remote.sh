@@ -42,6 +42,20 @@ cat > "$www/v2/library/tiny/manifests/latest" <<JSON
 {"schemaVersion":2,"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"$digest","size":1},
 {"mediaType":"application/vnd.ollama.image.template","digest":"sha256:22","size":3}]}
 JSON
+# An mlx-lm repository: config.json, the shard index and three safetensors shards.
+mlx=$www/org/tiny-4bit/resolve/$sha
+mkdir -p "$mlx" "$www/api/models/org/tiny-4bit/revision"
+"$fix" mlx "$mlx" n_shards=3 || exit 2
+{ printf '{"id":"org/tiny-4bit","sha":"%s","siblings":[{"rfilename":"README.md"}' "$sha"
+  for f in $(cd "$mlx" && ls); do printf ',{"rfilename":"%s"}' "$f"; done; printf ']}\n'; } \
+  > "$www/api/models/org/tiny-4bit/revision/main"
+# A split GGUF in a repository.
+split=$www/org/split-GGUF/resolve/$sha
+mkdir -p "$split" "$www/api/models/org/split-GGUF/revision"
+"$fix" split3 "$split" || exit 2
+{ printf '{"id":"org/split-GGUF","sha":"%s","siblings":[' "$sha"
+  printf '{"rfilename":"m-%05d-of-00003.gguf"},' 1 2; printf '{"rfilename":"m-00003-of-00003.gguf"}]}\n'; } \
+  > "$www/api/models/org/split-GGUF/revision/main"
 mkdir -p "$www/norange" "$www/slow"
 cp "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf" "$www/norange/m.gguf"
 cp "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf" "$www/slow/m.gguf"
@@ -88,6 +102,19 @@ n=$(requests)
   && grep -q '"architecture": "qwen3"' "$work/u.json" && ok "URL with range requests" || bad "URL: $(cat "$work/u.err")"
 "$og" inspect --json "ollama://tiny" > "$work/o.json" 2>"$work/o.err" \
   && grep -q '"architecture": "qwen3"' "$work/o.json" && ok "ollama:// manifest -> model blob" || bad "ollama: $(cat "$work/o.err")"
+
+# 3b. An MLX repository: same answer as the local folder, one request per file.
+reset_log
+"$og" inspect --json "hf://org/tiny-4bit" > "$work/m.json" 2>"$work/m.err"
+"$og" inspect --json "$mlx" > "$work/ml.json"
+n=$(requests)
+if [ -s "$work/m.json" ] && diff <(grep -v '"path"\|"name"' "$work/m.json") <(grep -v '"path"\|"name"' "$work/ml.json") >/dev/null; then
+  ok "hf:// MLX repository matches the local folder"
+else bad "hf:// MLX: $(cat "$work/m.err")"; fi
+[ "$n" -le 6 ] && ok "MLX repository in $n requests (revision, config, index, 3 shard headers)" || bad "$n requests for the MLX repo"
+# 3c. Split GGUF: naming the second shard reads all three.
+"$og" inspect --json "hf://org/split-GGUF/m-00002-of-00003.gguf" > "$work/s.json" 2>"$work/s.err" \
+  && grep -q '"files": 3' "$work/s.json" && ok "split GGUF read as one model" || bad "split GGUF: $(cat "$work/s.err")"
 
 # 4. Faults: each a clear message and exit 2.
 expect_fail() { # name, source, pattern

@@ -101,7 +101,10 @@ START_TEST(test_params_vs_published)
 {
     /* Text models: within 0.5 % of the published total (safetensors count).
      * Multimodal entries: the published total also counts a vision tower, so
-     * the text parameters must be below it by less than 0.9 B. */
+     * the text parameters must be below it by less than 0.9 B. Where the
+     * totals come from: docs/CATALOG.md "Published totals" (HF safetensors
+     * totals; Llama 3.1 8B from the printed tensor shapes, Phi-3-mini from
+     * keras-team/keras-hub phi3_presets.py, DeepSeek-V3 from its config). */
     og_error err;
     for (uint32_t i = 0; i < og_catalog_count(); i++) {
         const og_catalog_entry *e = og_catalog_get(i);
@@ -118,6 +121,79 @@ START_TEST(test_params_vs_published)
             ck_assert_msg(p / pub > 0.995 && p / pub < 1.005, "%s: %.0f vs published %.0f", e->name,
                           p, pub);
         og_model_free(m);
+    }
+}
+END_TEST
+
+START_TEST(test_sources_marked)
+{
+    /* Every entry names its HF config and says whether a public copy of that
+     * config was found (docs/CATALOG.md "Sources"): "verified: ..." or
+     * "unverified: ...". */
+    uint32_t verified = 0;
+    for (uint32_t i = 0; i < og_catalog_count(); i++) {
+        const og_catalog_entry *e = og_catalog_get(i);
+        ck_assert_msg(!strncmp(e->source, "https://huggingface.co/", 23) &&
+                          strstr(e->source, "/config.json; "),
+                      "%s: %s", e->name, e->source);
+        int v = strstr(e->source, "; verified: ") != NULL;
+        int u = strstr(e->source, "; unverified: ") != NULL;
+        ck_assert_msg(v != u, "%s: source must say verified or unverified", e->name);
+        verified += (uint32_t)v;
+    }
+    ck_assert_uint_ge(og_catalog_count(), 60);
+    ck_assert_uint_ge(verified, 40);
+}
+END_TEST
+
+START_TEST(test_catalog_vs_config_fixtures)
+{
+    /* Catalog entries against the real config.json files in tests/data/configs
+     * (tests/data/configs/README.md says where each came from), read by the HF
+     * config reader: same shape, and the same parameter count within 1 %
+     * (exact where the layer list is the same). */
+    static const struct {
+        const char *entry, *file;
+    } pairs[] = {{"llama-3.1-8b", "llama-3.1-8b.json"},
+                 {"qwen3-30b-a3b", "qwen3-30b-a3b.json"},
+                 {"gemma-3-27b", "gemma-3-27b-it.json"},
+                 {"deepseek-v3", "deepseek-v3.json"},
+                 {"gpt-oss-20b", "gpt-oss-20b.json"}};
+    og_error err;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        const og_catalog_entry *e = find(pairs[i].entry);
+        char path[512];
+        snprintf(path, sizeof path, "%s/configs/%s", OG_TEST_DATA, pairs[i].file);
+        og_model *f = NULL, *c = NULL;
+        ck_assert_msg(og_model_open(path, &f, &err) == OG_OK, "%s: %s", path, err.message);
+        ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_F16, &c, &err), OG_OK);
+        const og_hparams *a = &c->hp, *b = &f->hp;
+        ck_assert_str_eq(a->arch, b->arch);
+        ck_assert_uint_eq(a->n_layer, b->n_layer);
+        ck_assert_uint_eq(a->n_embd, b->n_embd);
+        ck_assert_uint_eq(a->n_head[0], b->n_head[0]);
+        ck_assert_uint_eq(a->n_head_kv[0], b->n_head_kv[0]);
+        ck_assert_uint_eq(a->head_dim_k, b->head_dim_k);
+        ck_assert_uint_eq(a->head_dim_v, b->head_dim_v);
+        ck_assert_uint_eq(a->n_vocab, b->n_vocab);
+        ck_assert_uint_eq(a->n_ctx_train, b->n_ctx_train);
+        ck_assert_uint_eq(a->n_expert, b->n_expert);
+        ck_assert_uint_eq(a->n_expert_used, b->n_expert_used);
+        ck_assert_uint_eq(a->n_ff_exp, b->n_ff_exp);
+        ck_assert_uint_eq(a->n_swa, b->n_swa);
+        ck_assert_int_eq(a->swa_type, b->swa_type);
+        ck_assert_int_eq(a->tied_embeddings, b->tied_embeddings);
+        for (uint32_t il = 0; il < b->n_layer; il++) {
+            ck_assert_msg(a->is_swa[il] == b->is_swa[il], "%s: layer %u swa", e->name, il);
+            ck_assert_msg(a->is_moe[il] == b->is_moe[il], "%s: layer %u moe", e->name, il);
+            if (!b->is_moe[il]) /* dense FFN width (unused in all-MoE models) */
+                ck_assert_msg(a->n_ff[il] == b->n_ff[il], "%s: layer %u ff", e->name, il);
+        }
+        double pr = (double)main_params(c) / (double)f->n_params;
+        ck_assert_msg(pr > 0.99 && pr < 1.01, "%s: catalog %llu vs config %llu params", e->name,
+                      (unsigned long long)main_params(c), (unsigned long long)f->n_params);
+        og_model_free(f);
+        og_model_free(c);
     }
 }
 END_TEST
@@ -517,6 +593,8 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_all_entries_build);
     tcase_add_test(tc, test_params_vs_published);
+    tcase_add_test(tc, test_sources_marked);
+    tcase_add_test(tc, test_catalog_vs_config_fixtures);
     tcase_add_test(tc, test_catalog_vs_fixture_file);
     tcase_add_test(tc, test_q4_k_m_mix_llama31_8b);
     tcase_add_test(tc, test_mlx_packing);

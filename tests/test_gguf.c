@@ -85,7 +85,8 @@ START_TEST(test_llama_shape)
     ck_assert_uint_eq(m->file_bytes, file_size(path));
     ck_assert_uint_eq(og_model_type_bytes(m, "q6_K"), V * E / 256 * 210);
     ck_assert_str_eq(m->by_type[0].type_name, "q4_0");
-    ck_assert_uint_eq(m->n_params, V * E * 2 + E + 32 * ((E * E * 2 + 2 * E * kv + 3 * E * F) + 2 * E));
+    ck_assert_uint_eq(m->n_params,
+                      V * E * 2 + E + 32 * ((E * E * 2 + 2 * E * kv + 3 * E * F) + 2 * E));
     og_model_free(m);
 }
 END_TEST
@@ -381,9 +382,9 @@ START_TEST(test_type_table)
     const struct {
         const char *n;
         uint32_t blck, bytes;
-    } want[] = {{"q4_0", 32, 18},  {"q8_0", 32, 34},     {"q2_K", 256, 84}, {"q3_K", 256, 110},
-                {"q4_K", 256, 144}, {"q5_K", 256, 176},  {"q6_K", 256, 210}, {"iq4_xs", 256, 136},
-                {"iq1_m", 256, 56}, {"tq1_0", 256, 54},  {"mxfp4", 32, 17}, {"bf16", 1, 2},
+    } want[] = {{"q4_0", 32, 18},   {"q8_0", 32, 34},     {"q2_K", 256, 84},  {"q3_K", 256, 110},
+                {"q4_K", 256, 144}, {"q5_K", 256, 176},   {"q6_K", 256, 210}, {"iq4_xs", 256, 136},
+                {"iq1_m", 256, 56}, {"tq1_0", 256, 54},   {"mxfp4", 32, 17},  {"bf16", 1, 2},
                 {"nvfp4", 64, 36},  {"iq2_xxs", 256, 66}, {"q1_0", 128, 18}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         int id = og_ggml_type_from_name(want[i].n);

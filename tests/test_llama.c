@@ -137,8 +137,8 @@ START_TEST(test_compute_cuda_measured)
         uint32_t ctx, ub;
         og_flash_attn fa;
         uint64_t mib;
-    } want[] = {{4096, 512, OG_FA_ON, 258}, {4096, 2048, OG_FA_ON, 1034},
-                {32768, 512, OG_FA_OFF, 2148}};
+    } want[] = {
+        {4096, 512, OG_FA_ON, 258}, {4096, 2048, OG_FA_ON, 1034}, {32768, 512, OG_FA_OFF, 2148}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         s.n_ctx = want[i].ctx;
         s.n_ubatch = want[i].ub;
@@ -150,10 +150,22 @@ START_TEST(test_compute_cuda_measured)
                       (unsigned long long)want[i].mib);
     }
     ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU] / MiB, 4155);
-    ck_assert_uint_eq((p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] +
-                       p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED]) /
-                          MiB,
-                      281);
+    ck_assert_uint_eq(
+        (p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] + p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED]) /
+            MiB,
+        281);
+    /* Host side without flash attention (ctx 32768, ub 2048): mapped
+     * token_embd + the pinned compute buffer, which stages the I64 V indices
+     * of the transposed V cache (8 ub n_embd_v_gqa): llama.cpp 617 MiB, 601
+     * without that term. */
+    s.n_ctx = 32768;
+    s.n_ubatch = 2048;
+    s.flash_attn = OG_FA_OFF;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(
+        (p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED] + p.bytes[OG_COMP_COMPUTE][OG_POOL_HOST]) /
+            MiB,
+        617);
     og_model_free(m);
 }
 END_TEST
@@ -304,6 +316,213 @@ START_TEST(test_ollama_rules)
 }
 END_TEST
 
+/* Within 0.01 MiB (llama.cpp logs buffer sizes rounded to 0.01 MiB). */
+#define ck_logged(bytes, mib)                                                                      \
+    ck_assert_msg((double)(bytes) / (double)MiB > (mib)-0.0051 &&                                  \
+                      (double)(bytes) / (double)MiB < (mib) + 0.0051,                              \
+                  "%s: %.4f MiB, llama.cpp logged %.2f", #bytes, (double)(bytes) / (double)MiB,    \
+                  (double)(mib))
+#define ck_within(bytes, mib, pct)                                                                 \
+    ck_assert_msg((double)(bytes) / (double)MiB > (mib) * (1 - (pct) / 100.0) &&                   \
+                      (double)(bytes) / (double)MiB < (mib) * (1 + (pct) / 100.0),                 \
+                  "%s: %.2f MiB, llama.cpp logged %.2f", #bytes, (double)(bytes) / (double)MiB,    \
+                  (double)(mib))
+
+static og_llama_memplan plan_at(og_model *m, uint32_t ctx, og_flash_attn fa, uint32_t ub)
+{
+    og_llama_settings s = cpu(ctx, fa);
+    s.n_batch = s.n_ubatch = ub;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    return p;
+}
+
+START_TEST(test_gpt_oss_measured)
+{
+    /* gpt-oss-20b widths (src/models/openai-moe.cpp), 4 of 24 layers: SWA 128
+     * on even layers, MXFP4 experts (repacked on AVX2), q8_0 elsewhere.
+     * node-llama-cpp 3.21.1 (CPU) logged at ctx 4096, ubatch 513 (it adds one
+     * for SWA models): CPU_REPACK 1613.67 MiB; KV 19.00 MiB (2 full layers x
+     * 4096 cells + 2 SWA layers x PAD(128 + 513, 256) = 768 cells, K+V 2 x 512
+     * f16); compute 559.48 MiB (FA off), 415.21 MiB (FA on). */
+    ogfix_shape sh = {0};
+    sh.arch = "gpt-oss";
+    sh.name = "gpt-oss-20b";
+    sh.n_layer = 4;
+    sh.n_embd = 2880;
+    sh.n_head = 64;
+    sh.n_head_kv = 8;
+    sh.head_dim = 64;
+    sh.n_expert = 32;
+    sh.n_expert_used = 4;
+    sh.n_ff_exp = 2880;
+    sh.n_vocab = 201088;
+    sh.n_ctx_train = 131072;
+    sh.n_swa = 128;
+    sh.weight_type = OGFIX_Q8_0;
+    sh.expert_type = OGFIX_MXFP4;
+    sh.output_type = OGFIX_Q8_0;
+    og_model *m = from_shape(&sh);
+    og_llama_memplan p = plan_at(m, 4096, OG_FA_OFF, 513);
+    ck_assert_uint_eq(p.swa_cells, 768);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_KV], (2 * 4096 + 2 * 768) * 2 * 512 * 2ull);
+    ck_logged(p.component_bytes[OG_COMP_KV], 19.00);
+    ck_logged(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 1613.67);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 559.48, 5);
+    p = plan_at(m, 4096, OG_FA_ON, 513);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 415.21, 5);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_phi3_measured)
+{
+    /* Phi-3-mini widths, 4 of 32 layers, fused attn_qkv and ffn_up (2 n_ff),
+     * q4_K. Logged at ctx 4096, ubatch 512: weights 575.50 MiB (mapped +
+     * repack), KV 192.00 MiB (4 x 4096 x 2 x 3072 x 2 B), compute 294.01 MiB
+     * without flash attention. */
+    ogfix_shape sh = {0};
+    sh.arch = "phi3";
+    sh.name = "phi3-mini";
+    sh.n_layer = 4;
+    sh.n_embd = 3072;
+    sh.n_head = 32;
+    sh.n_head_kv = 32;
+    sh.n_ff = 8192;
+    sh.n_vocab = 32064;
+    sh.n_ctx_train = 4096;
+    sh.weight_type = OGFIX_Q4_K;
+    og_model *m = from_shape(&sh);
+    og_llama_memplan p = plan_at(m, 4096, OG_FA_OFF, 512);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_KV], 4ull * 4096 * 2 * 3072 * 2);
+    ck_logged(p.component_bytes[OG_COMP_WEIGHTS], 575.50);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 294.01, 5);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_hybrid_measured)
+{
+    /* Granite-4.0-H-Micro widths (granitehybrid: Mamba-2 + attention), 8 of
+     * 40 layers, attention on layers 3 and 7. Logged at ctx 4096, ubatch 512:
+     * RS 12.30 MiB (6 layers x 4 B x ((d_conv - 1)(d_inner + 2 n_group
+     * d_state) + d_state d_inner)), 24.60 MiB with 2 sequences; KV 16.00 MiB;
+     * weights 865.48 MiB (ssm_in / ssm_out repacked); compute 286.01 MiB (FA
+     * off), 204.00 MiB (FA on). */
+    ogfix_shape sh = {0};
+    sh.arch = "granitehybrid";
+    sh.name = "granite-4.0-h-micro";
+    sh.n_layer = 8;
+    sh.attn_period = 4;
+    sh.n_embd = 2048;
+    sh.n_head = 32;
+    sh.n_head_kv = 8;
+    sh.n_ff = 8192;
+    sh.n_vocab = 100352;
+    sh.n_ctx_train = 131072;
+    sh.ssm_d_conv = 4;
+    sh.ssm_d_inner = 4096;
+    sh.ssm_d_state = 128;
+    sh.ssm_n_group = 1;
+    sh.ssm_dt_rank = 64;
+    og_model *m = from_shape(&sh);
+    og_llama_memplan p = plan_at(m, 4096, OG_FA_OFF, 512);
+    ck_assert_uint_eq(p.n_rs_layers, 6);
+    ck_assert_uint_eq(p.n_kv_layers, 2);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_RS],
+                      6ull * 4 * (3 * (4096 + 2 * 128) + 128 * 4096));
+    ck_logged(p.component_bytes[OG_COMP_RS], 12.30);
+    ck_logged(p.component_bytes[OG_COMP_KV], 16.00);
+    ck_logged(p.component_bytes[OG_COMP_WEIGHTS], 865.48);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 286.01, 5);
+    p = plan_at(m, 4096, OG_FA_ON, 512);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 204.00, 5);
+    og_llama_settings s = cpu(8192, OG_FA_ON);
+    s.n_parallel = 2;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_logged(p.component_bytes[OG_COMP_RS], 24.60);
+    og_model_free(m);
+
+    /* LFM2-1.2B widths (short convolution), 6 layers, attention on 2 and 5,
+     * tied embeddings: RS = 4 layers x 4 B x n_embd (l_cache - 1) (logged
+     * 0.06 MiB), KV 16.00 MiB, weights 535.70 MiB (shortconv projections
+     * repacked), compute 136.00 MiB (ctx 4096, FA on). */
+    ogfix_shape lf = {0};
+    lf.arch = "lfm2";
+    lf.name = "lfm2-1.2b";
+    lf.n_layer = 6;
+    lf.attn_period = 3;
+    lf.n_embd = 2048;
+    lf.n_head = 32;
+    lf.n_head_kv = 8;
+    lf.n_ff = 8192;
+    lf.n_vocab = 65536;
+    lf.n_ctx_train = 128000;
+    lf.shortconv_l_cache = 3;
+    lf.qk_norm = 1;
+    lf.tied_embeddings = 1;
+    m = from_shape(&lf);
+    p = plan_at(m, 4096, OG_FA_ON, 512);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_RS], 4ull * 4 * 2048 * 2);
+    ck_logged(p.component_bytes[OG_COMP_KV], 16.00);
+    ck_logged(p.component_bytes[OG_COMP_WEIGHTS], 535.70);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 136.00, 5);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_mla_measured)
+{
+    /* DeepSeek-V2-Lite (MLA, absorbed wkv_b). CPU logged (ubatch 512):
+     * compute 1174.01 MiB at ctx 32768 without flash attention (KQ phase with
+     * Qcur, q_nope_absorbed, kqv and v_cont), 240.26 MiB at ctx 4096 with
+     * flash attention (logits above the stacked attention intermediates);
+     * K-only cache 121.50 MiB at ctx 4096. llama.cpp's CUDA projection (H100,
+     * full offload, MiB rounded down): 260 (ctx 4096, FA on, ub 512) and 1180
+     * (ctx 32768, FA off). */
+    ogfix_shape sh = {0};
+    sh.arch = "deepseek2";
+    sh.name = "deepseek-v2-lite";
+    sh.n_layer = 27;
+    sh.n_embd = 2048;
+    sh.n_head = 16;
+    sh.head_dim = 192;
+    sh.rope_dim = 64;
+    sh.v_head_dim = 128;
+    sh.kv_lora_rank = 512;
+    sh.n_expert = 64;
+    sh.n_expert_used = 6;
+    sh.n_ff_exp = 1408;
+    sh.n_expert_shared = 2;
+    sh.n_leading_dense = 1;
+    sh.n_ff = 10944;
+    sh.n_vocab = 102400;
+    sh.n_ctx_train = 163840;
+    sh.weight_type = OGFIX_Q8_0;
+    og_model *m = from_shape(&sh);
+    og_llama_memplan p = plan_at(m, 32768, OG_FA_OFF, 512);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 1174.01, 2);
+    p = plan_at(m, 4096, OG_FA_ON, 512);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 240.26, 2);
+    ck_logged(p.component_bytes[OG_COMP_KV], 121.50);
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = OG_BACKEND_CUDA;
+    s.n_ctx = 4096;
+    s.flash_attn = OG_FA_ON;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_within(p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU], 260.5, 0.5);
+    s.n_ctx = 32768;
+    s.flash_attn = OG_FA_OFF;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_within(p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU], 1180.5, 2);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_unknown_arch_fallback)
 {
     ogfix_shape sh = llama8b();
@@ -332,6 +551,10 @@ static Suite *suite(void)
     tcase_add_test(tc, test_gpu_layers_and_fit);
     tcase_add_test(tc, test_ollama_rules);
     tcase_add_test(tc, test_unknown_arch_fallback);
+    tcase_add_test(tc, test_gpt_oss_measured);
+    tcase_add_test(tc, test_phi3_measured);
+    tcase_add_test(tc, test_hybrid_measured);
+    tcase_add_test(tc, test_mla_measured);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -23,6 +23,10 @@ $FIX shape arch=qwen3moe name=qwen3-30b-a3b n_layer=4 n_embd=2048 n_head=32 n_he
 $FIX shape arch=gemma2 name=gemma2-9b n_layer=4 n_embd=3584 n_head=16 n_head_kv=8 head_dim=256 n_ff=14336 n_vocab=256000 n_ctx_train=8192 n_swa=4096 tied_embeddings=1 weight_type=q4_K "$W/gemma2-9b.gguf"
 $FIX shape arch=gemma3 name=gemma3-12b n_layer=6 n_embd=3840 n_head=16 n_head_kv=8 head_dim=256 n_ff=15360 n_vocab=262208 n_ctx_train=131072 n_swa=1024 swa_pattern=6 qk_norm=1 tied_embeddings=1 weight_type=q4_K "$W/gemma3-12b.gguf"
 $FIX shape arch=deepseek2 name=deepseek-v2-lite n_layer=27 n_embd=2048 n_head=16 head_dim=192 rope_dim=64 v_head_dim=128 kv_lora_rank=512 n_expert=64 n_expert_used=6 n_ff_exp=1408 n_expert_shared=2 n_leading_dense=1 n_ff=10944 n_vocab=102400 n_ctx_train=163840 weight_type=q8_0 "$W/deepseek-v2-lite.gguf"
+$FIX shape arch=gpt-oss name=gpt-oss-20b n_layer=4 n_embd=2880 n_head=64 n_head_kv=8 head_dim=64 n_expert=32 n_expert_used=4 n_ff_exp=2880 n_vocab=201088 n_ctx_train=131072 n_swa=128 weight_type=q8_0 expert_type=mxfp4 output_type=q8_0 "$W/gpt-oss-20b.gguf"
+$FIX shape arch=phi3 name=phi3-mini n_layer=4 n_embd=3072 n_head=32 n_head_kv=32 n_ff=8192 n_vocab=32064 n_ctx_train=4096 weight_type=q4_K "$W/phi3-mini.gguf"
+$FIX shape arch=granitehybrid name=granite-4.0-h-micro n_layer=8 attn_period=4 n_embd=2048 n_head=32 n_head_kv=8 n_ff=8192 n_vocab=100352 n_ctx_train=131072 ssm_d_conv=4 ssm_d_inner=4096 ssm_d_state=128 ssm_n_group=1 ssm_dt_rank=64 weight_type=q4_K "$W/granite-4.0-h-micro.gguf"
+$FIX shape arch=lfm2 name=lfm2-1.2b n_layer=6 attn_period=3 n_embd=2048 n_head=32 n_head_kv=8 n_ff=8192 n_vocab=65536 n_ctx_train=128000 shortconv_l_cache=3 qk_norm=1 tied_embeddings=1 weight_type=q4_K "$W/lfm2-1.2b.gguf"
 python3 - "$W" >"$W/cases.json" <<'PY'
 import json, sys, glob
 runs = []

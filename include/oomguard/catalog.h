@@ -12,8 +12,9 @@
  * rules for GGUF builds, mlx-lm names and packed U32/scales/biases for MLX
  * builds. The engine memory models run on it unchanged.
  *
- * Thread safety: the first call that needs the catalog loads it; call
- * og_catalog_load() once before using the catalog from several threads.
+ * Thread safety: the first call that needs the catalog loads it, once, under
+ * a lock; og_catalog_load() returns that load's outcome (e.g. a bad user
+ * catalog file) to every caller.
  */
 #ifndef OOMGUARD_CATALOG_H
 #define OOMGUARD_CATALOG_H

@@ -56,12 +56,12 @@ typedef struct og_hparams {
     uint64_t n_vocab;
     uint64_t n_ctx_train;
 
-    uint32_t n_head[OG_MAX_LAYERS];    /* query heads per layer */
-    uint32_t n_head_kv[OG_MAX_LAYERS]; /* KV heads per layer (0 = no KV on this layer) */
-    uint64_t n_ff[OG_MAX_LAYERS];      /* dense FFN width per layer (0 = none) */
+    uint32_t n_head[OG_MAX_LAYERS];      /* query heads per layer */
+    uint32_t n_head_kv[OG_MAX_LAYERS];   /* KV heads per layer (0 = no KV on this layer) */
+    uint64_t n_ff[OG_MAX_LAYERS];        /* dense FFN width per layer (0 = none) */
     uint8_t is_recurrent[OG_MAX_LAYERS]; /* 1 = Mamba/SSM/linear-attention/short-conv state layer */
-    uint8_t is_swa[OG_MAX_LAYERS];     /* 1 = sliding-window (or chunked) layer */
-    uint8_t is_moe[OG_MAX_LAYERS];     /* 1 = this layer's FFN is a mixture of experts */
+    uint8_t is_swa[OG_MAX_LAYERS];       /* 1 = sliding-window (or chunked) layer */
+    uint8_t is_moe[OG_MAX_LAYERS];       /* 1 = this layer's FFN is a mixture of experts */
 
     uint32_t head_dim_k; /* n_embd_head_k */
     uint32_t head_dim_v; /* n_embd_head_v */
@@ -100,7 +100,8 @@ typedef struct og_hparams {
     uint32_t wkv_head_size;     /* RWKV */
     uint32_t token_shift_count; /* RWKV */
 
-    uint32_t n_layer_kv_from_start; /* Gemma 3n/4 shared-KV tail: layers >= this own no KV (0 = all) */
+    uint32_t
+        n_layer_kv_from_start; /* Gemma 3n/4 shared-KV tail: layers >= this own no KV (0 = all) */
 
     int tied_embeddings; /* 1 = output projection shares token embeddings */
     int causal;          /* 0 for encoder-only models (no KV cache) */
@@ -128,19 +129,19 @@ typedef struct og_type_bytes {
 
 /* MLX quantization, as config.json "quantization" describes it. */
 typedef struct og_mlx_quant {
-    int quantized;       /* 0 = unquantized */
-    uint32_t bits;       /* model-wide default */
-    uint32_t group_size; /* model-wide default */
-    char mode[16];       /* "affine", "mxfp4", "nvfp4", "mxfp8" */
+    int quantized;        /* 0 = unquantized */
+    uint32_t bits;        /* model-wide default */
+    uint32_t group_size;  /* model-wide default */
+    char mode[16];        /* "affine", "mxfp4", "nvfp4", "mxfp8" */
     uint32_t n_overrides; /* per-module overrides present in config.json */
 } og_mlx_quant;
 
 typedef struct og_model {
     og_format format;
-    char *path;         /* what the user named (file, folder, catalog name) */
-    char *name;         /* general.name or the repo/folder name, may be NULL */
-    uint32_t n_files;   /* files read (shards) */
-    uint64_t file_bytes; /* sum of file sizes on disk (0 when there are no files) */
+    char *path;            /* what the user named (file, folder, catalog name) */
+    char *name;            /* general.name or the repo/folder name, may be NULL */
+    uint32_t n_files;      /* files read (shards) */
+    uint64_t file_bytes;   /* sum of file sizes on disk (0 when there are no files) */
     uint64_t weight_bytes; /* sum of tensor bytes */
     uint64_t n_params;     /* logical parameters */
 
@@ -155,11 +156,11 @@ typedef struct og_model {
 
     /* Format-specific extras */
     uint32_t gguf_version;
-    uint32_t gguf_file_type;   /* general.file_type (llama_ftype), or UINT32_MAX */
+    uint32_t gguf_file_type; /* general.file_type (llama_ftype), or UINT32_MAX */
     uint32_t gguf_alignment;
-    uint64_t gguf_n_kv;        /* metadata pairs in the first file */
-    char quant_label[32];      /* "Q4_K_M", "mlx-4bit", "BF16", ... best guess for display */
-    char dtype[16];            /* safetensors / HF torch_dtype ("bfloat16") */
+    uint64_t gguf_n_kv;   /* metadata pairs in the first file */
+    char quant_label[32]; /* "Q4_K_M", "mlx-4bit", "BF16", ... best guess for display */
+    char dtype[16];       /* safetensors / HF torch_dtype ("bfloat16") */
     og_mlx_quant mlx;
 } og_model;
 
@@ -198,7 +199,7 @@ OG_API uint64_t og_model_type_bytes(const og_model *model, const char *type_name
 /* ggml tensor types (table from ggml src/ggml.c type_traits, ggml master 2026-08). */
 typedef struct og_ggml_type_info {
     const char *name;
-    uint32_t block_size;     /* elements per block; 0 = removed/invalid type */
+    uint32_t block_size; /* elements per block; 0 = removed/invalid type */
     uint32_t bytes_per_block;
 } og_ggml_type_info;
 

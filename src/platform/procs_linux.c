@@ -4,6 +4,7 @@
  * caller's own processes, other users' need CAP_SYS_PTRACE), else RSS from
  * statm. Documentation: Documentation/filesystems/proc.rst. */
 #include "procs_platform.h"
+#include "procfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,30 +18,6 @@
 #include <unistd.h>
 
 #include "og_internal.h"
-
-/* Read a small /proc file into buf (NUL-terminated); returns bytes or -1. */
-static ssize_t read_file(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t got = 0;
-    while (got + 1 < cap) {
-        ssize_t r = read(fd, buf + got, cap - 1 - got);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            close(fd);
-            return -1;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[got] = '\0';
-    return (ssize_t)got;
-}
 
 static int parse_u64(const char **s, uint64_t *v)
 {
@@ -125,7 +102,7 @@ static void read_cmdline(const char *dir, og_proc *p)
 {
     char path[512], buf[OG_PROC_CMDLINE_MAX];
     snprintf(path, sizeof path, "%s/cmdline", dir);
-    ssize_t n = read_file(path, buf, sizeof buf);
+    ssize_t n = og_procfs_read(path, buf, sizeof buf);
     if (n <= 0) {
         p->cmdline[0] = '\0';
         return;
@@ -146,7 +123,7 @@ static void read_memory(const char *dir, og_proc *p, uint64_t page_size)
 {
     char path[512], buf[4096];
     snprintf(path, sizeof path, "%s/smaps_rollup", dir);
-    if (read_file(path, buf, sizeof buf) > 0) {
+    if (og_procfs_read(path, buf, sizeof buf) > 0) {
         uint64_t pss = 0, rss = 0;
         int have_pss = kb_field(buf, "Pss", &pss);
         if (kb_field(buf, "Rss", &rss))
@@ -166,7 +143,7 @@ static void read_statm(const char *dir, og_proc *p, uint64_t page_size)
 {
     char path[512], buf[256];
     snprintf(path, sizeof path, "%s/statm", dir);
-    if (read_file(path, buf, sizeof buf) > 0) {
+    if (og_procfs_read(path, buf, sizeof buf) > 0) {
         const char *s = buf;
         uint64_t size, resident;
         if (parse_u64(&s, &size) && parse_u64(&s, &resident) &&
@@ -184,7 +161,7 @@ static int read_one(const char *root, int32_t pid, og_proc *p, unsigned flags, u
     snprintf(dir, sizeof dir, "%s/%d", root, (int)pid);
     snprintf(path, sizeof path, "%s/stat", dir);
     memset(p, 0, sizeof *p);
-    if (read_file(path, buf, sizeof buf) <= 0)
+    if (og_procfs_read(path, buf, sizeof buf) <= 0)
         return 0;
     p->pid = pid;
     if (!parse_stat(buf, p))
@@ -320,7 +297,7 @@ static int add_children(int32_t pid, int32_t *pids, uint32_t cap, uint32_t *n)
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         snprintf(path, sizeof path, "/proc/%d/task/%s/children", (int)pid, e->d_name);
-        if (read_file(path, buf, sizeof buf) < 0)
+        if (og_procfs_read(path, buf, sizeof buf) < 0)
             continue;
         any = 1;
         for (const char *s = buf; *s;) {
@@ -352,7 +329,7 @@ og_status og_proc_tree_pids(int32_t root_pid, int include_root, int32_t *pids, u
     static int has_children_file = -1;
     if (has_children_file < 0)
         has_children_file = access("/proc/self/task", R_OK) == 0 &&
-                            read_file("/proc/thread-self/children", (char[8]){0}, 8) >= 0;
+                            og_procfs_read("/proc/thread-self/children", (char[8]){0}, 8) >= 0;
     if (!has_children_file)
         return og_error_set(err, OG_ERR_UNSUPPORTED,
                             "/proc/PID/task/TID/children: not in this kernel");

@@ -12,30 +12,8 @@
 #include <unistd.h>
 
 #include "og_internal.h"
+#include "procfs.h"
 #include "oomguard/watch.h"
-
-static ssize_t read_file(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t got = 0;
-    while (got + 1 < cap) {
-        ssize_t r = read(fd, buf + got, cap - 1 - got);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            close(fd);
-            return -1;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[got] = '\0';
-    return (ssize_t)got;
-}
 
 static int parse_u64(const char *s, uint64_t *v)
 {
@@ -99,7 +77,7 @@ static void find_cgroup(char *dir, size_t n, const char *proc_root, int *v1)
     *v1 = 0;
     char path[512], buf[4096];
     snprintf(path, sizeof path, "%s/self/cgroup", proc_root);
-    if (read_file(path, buf, sizeof buf) <= 0)
+    if (og_procfs_read(path, buf, sizeof buf) <= 0)
         return;
     char probe[600];
     for (char *line = buf; line && *line;) {
@@ -141,10 +119,10 @@ static void read_cgroup(const char *dir, og_sysmem *m)
     uint64_t limit = 0, usage = 0, inactive = 0;
     int v1 = 0;
     snprintf(path, sizeof path, "%s/memory.max", dir);
-    ssize_t n = read_file(path, buf, sizeof buf);
+    ssize_t n = og_procfs_read(path, buf, sizeof buf);
     if (n < 0) {
         snprintf(path, sizeof path, "%s/memory.limit_in_bytes", dir);
-        n = read_file(path, buf, sizeof buf);
+        n = og_procfs_read(path, buf, sizeof buf);
         v1 = 1;
     }
     if (n <= 0 || strncmp(buf, "max", 3) == 0 || !parse_u64(buf, &limit))
@@ -152,10 +130,10 @@ static void read_cgroup(const char *dir, og_sysmem *m)
     if (limit >= (1ull << 60)) /* v1 "no limit" is a huge page-aligned number */
         return;
     snprintf(path, sizeof path, "%s/%s", dir, v1 ? "memory.usage_in_bytes" : "memory.current");
-    if (read_file(path, buf, sizeof buf) <= 0 || !parse_u64(buf, &usage))
+    if (og_procfs_read(path, buf, sizeof buf) <= 0 || !parse_u64(buf, &usage))
         return;
     snprintf(path, sizeof path, "%s/memory.stat", dir);
-    if (read_file(path, buf, sizeof buf) > 0)
+    if (og_procfs_read(path, buf, sizeof buf) > 0)
         field(buf, v1 ? "total_inactive_file" : "inactive_file", ' ', &inactive);
     m->cgroup_limit_bytes = limit;
     m->cgroup_usage_bytes = usage;
@@ -176,7 +154,7 @@ og_status og_sysmem_read_at(const char *proc_root, const char *cgroup_dir, og_sy
     char path[512], buf[8192];
     int any = 0;
     snprintf(path, sizeof path, "%s/meminfo", proc_root);
-    if (read_file(path, buf, sizeof buf) > 0) {
+    if (og_procfs_read(path, buf, sizeof buf) > 0) {
         uint64_t kb;
         if (field(buf, "MemTotal", ':', &kb))
             m->total_bytes = kb * 1024, any = 1;
@@ -190,14 +168,14 @@ og_status og_sysmem_read_at(const char *proc_root, const char *cgroup_dir, og_sy
         }
     }
     snprintf(path, sizeof path, "%s/pressure/memory", proc_root);
-    if (read_file(path, buf, sizeof buf) > 0 && psi_avg10(buf, "some", &m->psi_some_avg10) &&
+    if (og_procfs_read(path, buf, sizeof buf) > 0 && psi_avg10(buf, "some", &m->psi_some_avg10) &&
         psi_avg10(buf, "full", &m->psi_full_avg10)) {
         m->psi_known = 1;
         m->pressure = og_pressure_from_psi(m->psi_some_avg10, m->psi_full_avg10);
         any = 1;
     }
     snprintf(path, sizeof path, "%s/vmstat", proc_root);
-    if (read_file(path, buf, sizeof buf) > 0 && field(buf, "pswpout", ' ', &m->swapouts))
+    if (og_procfs_read(path, buf, sizeof buf) > 0 && field(buf, "pswpout", ' ', &m->swapouts))
         m->swapouts_known = 1;
     char cg[512];
     int v1;
