@@ -593,10 +593,18 @@ static og_doctor_proc *live_procs(const og_machine *m, const char *model_arg, ui
 static og_doctor_proc *load_procs(const char *path, uint32_t *n, og_error *err)
 {
     json_error_t je;
-    json_t *a = json_load_file(path, 0, &je);
+    struct stat sb;
     *n = 0;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) { /* a FIFO would block */
+        og_error_set(err, OG_ERR_INVALID, "%s: not a regular file", path);
+        return NULL;
+    }
+    json_t *a = json_load_file(path, 0, &je);
     if (!a) {
-        og_error_set(err, OG_ERR_INVALID, "%s: line %d: %s", path, je.line, je.text);
+        if (je.line < 1) /* not opened or not read: jansson's text says why */
+            og_error_set(err, OG_ERR_IO, "%s: %s", path, je.text);
+        else
+            og_error_set(err, OG_ERR_INVALID, "%s: line %d: %s", path, je.line, je.text);
         return NULL;
     }
     if (!json_is_array(a)) {
@@ -762,7 +770,7 @@ int cmd_doctor(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -860,6 +868,8 @@ int cmd_doctor(int argc, char **argv)
         case 'h':
             usage(stdout);
             return OG_EXIT_OK;
+        case ':':
+            return cli_usage_error("doctor", "option '%s' needs a value", argv[optind - 1]);
         default:
             return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
         }

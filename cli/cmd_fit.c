@@ -88,7 +88,11 @@ static int parse_u32(const char *opt, const char *v, uint32_t *out)
     char *end;
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
-    if (errno || end == v || *end || v[0] == '-' || x > UINT32_MAX) {
+    if (errno == ERANGE || (end != v && !*end && v[0] != '-' && x > UINT32_MAX)) {
+        cli_usage_error("fit", "%s: '%s' is too large (at most %u)", opt, v, UINT32_MAX);
+        return -1;
+    }
+    if (errno || end == v || *end || v[0] == '-') {
         cli_usage_error("fit", "%s expects a non-negative number, got '%s'", opt, v);
         return -1;
     }

@@ -51,7 +51,7 @@ int cmd_history(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:n:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -69,6 +69,8 @@ int cmd_history(int argc, char **argv)
         case 'h':
             usage(stdout);
             return OG_EXIT_OK;
+        case ':':
+            return cli_usage_error("history", "option '%s' needs a value", argv[optind - 1]);
         default:
             return cli_usage_error("history", "unknown option '%s'", argv[optind - 1]);
         }

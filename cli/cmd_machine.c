@@ -5,8 +5,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* Write text + newline to path without losing what was there: a regular file
+ * (or a new one) is written next to it and renamed over it, so a failed write
+ * leaves the old file as it was; anything else (/dev/stdout, a pipe) is written
+ * in place. Returns 0 or an errno. */
+static int save_file(const char *path, const char *text)
+{
+    struct stat st;
+    char tmp[4096];
+    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (in_place)
+        snprintf(tmp, sizeof tmp, "%s", path);
+    else if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+        return ENAMETOOLONG;
+    if (!in_place && stat(path, &st) != 0 && errno != ENOENT)
+        return errno;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return errno;
+    int e = 0;
+    if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
+        e = errno ? errno : EIO;
+    if (fclose(f) != 0 && !e)
+        e = errno ? errno : EIO;
+    if (!e && !in_place && rename(tmp, path) != 0)
+        e = errno;
+    if (e && !in_place)
+        remove(tmp);
+    return e;
+}
 
 static void usage(FILE *f)
 {
@@ -254,19 +286,15 @@ int cmd_machine(int argc, char **argv)
     og_machine_budget(m, b);
     if (save) {
         char *s = og_machine_to_json(m);
-        FILE *f = s ? fopen(save, "w") : NULL;
-        if (!s || !f || fputs(s, f) == EOF || fputc('\n', f) == EOF) {
-            fprintf(stderr, "oomguard machine: cannot write %s: %s\n", save,
-                    s ? strerror(errno) : "out of memory");
-            if (f)
-                fclose(f);
-            free(s);
-            rc = s ? OG_EXIT_USAGE : OG_EXIT_INTERNAL;
+        if (!s) {
+            fprintf(stderr, "oomguard machine: cannot write %s: out of memory\n", save);
+            rc = OG_EXIT_INTERNAL;
             goto out;
         }
+        int werr = save_file(save, s);
         free(s);
-        if (fclose(f) != 0) {
-            fprintf(stderr, "oomguard machine: cannot write %s: %s\n", save, strerror(errno));
+        if (werr) {
+            fprintf(stderr, "oomguard machine: cannot write %s: %s\n", save, strerror(werr));
             rc = OG_EXIT_USAGE;
             goto out;
         }

@@ -139,7 +139,7 @@ int cmd_overview(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -163,6 +163,8 @@ int cmd_overview(int argc, char **argv)
         case 'h':
             usage(stdout);
             return OG_EXIT_OK;
+        case ':':
+            return cli_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
         default:
             return cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
         }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -558,7 +559,7 @@ int cmd_run(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             if (!parse_duration(optarg, &interval) || interval < 0.01)
@@ -634,12 +635,29 @@ int cmd_run(int argc, char **argv)
         case 'h':
             usage(stdout);
             return OG_EXIT_OK;
+        case ':':
+            return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
         default:
             return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)
         return cli_usage_error("run", "no command given (oomguard run [options] -- COMMAND)");
+    if (report) {
+        /* checked before the command starts: a report that cannot be written is bad input */
+        char dir[1024];
+        const char *slash = strrchr(report, '/');
+        struct stat rst;
+        if (slash)
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - report) + (slash == report), report);
+        else
+            snprintf(dir, sizeof dir, ".");
+        if (!report[0] || (slash && !slash[1]) || (stat(report, &rst) == 0 && S_ISDIR(rst.st_mode)))
+            return cli_usage_error("run", "--report '%s': is a directory, not a file name", report);
+        if (access(dir, W_OK) != 0)
+            return cli_usage_error("run", "--report '%s': cannot write in %s: %s", report, dir,
+                                   strerror(errno));
+    }
     int cargc = argc - optind;
     char **cargv = argv + optind;
     char cmdline[1024];
@@ -1007,9 +1025,15 @@ int cmd_run(int argc, char **argv)
         so.guard_label = gl;
         char *svg = og_watch_svg(ser.s, ser.n, &so);
         FILE *f = svg ? fopen(report, "w") : NULL;
-        if (!f || fputs(svg, f) < 0 || fclose(f) != 0)
+        int ok = f && fputs(svg, f) >= 0;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        if (!ok) {
             fprintf(stderr, "oomguard: cannot write %s: %s\n", report,
                     svg ? strerror(errno) : "out of memory");
+            if (f)
+                remove(report); /* no half-written report */
+        }
         free(svg);
     }
     if (logf) {

@@ -86,7 +86,7 @@ int cmd_top(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -109,6 +109,10 @@ int cmd_top(int argc, char **argv)
         case 'h':
             usage(stdout);
             return OG_EXIT_OK;
+        case ':':
+            if (optopt == 'n')
+                return cli_usage_error("top", "-n needs a count");
+            return cli_usage_error("top", "option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt == 'n')
                 return cli_usage_error("top", "-n needs a count");

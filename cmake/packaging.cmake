@@ -91,7 +91,7 @@ if(OG_DOCS AND Python3_Interpreter_FOUND AND NOT OG_FUZZ) # fuzz builds need no 
   install(FILES ${OG_DOCS_DIR}/oomguard.bash RENAME oomguard DESTINATION ${OG_BASH_COMPLETION_DIR})
   install(FILES ${OG_DOCS_DIR}/_oomguard DESTINATION ${OG_ZSH_COMPLETION_DIR})
   install(FILES ${OG_DOCS_DIR}/oomguard.fish DESTINATION ${OG_FISH_COMPLETION_DIR})
-elseif(OG_DOCS)
+elseif(OG_DOCS AND NOT OG_FUZZ)
   message(WARNING "Python 3 not found: oomguard(1) and the shell completions are not built")
 endif()
 

@@ -13,6 +13,10 @@ for name in gguf safetensors hf_config; do
     "$bin/fuzz_$name" -max_total_time="$secs" -rss_limit_mb=2048 "$work" 2>&1 | tail -n 2
     rm -rf "$work"
   else
-    find "$corpus" -type f ! -name .gitkeep -print0 | xargs -0 -r "$bin/fuzz_$name" -rss_limit_mb=2048 2>&1 | tail -n 1
+    find "$corpus" -type f ! -name .gitkeep -print0 |
+      xargs -0 -r "$bin/fuzz_$name" -rss_limit_mb=2048 >"${TMPDIR:-/tmp}/og-replay.$$" 2>&1 ||
+      { tail -n 30 "${TMPDIR:-/tmp}/og-replay.$$"; rm -f "${TMPDIR:-/tmp}/og-replay.$$"; exit 1; }
+    echo "fuzz_$name: $(grep -c '^Running: ' "${TMPDIR:-/tmp}/og-replay.$$") inputs ran clean"
+    rm -f "${TMPDIR:-/tmp}/og-replay.$$"
   fi
 done

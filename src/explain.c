@@ -53,7 +53,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "explain_internal.h"
 #include "og_internal.h"
@@ -934,10 +936,16 @@ og_status og_explain_file(const char *path, uint64_t max_bytes, og_log_report *r
         return og_error_set(err, OG_ERR_INVALID, "explain: no log file given");
     if (max_bytes == 0)
         max_bytes = 256ull << 20;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return og_error_set(err, errno == ENOENT ? OG_ERR_NOT_FOUND : OG_ERR_IO, "%s: %s", path,
-                            strerror(errno));
+    /* O_NONBLOCK: a FIFO opens at once and is refused below instead of blocking */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return og_error_set(err, e == ENOENT ? OG_ERR_NOT_FOUND : OG_ERR_IO, "%s: %s", path,
+                            strerror(e));
+    }
     struct stat stt;
     if (fstat(fileno(f), &stt) != 0 || !S_ISREG(stt.st_mode)) {
         fclose(f);

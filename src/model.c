@@ -223,6 +223,8 @@ og_status og_model_open(const char *path, og_model **out, og_error *err)
                             errno == ENOENT ? "no such file or folder" : strerror(errno));
     if (S_ISDIR(st.st_mode))
         return og_folder_open(path, out, err);
+    if (!S_ISREG(st.st_mode)) /* a FIFO or a device: opening it could block */
+        return og_error_set(err, OG_ERR_INVALID, "%s: not a regular file", path);
     if (og_has_suffix(path, ".gguf"))
         return og_gguf_open(path, out, err);
     if (og_has_suffix(path, ".safetensors"))

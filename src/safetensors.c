@@ -316,7 +316,8 @@ og_status og_st_read_file(const char *path, uint32_t file_index, og_model *m, js
 {
     if (meta_out)
         *meta_out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO opens at once and is refused below instead of blocking */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return og_error_set(err, errno == ENOENT ? OG_ERR_NOT_FOUND : OG_ERR_IO, "%s: %s", path,
                             errno == ELOOP ? "symlink loop" : strerror(errno));

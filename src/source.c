@@ -14,7 +14,8 @@ og_status og_source_open_file(og_source *s, const char *path, og_error *err)
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->name = path;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO opens at once and is refused below instead of blocking */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return og_error_set(err, errno == ENOENT ? OG_ERR_NOT_FOUND : OG_ERR_IO, "%s: %s", path,
                             strerror(errno));
