@@ -751,6 +751,23 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
         note(p, "architecture '%s' is not modelled: generic transformer estimate", hp->arch);
     if ((st = plan_weights(m, s, p, err)) != OG_OK || (st = plan_memory(m, s, p, err)) != OG_OK)
         return st;
+    if (m->n_tensors == 0 && m->weight_bytes) {
+        /* A config.json alone has no tensor list: its weights are the
+         * parameter count times the stored type. Place them in proportion to
+         * the layers on the GPU (the input embeddings stay on the host, as
+         * load_tensors places them). */
+        uint64_t emb = hp->n_vocab * hp->n_embd, per = m->n_params ? m->weight_bytes / m->n_params : 2;
+        uint64_t emb_bytes = emb * per < m->weight_bytes ? emb * per : 0;
+        uint64_t rest = m->weight_bytes - emb_bytes;
+        uint64_t on_gpu = hp->n_layer ? rest / hp->n_layer * p->n_layer_gpu : 0;
+        if (s->backend == OG_BACKEND_CPU)
+            on_gpu = 0;
+        p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU] = on_gpu;
+        p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] = m->weight_bytes - on_gpu;
+        note(p, "no tensor list (config.json only): weights are the parameter count x the "
+                "stored type (%s), placed by layer",
+             m->dtype[0] ? m->dtype : "16-bit");
+    }
     plan_compute(m, p);
     /* src/llama-context.cpp output_reserve: logits f32 [n_vocab, max(n_outputs, n_seq_max)],
      * at start n_outputs = 0 -> n_seq_max rows; host buffer (pinned with a GPU). */

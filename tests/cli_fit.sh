@@ -35,6 +35,18 @@ assert m["total_bytes"] == sum(d["bytes"] for d in m["by_device"])
 assert j["verdict"] == "fits" and j["max_ctx"] == 8192 and j["fallback"] is False
 PY
 
+# A config.json alone: the weights are its parameter count x its dtype (BF16),
+# not zero; 16 GB of weights do not fit a 12 GiB budget.
+CFG="$3/data/configs/llama-3.1-8b.json"
+"$OG" fit "$CFG" --backend cuda --mem 80G -c 8192 --json >"$T/c.json" || fail "config-only fit (rc $?)"
+python3 - "$T/c.json" <<'PY' || fail "config-only weights"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["memory"]["weights_bytes"] == 8030261248 * 2, j["memory"]["weights_bytes"]
+PY
+"$OG" fit "$CFG" --backend cuda --mem 12G -c 8192 >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "config-only 8B BF16 in 12 GiB should not fit (rc $rc)"
+
 # Bad input: exit 2 with a message.
 "$OG" fit "$T/m.gguf" --backend cpu --mem 8G -ctv q8_0 -fa off 2>"$T/e"; rc=$?
 [ $rc -eq 2 ] && grep -q "flash attention" "$T/e" || fail "quantized V without FA (rc $rc)"
