@@ -709,7 +709,10 @@ static og_status resolve(const og_model *m, const og_llama_settings *s0, og_llam
     if (!s.kv_unified) {
         n_ctx_seq = (n_ctx / n_seq + 255) / 256 * 256;
         if (!n_ctx_seq)
-            return og_error_set(err, OG_ERR_INVALID, "context per sequence is 0");
+            return og_error_set(err, OG_ERR_INVALID,
+                                "%s: --parallel %u sequences leave no context per sequence in "
+                                "%llu tokens (raise -c or lower -np)",
+                                name, n_seq, (unsigned long long)n_ctx);
         n_ctx = n_ctx_seq * n_seq;
     }
     p->n_ctx = (uint32_t)n_ctx;
