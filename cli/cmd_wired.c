@@ -1,6 +1,7 @@
 /* oomguard wired: the GPU wired-memory limit (macOS iogpu.wired_limit_mb) or
  * the AMD APU GTT budget (Linux ttm.pages_limit): show it, recommend a value,
  * set it, make it survive a reboot, reset it (include/oomguard/wired.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,9 +296,24 @@ int cmd_wired(int argc, char **argv)
     }
     og_wired_actions acts = {0};
     int acted = 0;
+    char empty_root[64] = "";
     if (persist || reset) {
         const char *r = root ? root : "/";
-        if (!root && !live) {
+        if (!root && !live && dry) {
+            /* Another machine: show what a Mac without earlier oomguard
+             * settings would get, not what this machine's files hold. */
+            snprintf(empty_root, sizeof empty_root, "/tmp/oomguard-wired-XXXXXX");
+            if (!mkdtemp(empty_root)) {
+                fprintf(stderr, "oomguard: cannot create a scratch folder: %s\n",
+                        strerror(errno));
+                rc = OG_EXIT_INTERNAL;
+                goto out;
+            }
+            r = empty_root;
+            printf("(%s is not this machine: the files as a Mac without earlier oomguard "
+                   "settings would get them)\n",
+                   machine_arg);
+        } else if (!root && !live) {
             fprintf(stderr,
                     "oomguard: refused: %s is not this machine; persistence edits this "
                     "machine's files\n",
@@ -305,7 +321,7 @@ int cmd_wired(int argc, char **argv)
             rc = OG_EXIT_PROBLEM;
             goto out;
         }
-        if (!root && !dry && geteuid() != 0) {
+        if (!root && !empty_root[0] && !dry && geteuid() != 0) {
             fprintf(stderr, "oomguard: editing %s and %s needs root:\n  sudo oomguard wired %s\n",
                     OG_WIRED_PLIST_PATH, OG_WIRED_SYSCTL_CONF,
                     reset ? "--reset" : "--set N --persist");
@@ -316,6 +332,13 @@ int cmd_wired(int argc, char **argv)
         }
         st = reset ? og_wired_unpersist(r, dry, &acts, &err)
                    : og_wired_persist(r, value, dry, &acts, &err);
+        if (empty_root[0]) {
+            rmdir(empty_root);
+            size_t l = strlen(empty_root);
+            for (uint32_t i = 0; i < acts.n; i++)
+                if (strncmp(acts.a[i].path, empty_root, l) == 0)
+                    memmove(acts.a[i].path, acts.a[i].path + l, strlen(acts.a[i].path + l) + 1);
+        }
         if (st != OG_OK) {
             rc = cli_fail(&err);
             goto out;

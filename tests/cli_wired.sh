@@ -105,4 +105,9 @@ check top-n 0 "$OG" top -n 3
 [ "$(grep -c '^[0-9]' "$OUT")" = 3 ] || { echo "FAIL top -n 3"; cat "$OUT"; fail=1; }
 grep_out top-n "TOTAL"
 check top-gpu 0 "$OG" top --sort gpu -n 2
+# another Mac: --persist --dry-run shows the files a fresh Mac would get, writes nothing
+check wired-other-dry 0 "$OG" wired --machine m4-pro-48gb --persist --dry-run
+grep_out wired-other-dry "/Library/LaunchDaemons/com.oomguard.wired-limit.plist"
+if grep -q "/tmp/" "$OUT"; then echo "FAIL wired-other-dry: scratch path shown"; fail=1; fi
+check wired-other-persist 1 "$OG" wired --machine m4-pro-48gb --persist
 exit $fail
