@@ -304,8 +304,7 @@ int cmd_wired(int argc, char **argv)
              * settings would get, not what this machine's files hold. */
             snprintf(empty_root, sizeof empty_root, "/tmp/oomguard-wired-XXXXXX");
             if (!mkdtemp(empty_root)) {
-                fprintf(stderr, "oomguard: cannot create a scratch folder: %s\n",
-                        strerror(errno));
+                fprintf(stderr, "oomguard: cannot create a scratch folder: %s\n", strerror(errno));
                 rc = OG_EXIT_INTERNAL;
                 goto out;
             }

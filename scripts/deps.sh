@@ -24,7 +24,7 @@ fi
 if command -v dpkg-query >/dev/null 2>&1; then
   pkgs=(build-essential cmake ninja-build pkg-config libjansson-dev check libsubunit-dev
         libcurl4-openssl-dev libsqlite3-dev)
-  [ "$what" = test ] && pkgs+=(clang nginx nodejs npm python3)
+  [ "$what" = test ] && pkgs+=(clang clang-format nginx nodejs npm python3)
   # packaging checks: JSON Schema validation, completion scripts in each shell,
   # the Homebrew formula's syntax, the Debian package build (scripts/test-deb)
   [ "$what" = test ] && pkgs+=(python3-jsonschema zsh fish ruby debhelper dpkg-dev groff-base man-db bsdextrautils)

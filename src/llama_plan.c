@@ -759,7 +759,8 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
          * parameter count times the stored type. Place them in proportion to
          * the layers on the GPU (the input embeddings stay on the host, as
          * load_tensors places them). */
-        uint64_t emb = hp->n_vocab * hp->n_embd, per = m->n_params ? m->weight_bytes / m->n_params : 2;
+        uint64_t emb = hp->n_vocab * hp->n_embd,
+                 per = m->n_params ? m->weight_bytes / m->n_params : 2;
         uint64_t emb_bytes = emb * per < m->weight_bytes ? emb * per : 0;
         uint64_t rest = m->weight_bytes - emb_bytes;
         uint64_t on_gpu = hp->n_layer ? rest / hp->n_layer * p->n_layer_gpu : 0;
@@ -767,8 +768,9 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
             on_gpu = 0;
         p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU] = on_gpu;
         p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] = m->weight_bytes - on_gpu;
-        note(p, "no tensor list (config.json only): weights are the parameter count x the "
-                "stored type (%s), placed by layer",
+        note(p,
+             "no tensor list (config.json only): weights are the parameter count x the "
+             "stored type (%s), placed by layer",
              m->dtype[0] ? m->dtype : "16-bit");
     }
     plan_compute(m, p);

@@ -179,10 +179,10 @@ START_TEST(test_compute_cuda_measured)
     ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU] / MiB, 1230);
     ck_assert_uint_eq(p.bytes[OG_COMP_KV][OG_POOL_GPU] / MiB, 224);
     ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 0);
-    ck_assert_uint_eq((p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] +
-                       p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED]) /
-                          MiB,
-                      3207);
+    ck_assert_uint_eq(
+        (p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] + p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED]) /
+            MiB,
+        3207);
     ck_assert_uint_eq(p.bytes[OG_COMP_KV][OG_POOL_HOST] / MiB, 800);
     og_model_free(m);
 }
