@@ -98,7 +98,7 @@ og_status doctor_open_model(const char *arg, const og_machine *m, const doctor_m
                                 "--quant %s: applies to catalog names, not to a file or URL "
                                 "(%s)",
                                 o->quant, arg);
-        og_status st = og_model_open(arg, &out->model, err);
+        og_status st = cli_open_model(arg, &out->model, err);
         if (st != OG_OK)
             return st;
         const og_model *md = out->model;

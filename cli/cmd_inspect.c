@@ -259,7 +259,7 @@ int cmd_inspect(int argc, char **argv)
     og_model *m = NULL;
     og_error err;
     og_error_clear(&err);
-    if (og_model_open(argv[optind], &m, &err) != OG_OK)
+    if (cli_open_model(argv[optind], &m, &err) != OG_OK)
         return cli_fail(&err);
     int rc = OG_EXIT_OK;
     if (json)
