@@ -491,6 +491,63 @@ START_TEST(test_hybrid_measured)
 }
 END_TEST
 
+START_TEST(test_qwen3next_measured)
+{
+    /* Qwen3-Next-80B-A3B widths (qwen3next: gated delta-net + gated
+     * attention every 4th layer, 512 experts top-10 with a shared expert), 4 of
+     * 48 layers, q4_K. Logged (node-llama-cpp 3.21.1 CPU, bench/accuracy) at
+     * ctx 4096, ubatch 512: weights 3956.73 MiB mapped + 3531.59 MiB repacked;
+     * KV 8.00 MiB (one attention layer: 4096 x 2 x 2 x 256 x 2 B); RS 6.28 MiB
+     * (3 layers x 4 B x (3 x conv_dim 8192 + 128 x 4096)), 12.56 MiB with 2
+     * sequences; compute 314.76 MiB (FA off), 312.76 MiB (FA on), 340.76 MiB
+     * (FA on, ctx 32768), 1251.05 MiB (FA on, ubatch 2048). */
+    ogfix_shape sh = {0};
+    sh.arch = "qwen3next";
+    sh.name = "qwen3-next-80b-a3b";
+    sh.n_layer = 4;
+    sh.attn_period = 4;
+    sh.n_embd = 2048;
+    sh.n_head = 16;
+    sh.n_head_kv = 2;
+    sh.head_dim = 256;
+    sh.n_ff = 5120;
+    sh.n_expert = 512;
+    sh.n_expert_used = 10;
+    sh.n_ff_exp = 512;
+    sh.n_ff_shexp = 512;
+    sh.n_vocab = 151936;
+    sh.n_ctx_train = 262144;
+    sh.ssm_d_conv = 4;
+    sh.ssm_d_inner = 4096;
+    sh.ssm_d_state = 128;
+    sh.ssm_n_group = 16;
+    sh.ssm_dt_rank = 32;
+    sh.qk_norm = 1;
+    og_model *m = from_shape(&sh);
+    og_llama_memplan p = plan_at(m, 4096, OG_FA_OFF, 512);
+    ck_assert_uint_eq(p.n_rs_layers, 3);
+    ck_assert_uint_eq(p.n_kv_layers, 1);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_KV], 4096ull * 2 * 2 * 256 * 2);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_RS], 3ull * 4 * (3 * 8192 + 128 * 4096));
+    ck_logged(p.component_bytes[OG_COMP_RS], 6.28);
+    ck_logged(p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], 3956.73);
+    ck_logged(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 3531.59);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 314.76, 5);
+    p = plan_at(m, 4096, OG_FA_ON, 512);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 312.76, 5);
+    p = plan_at(m, 32768, OG_FA_ON, 512);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 340.76, 5);
+    p = plan_at(m, 4096, OG_FA_ON, 2048);
+    ck_within(p.component_bytes[OG_COMP_COMPUTE], 1251.05, 5);
+    og_llama_settings s = cpu(8192, OG_FA_ON);
+    s.n_parallel = 2;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_logged(p.component_bytes[OG_COMP_RS], 12.56);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_mla_measured)
 {
     /* DeepSeek-V2-Lite (MLA, absorbed wkv_b). CPU logged (ubatch 512):
@@ -572,6 +629,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_gpt_oss_measured);
     tcase_add_test(tc, test_phi3_measured);
     tcase_add_test(tc, test_hybrid_measured);
+    tcase_add_test(tc, test_qwen3next_measured);
     tcase_add_test(tc, test_mla_measured);
     suite_add_tcase(s, tc);
     return s;
