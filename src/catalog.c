@@ -91,6 +91,12 @@ static const char *known_keys[] = {"name",
                                    "qk_rope_head_dim",
                                    "v_head_dim",
                                    "notes",
+                                   "full_attention_interval",
+                                   "ssm_d_conv",
+                                   "ssm_d_inner",
+                                   "ssm_d_state",
+                                   "ssm_n_group",
+                                   "ssm_dt_rank",
                                    NULL};
 
 typedef struct pctx {
@@ -401,6 +407,40 @@ static og_status parse_entry(pctx *p, json_t *o, og_catalog_entry *e)
     }
     if (!strcmp(hp->arch, "deepseek2") && !kl)
         return bad(p, "kv_lora_rank", "missing (deepseek2 uses MLA)");
+
+    /* Gated delta-net hybrids (qwen3next): llama.cpp's GGUF keys
+     * (conversion/qwen.py Qwen3NextModel: ssm.state_size = linear key head
+     * dim, ssm.group_count = linear key heads, ssm.time_step_rank = linear
+     * value heads, ssm.inner_size = value heads x value head dim), and every
+     * full_attention_interval-th layer is attention (src/models/qwen3next.cpp). */
+    uint64_t fai = 0, dconv = 0, dinner = 0, dstate = 0, ngroup = 0, dtrank = 0;
+    if ((st = get_uint(p, o, "full_attention_interval", 0, 1, 64, &fai)) != OG_OK ||
+        (st = get_uint(p, o, "ssm_d_conv", 0, 1, 64, &dconv)) != OG_OK ||
+        (st = get_uint(p, o, "ssm_d_inner", 0, 1, 1u << 20, &dinner)) != OG_OK ||
+        (st = get_uint(p, o, "ssm_d_state", 0, 1, 4096, &dstate)) != OG_OK ||
+        (st = get_uint(p, o, "ssm_n_group", 0, 1, 4096, &ngroup)) != OG_OK ||
+        (st = get_uint(p, o, "ssm_dt_rank", 0, 1, 4096, &dtrank)) != OG_OK)
+        return st;
+    if (!strcmp(hp->arch, "qwen3next")) {
+        if (!dconv || !dinner || !dstate || !ngroup || !dtrank)
+            return bad(p, "ssm_d_inner",
+                       "qwen3next needs ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_n_group and "
+                       "ssm_dt_rank");
+        if (!ne)
+            return bad(p, "n_expert", "missing (qwen3next is a mixture of experts)");
+        if (!fai)
+            fai = 4;
+        for (uint32_t i = 0; i < nl; i++)
+            hp->is_recurrent[i] = i < n_layer && (i + 1) % fai != 0;
+        hp->ssm_d_conv = (uint32_t)dconv;
+        hp->ssm_d_inner = (uint32_t)dinner;
+        hp->ssm_d_state = (uint32_t)dstate;
+        hp->ssm_n_group = (uint32_t)ngroup;
+        hp->ssm_dt_rank = (uint32_t)dtrank;
+        hp->n_rot = hp->head_dim_k / 4; /* partial_rotary_factor 0.25 */
+    } else if (fai || dconv || dinner || dstate || ngroup || dtrank) {
+        return bad(p, "arch", "ssm_* / full_attention_interval keys are for arch qwen3next");
+    }
 
     char qkn[8] = "";
     if ((st = get_bool(p, o, "tied_embeddings", &hp->tied_embeddings)) != OG_OK ||

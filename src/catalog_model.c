@@ -24,9 +24,9 @@
 #include "og_internal.h"
 #include "quantmix.h"
 
-static const char *archs[] = {"llama",   "llama4", "qwen2",     "qwen3",   "qwen3moe", "gemma2",
-                              "gemma3",  "phi3",   "deepseek2", "gpt-oss", "glm4moe",  "granite",
-                              "smollm3", "olmo2",  "command-r", NULL};
+static const char *archs[] = {"llama",   "llama4", "qwen2",     "qwen3",     "qwen3moe", "gemma2",
+                              "gemma3",  "phi3",   "deepseek2", "gpt-oss",   "glm4moe",  "granite",
+                              "smollm3", "olmo2",  "command-r", "qwen3next", NULL};
 
 int og_catalog_arch_supported(const char *arch)
 {
@@ -39,7 +39,7 @@ int og_catalog_arch_supported(const char *arch)
 const char *og_catalog_arch_list(void)
 {
     return "llama, llama4, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, deepseek2, gpt-oss, "
-           "glm4moe, granite, smollm3, olmo2, command-r";
+           "glm4moe, granite, smollm3, olmo2, command-r, qwen3next";
 }
 
 /* ---- builds ---- */
@@ -196,15 +196,73 @@ static int router_kind(const char *arch)
     /* mlx-lm quant_predicate: qwen3_moe.py "mlp.gate" and gpt_oss.py "router" -> 8 bits;
      * deepseek_v3.py / glm4_moe.py MoEGate holds a plain parameter (not quantized);
      * mixtral.py / llama4.py routers are nn.Linear (default bits). */
-    if (!strcmp(arch, "qwen3moe") || !strcmp(arch, "gpt-oss"))
+    if (!strcmp(arch, "qwen3moe") || !strcmp(arch, "gpt-oss") || !strcmp(arch, "qwen3next"))
         return MLX_Q8;
     if (!strcmp(arch, "deepseek2") || !strcmp(arch, "glm4moe"))
         return MLX_KEEP;
     return MLX_Q;
 }
 
+/* Qwen3-Next (arch qwen3next). GGUF: llama.cpp src/models/qwen3next.cpp
+ * load_arch_tensors with the current converter's fused attn_qkv + attn_gate
+ * (conversion/qwen.py Qwen3NextModel); MLX: mlx_lm/models/qwen3_next.py
+ * (ml-explore/mlx-lm 02de46c): linear_attn.in_proj_qkvz / in_proj_ba /
+ * conv1d / dt_bias / A_log / norm / out_proj, self_attn with a gated
+ * q_proj (2 x heads x head_dim), mlp.gate and mlp.shared_expert_gate at 8
+ * bits (quant_predicate). Every layer is MoE (decoder_sparse_step 1). */
+static void gen_layer_qwen3next(gen *s, unsigned il)
+{
+    const og_hparams *hp = &s->e->hp;
+    uint64_t E = hp->n_embd, H = hp->n_head[il], KV = hp->n_head_kv[il], hd = hp->head_dim_k;
+    uint64_t kd = (uint64_t)hp->ssm_d_state * hp->ssm_n_group, vd = hp->ssm_d_inner;
+    uint64_t nv = hp->ssm_dt_rank, conv = 2 * kd + vd, ne = hp->n_expert, f = hp->n_ff_exp;
+    uint64_t fs = hp->n_ff_shexp;
+    vec(s, il, "attn_norm.weight", "input_layernorm.weight", E);
+    vec(s, il, "post_attention_norm.weight", "post_attention_layernorm.weight", E);
+    if (hp->is_recurrent[il]) {
+        /* llama.cpp splits in_proj_qkvz into attn_qkv + attn_gate; mlx-lm
+         * keeps it whole */
+        add(s->l, G(s, il, "attn_qkv.weight"), NULL, 2, E, conv, 1, W, MLX_SKIP);
+        add(s->l, G(s, il, "attn_gate.weight"), NULL, 2, E, vd, 1, W, MLX_SKIP);
+        add(s->l, NULL, X(s, il, "linear_attn.in_proj_qkvz"), 2, E, conv + vd, 1, W, MLX_Q);
+        /* conv1d: ggml {d_conv, conv_dim}; mlx-lm Conv1d [conv_dim, d_conv, 1] */
+        add(s->l, G(s, il, "ssm_conv1d.weight"), NULL, 2, hp->ssm_d_conv, conv, 1, F, MLX_SKIP);
+        add(s->l, NULL, X(s, il, "linear_attn.conv1d.weight"), 3, 1, hp->ssm_d_conv, conv, W,
+            MLX_KEEP);
+        vec(s, il, "ssm_dt.bias", "linear_attn.dt_bias", nv);
+        vec(s, il, "ssm_a", "linear_attn.A_log", nv);
+        lin(s, il, "ssm_ba.weight", "linear_attn.in_proj_ba", E, 2 * nv);
+        vec(s, il, "ssm_norm.weight", "linear_attn.norm.weight", hp->ssm_d_state);
+        lin(s, il, "ssm_out.weight", "linear_attn.out_proj", vd, E);
+    } else {
+        lin(s, il, "attn_q.weight", "self_attn.q_proj", E, 2 * H * hd);
+        lin(s, il, "attn_k.weight", "self_attn.k_proj", E, KV * hd);
+        lin(s, il, "attn_v.weight", "self_attn.v_proj", E, KV * hd);
+        lin(s, il, "attn_output.weight", "self_attn.o_proj", H * hd, E);
+        vec(s, il, "attn_q_norm.weight", "self_attn.q_norm.weight", hd);
+        vec(s, il, "attn_k_norm.weight", "self_attn.k_norm.weight", hd);
+    }
+    add(s->l, G(s, il, "ffn_gate_inp.weight"), X(s, il, "mlp.gate"), 2, E, ne, 1, F, MLX_Q8);
+    add(s->l, G(s, il, "ffn_gate_exps.weight"), X(s, il, "mlp.switch_mlp.gate_proj"), 3, E, f, ne,
+        W, MLX_Q);
+    add(s->l, G(s, il, "ffn_up_exps.weight"), X(s, il, "mlp.switch_mlp.up_proj"), 3, E, f, ne, W,
+        MLX_Q);
+    add(s->l, G(s, il, "ffn_down_exps.weight"), X(s, il, "mlp.switch_mlp.down_proj"), 3, f, E, ne,
+        W, MLX_Q);
+    /* shared-expert gate: ggml {n_embd} (1-D, F32); mlx-lm Linear [1, n_embd] */
+    add(s->l, G(s, il, "ffn_gate_inp_shexp.weight"), NULL, 1, E, 1, 1, F, MLX_SKIP);
+    add(s->l, NULL, X(s, il, "mlp.shared_expert_gate"), 2, E, 1, 1, W, MLX_Q8);
+    lin(s, il, "ffn_gate_shexp.weight", "mlp.shared_expert.gate_proj", E, fs);
+    lin(s, il, "ffn_up_shexp.weight", "mlp.shared_expert.up_proj", E, fs);
+    lin(s, il, "ffn_down_shexp.weight", "mlp.shared_expert.down_proj", fs, E);
+}
+
 static void gen_layer(gen *s, unsigned il)
 {
+    if (!strcmp(s->e->hp.arch, "qwen3next")) {
+        gen_layer_qwen3next(s, il);
+        return;
+    }
     const og_catalog_entry *e = s->e;
     const og_hparams *hp = &e->hp;
     const char *arch = hp->arch;

@@ -154,11 +154,10 @@ START_TEST(test_catalog_vs_config_fixtures)
      * (exact where the layer list is the same). */
     static const struct {
         const char *entry, *file;
-    } pairs[] = {{"llama-3.1-8b", "llama-3.1-8b.json"},
-                 {"qwen3-30b-a3b", "qwen3-30b-a3b.json"},
-                 {"gemma-3-27b", "gemma-3-27b-it.json"},
-                 {"deepseek-v3", "deepseek-v3.json"},
-                 {"gpt-oss-20b", "gpt-oss-20b.json"}};
+    } pairs[] = {
+        {"llama-3.1-8b", "llama-3.1-8b.json"},  {"qwen3-30b-a3b", "qwen3-30b-a3b.json"},
+        {"gemma-3-27b", "gemma-3-27b-it.json"}, {"deepseek-v3", "deepseek-v3.json"},
+        {"gpt-oss-20b", "gpt-oss-20b.json"},    {"qwen3-next-80b-a3b", "qwen3-next-80b-a3b.json"}};
     og_error err;
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         const og_catalog_entry *e = find(pairs[i].entry);
@@ -276,6 +275,85 @@ START_TEST(test_catalog_vs_fixture_file)
         checked++;
     }
     ck_assert_int_ge(checked, 30);
+}
+END_TEST
+
+START_TEST(test_hybrid_vs_fixture)
+{
+    /* Qwen3-Next (gated delta-net hybrid): the catalog's synthetic tensor
+     * list against the fixture writer's GGUF of the same shape (llama.cpp
+     * src/models/qwen3next.cpp names), read back by the GGUF reader: weight
+     * bytes and parameters within 1 %, and llama.cpp plans with the same
+     * recurrent state, KV and recurrent/attention layers. */
+    static const struct {
+        og_catalog_build b;
+        uint32_t w, out;
+    } mixes[] = {{OG_BUILD_GGUF_Q4_0, OGFIX_Q4_0, OGFIX_Q6_K},
+                 {OG_BUILD_GGUF_Q8_0, OGFIX_Q8_0, OGFIX_Q8_0},
+                 {OG_BUILD_GGUF_F16, OGFIX_F16, OGFIX_F16}};
+    const og_catalog_entry *e = find("qwen3-next-80b-a3b");
+    const og_hparams *hp = &e->hp;
+    og_error err;
+    for (size_t k = 0; k < sizeof mixes / sizeof mixes[0]; k++) {
+        ogfix_shape s;
+        memset(&s, 0, sizeof s);
+        s.arch = hp->arch;
+        s.name = e->name;
+        s.n_layer = hp->n_layer;
+        s.attn_period = 4;
+        s.n_embd = hp->n_embd;
+        s.n_head = hp->n_head[0];
+        s.n_head_kv = hp->n_head_kv[0];
+        s.head_dim = hp->head_dim_k;
+        s.n_ff = 5120;
+        s.n_vocab = hp->n_vocab;
+        s.n_ctx_train = (uint32_t)hp->n_ctx_train;
+        s.n_expert = hp->n_expert;
+        s.n_expert_used = hp->n_expert_used;
+        s.n_ff_exp = hp->n_ff_exp;
+        s.n_ff_shexp = hp->n_ff_shexp;
+        s.ssm_d_conv = hp->ssm_d_conv;
+        s.ssm_d_inner = hp->ssm_d_inner;
+        s.ssm_d_state = hp->ssm_d_state;
+        s.ssm_n_group = hp->ssm_n_group;
+        s.ssm_dt_rank = hp->ssm_dt_rank;
+        s.qk_norm = 1;
+        s.weight_type = mixes[k].w;
+        s.output_type = mixes[k].out;
+        ogfix_gguf *g = ogfix_shape_gguf(&s);
+        ck_assert_ptr_nonnull(g);
+        uint8_t *buf;
+        size_t len;
+        uint64_t fsize;
+        ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsize), 0);
+        og_model *f = NULL, *c = NULL;
+        ck_assert_msg(og_gguf_parse_buffer(buf, len, fsize, e->name, &f, &err) == OG_OK, "%s",
+                      err.message);
+        free(buf);
+        ogfix_gguf_free(g);
+        ck_assert_int_eq(og_catalog_model(e, mixes[k].b, &c, &err), OG_OK);
+        double wr = (double)c->weight_bytes / (double)f->weight_bytes;
+        double pr = (double)c->n_params / (double)f->n_params;
+        ck_assert_msg(wr > 0.99 && wr < 1.01, "%s: catalog %llu vs file %llu bytes", c->quant_label,
+                      (unsigned long long)c->weight_bytes, (unsigned long long)f->weight_bytes);
+        ck_assert_msg(pr > 0.99 && pr < 1.01, "params %llu vs %llu",
+                      (unsigned long long)c->n_params, (unsigned long long)f->n_params);
+        og_llama_settings ls;
+        og_llama_settings_default(&ls);
+        ls.backend = OG_BACKEND_CPU;
+        ls.n_ctx = 32768;
+        og_llama_memplan pc, pf;
+        ck_assert_int_eq(og_llama_plan(c, &ls, &pc, &err), OG_OK);
+        ck_assert_int_eq(og_llama_plan(f, &ls, &pf, &err), OG_OK);
+        ck_assert_uint_eq(pc.n_rs_layers, 36);
+        ck_assert_uint_eq(pf.n_rs_layers, 36);
+        ck_assert_uint_eq(pc.n_kv_layers, 12);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_KV], pf.component_bytes[OG_COMP_KV]);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_RS], pf.component_bytes[OG_COMP_RS]);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_COMPUTE], pf.component_bytes[OG_COMP_COMPUTE]);
+        og_model_free(f);
+        og_model_free(c);
+    }
 }
 END_TEST
 
@@ -596,6 +674,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sources_marked);
     tcase_add_test(tc, test_catalog_vs_config_fixtures);
     tcase_add_test(tc, test_catalog_vs_fixture_file);
+    tcase_add_test(tc, test_hybrid_vs_fixture);
     tcase_add_test(tc, test_q4_k_m_mix_llama31_8b);
     tcase_add_test(tc, test_mlx_packing);
     tcase_add_test(tc, test_find_fuzzy);
