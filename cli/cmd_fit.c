@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "fit.h"
 
 static void usage(FILE *f)
 {
@@ -72,16 +72,6 @@ static void usage(FILE *f)
         "Exit codes: 0 fits (or tight; --engine all / --machines: fits somewhere),\n"
         "1 does not fit, 2 bad input or usage (unknown catalog name: did you mean ...).\n");
 }
-
-enum { ENG_AUTO = 0, ENG_LLAMA, ENG_OLLAMA, ENG_MLX, ENG_ALL };
-
-typedef struct fit_opts {
-    og_llama_settings s;
-    og_mlx_settings ms;
-    const char *model, *mmproj, *draft, *machine, *quant;
-    uint64_t mem;
-    int have_mem, json, backend_set, engine, ctx_set, machines, all_quants;
-} fit_opts;
 
 static int parse_u32(const char *opt, const char *v, uint32_t *out)
 {
@@ -336,166 +326,6 @@ static int parse(int argc, char **argv, fit_opts *o)
     return 0;
 }
 
-static json_t *u64j(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
-
-static const char *type_name(int t)
-{
-    const og_ggml_type_info *ti = og_ggml_type((uint32_t)t);
-    return ti ? ti->name : "?";
-}
-
-static void print_table(const fit_opts *o, const og_model *m, const og_llama_memplan *p,
-                        const og_budget *b, const char *budget_src, const og_llama_fit *f)
-{
-    FILE *out = stdout;
-    const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
-    fprintf(out, "%sModel%s     %s  (%s, %u layers, %s, %s)\n", B, R, m->name ? m->name : o->model,
-            m->hp.arch, m->hp.n_layer, m->quant_label[0] ? m->quant_label : "?",
-            cli_bytes(m->weight_bytes));
-    fprintf(out,
-            "%sSettings%s  %s, %s backend, ctx %u (%u x %u seq), batch %u, ubatch %u, KV %s/%s, "
-            "flash attention %s, %s\n",
-            B, R, o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp",
-            og_backend_name(p->backend), p->n_ctx, p->n_ctx_seq, p->n_stream, p->n_batch,
-            p->n_ubatch, type_name(p->type_k), type_name(p->type_v), p->flash_attn ? "on" : "off",
-            o->s.use_mmap ? "mmap" : "no mmap");
-    if (p->swa_cells)
-        fprintf(out, "          sliding-window cache %u cells, full cache %u cells\n", p->swa_cells,
-                p->kv_cells);
-    if (p->backend != OG_BACKEND_CPU)
-        fprintf(out, "          %u/%u layers on the GPU%s\n", p->n_layer_gpu, p->n_layer,
-                p->output_on_gpu ? " + output" : "");
-    fprintf(out, "\n%s%-10s %-16s %12s %7s%s\n", B, "component", "device", "bytes", "share", R);
-    for (int c = 0; c < OG_COMP_COUNT; c++)
-        for (int q = 0; q < OG_POOL_COUNT; q++) {
-            uint64_t v = p->bytes[c][q];
-            if (!v)
-                continue;
-            fprintf(out, "%-10s %-16s %12s %6.1f%%\n", og_component_name((og_component)c),
-                    og_pool_name((og_pool)q, p->backend), cli_bytes(v),
-                    p->total_bytes ? 100.0 * (double)v / (double)p->total_bytes : 0.0);
-        }
-    fprintf(out, "%s%-10s %-16s %12s%s\n", B, "total", "", cli_bytes(p->total_bytes), R);
-    if (p->backend != OG_BACKEND_CPU)
-        fprintf(out, "%-10s %-16s %12s\n%-10s %-16s %12s\n", "", "on the GPU",
-                cli_bytes(p->gpu_bytes), "", "in host RAM", cli_bytes(p->host_bytes));
-    for (uint32_t i = 0; i < p->n_notes; i++)
-        fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
-    if (!b) {
-        fprintf(out, "\nbudget     unknown (%s): pass --mem SIZE\n", budget_src);
-        return;
-    }
-    fprintf(out, "\nbudget     ");
-    if (p->backend != OG_BACKEND_CPU && b->has_gpu && b->unified && b->gpu_bytes != b->host_bytes)
-        fprintf(out, "GPU %s of %s unified", cli_bytes(b->gpu_bytes), cli_bytes(b->host_bytes));
-    else if (p->backend != OG_BACKEND_CPU && !b->unified)
-        fprintf(out, "GPU %s, host %s", cli_bytes(b->gpu_bytes), cli_bytes(b->host_bytes));
-    else
-        fprintf(out, "%s", cli_bytes(b->host_bytes));
-    fprintf(out, "  %s(%s)%s\n", D, budget_src, R);
-    const char *col = f->verdict == OG_FIT_FITS    ? CLI_GREEN
-                      : f->verdict == OG_FIT_TIGHT ? CLI_YELLOW
-                                                   : CLI_RED;
-    int64_t mg = f->margin_bytes;
-    fprintf(out, "verdict    %s%s%s%s — %s %s\n", B, cli_c(out, col),
-            og_fit_verdict_name(f->verdict), R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)),
-            mg < 0 ? "short" : "to spare");
-    if (f->max_ctx)
-        fprintf(out, "max ctx    %u tokens fit with these settings\n", f->max_ctx);
-    else
-        fprintf(out, "max ctx    none: not even 256 tokens fit with these settings\n");
-    for (uint32_t i = 0; i < f->n_advice; i++)
-        fprintf(out, "advice     %s\n", f->advice[i]);
-}
-
-static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memplan *p,
-                       const og_budget *b, const char *budget_src, const og_llama_fit *f)
-{
-    json_t *mem = json_object();
-    json_object_set_new(mem, "weights_bytes", u64j(p->component_bytes[OG_COMP_WEIGHTS]));
-    json_object_set_new(mem, "kv_bytes", u64j(p->component_bytes[OG_COMP_KV]));
-    json_object_set_new(mem, "recurrent_bytes", u64j(p->component_bytes[OG_COMP_RS]));
-    json_object_set_new(mem, "compute_bytes", u64j(p->component_bytes[OG_COMP_COMPUTE]));
-    json_object_set_new(mem, "output_bytes", u64j(p->component_bytes[OG_COMP_OUTPUT]));
-    json_object_set_new(mem, "mmproj_bytes", u64j(p->component_bytes[OG_COMP_MMPROJ]));
-    json_object_set_new(mem, "draft_bytes", u64j(p->component_bytes[OG_COMP_DRAFT]));
-    json_object_set_new(mem, "total_bytes", u64j(p->total_bytes));
-    json_object_set_new(mem, "peak_bytes", u64j(p->total_bytes));
-    json_object_set_new(mem, "gpu_bytes", u64j(p->gpu_bytes));
-    json_object_set_new(mem, "host_bytes", u64j(p->host_bytes));
-    json_t *bd = json_array();
-    for (int c = 0; c < OG_COMP_COUNT; c++)
-        for (int q = 0; q < OG_POOL_COUNT; q++)
-            if (p->bytes[c][q])
-                json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component",
-                                                    og_component_name((og_component)c), "device",
-                                                    og_pool_name((og_pool)q, p->backend), "bytes",
-                                                    (json_int_t)p->bytes[c][q]));
-    json_object_set_new(mem, "by_device", bd);
-
-    json_t *set = json_object();
-    json_object_set_new(
-        set, "engine", json_string(o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
-    json_object_set_new(set, "backend", json_string(og_backend_name(p->backend)));
-    json_object_set_new(set, "ctx", json_integer(p->n_ctx));
-    json_object_set_new(set, "ctx_seq", json_integer(p->n_ctx_seq));
-    json_object_set_new(set, "parallel", json_integer(p->n_seq));
-    json_object_set_new(set, "kv_streams", json_integer(p->n_stream));
-    json_object_set_new(set, "batch", json_integer(p->n_batch));
-    json_object_set_new(set, "ubatch", json_integer(p->n_ubatch));
-    json_object_set_new(set, "cache_type_k", json_string(type_name(p->type_k)));
-    json_object_set_new(set, "cache_type_v", json_string(type_name(p->type_v)));
-    json_object_set_new(set, "flash_attn", json_boolean(p->flash_attn));
-    json_object_set_new(set, "gpu_layers", json_integer(p->n_layer_gpu));
-    json_object_set_new(set, "mmap", json_boolean(o->s.use_mmap));
-    json_object_set_new(set, "swa_full", json_boolean(o->s.swa_full));
-    json_object_set_new(set, "kv_cells", json_integer(p->kv_cells));
-    json_object_set_new(set, "swa_cells", json_integer(p->swa_cells));
-
-    json_t *j = json_object();
-    json_object_set_new(
-        j, "engine", json_string(o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp"));
-    json_object_set_new(j, "model", json_string(o->model));
-    json_object_set_new(j, "build", json_string(m->quant_label));
-    json_object_set_new(j, "architecture", json_string(m->hp.arch));
-    json_object_set_new(j, "engine_version", json_string(OG_LLAMA_CPP_VERSION));
-    json_object_set_new(j, "settings", set);
-    json_object_set_new(j, "memory", mem);
-    json_t *bj = json_object();
-    json_object_set_new(bj, "source", json_string(budget_src));
-    if (b) {
-        json_object_set_new(bj, "host_bytes", u64j(b->host_bytes));
-        json_object_set_new(bj, "gpu_bytes", u64j(b->gpu_bytes));
-        json_object_set_new(bj, "unified", json_boolean(b->unified));
-    }
-    json_object_set_new(j, "budget", bj);
-    json_object_set_new(j, "verdict",
-                        b ? json_string(og_fit_verdict_name(f->verdict)) : json_null());
-    json_object_set_new(j, "margin_bytes", b ? json_integer(f->margin_bytes) : json_null());
-    json_object_set_new(j, "max_ctx", b ? json_integer(f->max_ctx) : json_null());
-    json_t *adv = json_array();
-    for (uint32_t i = 0; b && i < f->n_advice; i++)
-        json_array_append_new(adv, json_string(f->advice[i]));
-    json_object_set_new(j, "advice", adv);
-    json_object_set_new(j, "fallback", json_boolean(p->fallback));
-    json_t *notes = json_array();
-    for (uint32_t i = 0; i < p->n_notes; i++)
-        json_array_append_new(notes, json_string(p->notes[i]));
-    json_object_set_new(j, "notes", notes);
-    /* engine-specific numbers (both engines have "details") */
-    json_t *d = json_object();
-    json_object_set_new(d, "n_layers", json_integer(p->n_layer));
-    json_object_set_new(d, "n_layers_gpu", json_integer(p->n_layer_gpu));
-    json_object_set_new(d, "output_on_gpu", json_boolean(p->output_on_gpu));
-    json_object_set_new(d, "n_kv_layers", json_integer(p->n_kv_layers));
-    json_object_set_new(d, "n_recurrent_layers", json_integer(p->n_rs_layers));
-    json_object_set_new(j, "details", d);
-    return j;
-}
-
 /* ---- model resolution: a path, a remote source, or a catalog name ---- */
 
 static int looks_like_path(const char *s)
@@ -548,8 +378,8 @@ static og_catalog_build comparable(og_catalog_build b)
 /* want: 1 = an MLX build, 0 = a GGUF build, for catalog names. An explicit
  * --quant of the other family is matched to the comparable build when
  * `match` is set (--engine all), an error otherwise. */
-static og_status fit_resolve_model(const char *name, const char *quant, int want, int match,
-                                   og_model **out, og_error *err)
+og_status fit_resolve_model(const char *name, const char *quant, int want, int match,
+                            og_model **out, og_error *err)
 {
     struct stat st;
     if (stat(name, &st) == 0 || og_is_remote(name)) {
@@ -593,15 +423,7 @@ static og_status fit_resolve_model(const char *name, const char *quant, int want
 
 /* ---- the budget ---- */
 
-typedef struct fit_env {
-    fit_opts *o;
-    og_machine *mach; /* NULL: unknown */
-    og_budget budget;
-    int have_budget;
-    char src[200];
-} fit_env;
-
-static int machine_is_mac(const og_machine *m)
+int fit_machine_is_mac(const og_machine *m)
 {
     return m && (m->os == OG_OS_MACOS || m->apple_silicon);
 }
@@ -637,523 +459,6 @@ static int fit_budget(fit_env *v)
 }
 
 /* ---- one engine's answer, for the side-by-side view ---- */
-
-typedef struct summary {
-    char engine[16], build[64];
-    uint64_t weights, kv, compute, output, total, peak, ctx, max_ctx;
-    int has_verdict, fits;
-    char verdict[24];
-} summary;
-
-static json_t *budget_json(const fit_env *v, const og_budget *b)
-{
-    json_t *bj = json_object();
-    json_object_set_new(bj, "source", json_string(v->src));
-    if (b) {
-        json_object_set_new(bj, "host_bytes", u64j(b->host_bytes));
-        json_object_set_new(bj, "gpu_bytes", u64j(b->gpu_bytes));
-        json_object_set_new(bj, "unified", json_boolean(b->unified));
-    }
-    return bj;
-}
-
-/* llama.cpp / Ollama. Returns an exit code; *jout gets the JSON when asked. */
-static int run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *sum)
-{
-    fit_opts *o = v->o;
-    og_error err;
-    og_error_clear(&err);
-    og_llama_memplan plan;
-    og_llama_fit fit;
-    memset(&fit, 0, sizeof fit);
-    const og_budget *bp = v->have_budget ? &v->budget : NULL;
-    if (og_llama_plan(m, &o->s, &plan, &err) != OG_OK)
-        return cli_fail(&err);
-    int rc = OG_EXIT_OK;
-    if (bp) {
-        if (og_llama_verdict(m, &o->s, &plan, bp, &fit, &err) != OG_OK)
-            return cli_fail(&err);
-        rc = fit.verdict == OG_FIT_NO ? OG_EXIT_PROBLEM : OG_EXIT_OK;
-    }
-    if (jout)
-        *jout = to_json(o, m, &plan, bp, v->src, &fit);
-    if (print)
-        print_table(o, m, &plan, bp, v->src, &fit);
-    if (sum) {
-        memset(sum, 0, sizeof *sum);
-        snprintf(sum->engine, sizeof sum->engine, "%s",
-                 o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp");
-        snprintf(sum->build, sizeof sum->build, "%s", m->quant_label[0] ? m->quant_label : "?");
-        sum->weights = plan.component_bytes[OG_COMP_WEIGHTS];
-        sum->kv = plan.component_bytes[OG_COMP_KV] + plan.component_bytes[OG_COMP_RS];
-        sum->compute = plan.component_bytes[OG_COMP_COMPUTE];
-        sum->output = plan.component_bytes[OG_COMP_OUTPUT];
-        sum->total = sum->peak = plan.total_bytes;
-        sum->ctx = plan.n_ctx;
-        sum->has_verdict = bp != NULL;
-        sum->fits = bp && fit.verdict != OG_FIT_NO;
-        sum->max_ctx = fit.max_ctx;
-        snprintf(sum->verdict, sizeof sum->verdict, "%s",
-                 bp ? og_fit_verdict_name(fit.verdict) : "unknown");
-    }
-    return rc;
-}
-
-/* The MLX verdict in the llama.cpp words, so both engines share one vocabulary. */
-static const char *mlx_verdict(og_mlx_verdict v)
-{
-    return v == OG_MLX_FITS     ? og_fit_verdict_name(OG_FIT_FITS)
-           : v == OG_MLX_TIGHT  ? og_fit_verdict_name(OG_FIT_TIGHT)
-           : v == OG_MLX_NO_FIT ? og_fit_verdict_name(OG_FIT_NO)
-                                : NULL;
-}
-
-static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_result *p,
-                        const og_budget *bp)
-{
-    const og_mlx_settings *s = &p->settings;
-    json_t *set = json_object();
-    json_object_set_new(set, "engine", json_string("mlx"));
-    json_object_set_new(set, "ctx", u64j(s->ctx));
-    json_object_set_new(set, "prompt_tokens", u64j(s->prompt_tokens ? s->prompt_tokens : s->ctx));
-    json_object_set_new(set, "max_kv_size", u64j(s->max_kv_size));
-    json_object_set_new(set, "kv_bits", json_integer(s->kv_bits));
-    json_object_set_new(set, "kv_group_size", json_integer(s->kv_group_size));
-    json_object_set_new(set, "quantized_kv_start", u64j(s->quantized_kv_start));
-    json_object_set_new(set, "prefill_step_size", json_integer(s->prefill_step_size));
-    json_object_set_new(set, "batch", json_integer(s->batch));
-    json_object_set_new(set, "q_bits", json_integer(s->q_bits));
-    json_object_set_new(set, "q_group_size", json_integer(s->q_group_size));
-    json_object_set_new(set, "q_mode", json_string(s->q_mode));
-    json_object_set_new(set, "quant", json_string(p->quant));
-    json_object_set_new(set, "dtype", json_string(p->dtype));
-
-    /* by_device sums to total_bytes (the steady state), as for llama.cpp */
-    json_t *mem = json_object();
-    json_object_set_new(mem, "weights_bytes", u64j(p->weights_bytes));
-    json_object_set_new(mem, "kv_bytes", u64j(p->kv_bytes));
-    json_object_set_new(mem, "recurrent_bytes", u64j(0));
-    json_object_set_new(mem, "compute_bytes", u64j(p->compute_bytes));
-    json_object_set_new(mem, "output_bytes", u64j(0));
-    json_object_set_new(mem, "mmproj_bytes", u64j(0));
-    json_object_set_new(mem, "draft_bytes", u64j(0));
-    json_object_set_new(mem, "total_bytes", u64j(p->total_bytes));
-    json_object_set_new(mem, "peak_bytes", u64j(p->peak_bytes));
-    json_object_set_new(mem, "gpu_bytes", u64j(p->peak_bytes));
-    json_object_set_new(mem, "host_bytes", u64j(0));
-    json_t *bd = json_array();
-    uint64_t kv_only = p->total_bytes - p->weights_bytes - p->prompt_cache_bytes;
-    json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component", "weights", "device",
-                                        "Metal", "bytes", (json_int_t)p->weights_bytes));
-    if (kv_only)
-        json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component", "kv", "device", "Metal",
-                                            "bytes", (json_int_t)kv_only));
-    if (p->prompt_cache_bytes)
-        json_array_append_new(bd,
-                              json_pack("{s:s, s:s, s:I}", "component", "prompt_cache", "device",
-                                        "Metal", "bytes", (json_int_t)p->prompt_cache_bytes));
-    json_object_set_new(mem, "by_device", bd);
-
-    json_t *j = json_object();
-    json_object_set_new(j, "engine", json_string("mlx"));
-    json_object_set_new(j, "model", json_string(v->o->model));
-    json_object_set_new(j, "build", json_string(m->quant_label));
-    json_object_set_new(j, "architecture", json_string(m->hp.arch));
-    json_object_set_new(j, "engine_version",
-                        json_string("mlx-lm 0.32.0 (d78bf58), MLX 0.32.2 (846d176)"));
-    json_object_set_new(j, "settings", set);
-    json_object_set_new(j, "memory", mem);
-    json_object_set_new(j, "budget", budget_json(v, bp));
-    const char *vd = mlx_verdict(p->verdict);
-    json_object_set_new(j, "verdict", vd ? json_string(vd) : json_null());
-    json_object_set_new(j, "margin_bytes",
-                        vd ? json_integer((json_int_t)p->budget_bytes - (json_int_t)p->peak_bytes)
-                           : json_null());
-    json_object_set_new(j, "max_ctx", vd ? u64j(p->max_ctx) : json_null());
-    json_t *adv = json_array();
-    for (uint32_t i = 0; i < p->n_advice; i++)
-        json_array_append_new(adv, json_string(p->advice[i]));
-    json_object_set_new(j, "advice", adv);
-    json_object_set_new(j, "fallback", json_boolean(m->hparams_fallback));
-    json_t *notes = json_array();
-    for (uint32_t i = 0; i < p->n_notes; i++)
-        json_array_append_new(notes, json_string(p->notes[i]));
-    json_object_set_new(j, "notes", notes);
-    /* engine-specific numbers (both engines have "details") */
-    json_t *d = json_object();
-    json_object_set_new(d, "n_layers", json_integer(p->n_layers));
-    json_object_set_new(d, "hypothetical", json_boolean(p->hypothetical));
-    json_object_set_new(d, "weights_data_bytes", u64j(p->weights_data_bytes));
-    json_object_set_new(d, "kv_at_peak_bytes", u64j(p->kv_at_peak_bytes));
-    json_object_set_new(d, "prompt_cache_bytes", u64j(p->prompt_cache_bytes));
-    json_object_set_new(d, "logits_bytes", u64j(p->logits_bytes));
-    json_object_set_new(d, "working_set_bytes", u64j(p->working_set_bytes));
-    json_object_set_new(d, "max_buffer_bytes", u64j(p->max_buffer_bytes));
-    json_object_set_new(d, "largest_buffer", json_string(p->largest_buffer));
-    json_object_set_new(d, "largest_buffer_bytes", u64j(p->largest_buffer_bytes));
-    json_object_set_new(j, "details", d);
-    return j;
-}
-
-static void mlx_table(const fit_env *v, const og_model *m, const og_mlx_plan_result *p,
-                      const og_budget *bp)
-{
-    FILE *out = stdout;
-    const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
-    const og_mlx_settings *s = &p->settings;
-    fprintf(out, "%sModel%s     %s  (%s, %u layers, %s%s, %s)\n", B, R,
-            m->name ? m->name : v->o->model, m->hp.arch, p->n_layers, p->quant,
-            p->hypothetical ? ", as mlx_lm.convert would write it" : "",
-            cli_bytes(p->weights_bytes));
-    fprintf(out, "%sSettings%s  mlx-lm 0.32.0, ctx %llu, prefill step %u, KV ", B, R,
-            (unsigned long long)s->ctx, s->prefill_step_size);
-    if (s->kv_bits)
-        fprintf(out, "%u-bit g%u from token %llu", s->kv_bits, s->kv_group_size,
-                (unsigned long long)s->quantized_kv_start);
-    else
-        fprintf(out, "%s", p->dtype);
-    if (s->max_kv_size)
-        fprintf(out, ", max-kv-size %llu%s", (unsigned long long)s->max_kv_size,
-                p->max_kv_size_ignored ? " (ignored by this model)" : "");
-    fputc('\n', out);
-    fprintf(out, "\n%s%-10s %-16s %12s %7s%s\n", B, "component", "device", "bytes", "share", R);
-    uint64_t kv_only = p->total_bytes - p->weights_bytes - p->prompt_cache_bytes;
-    struct {
-        const char *name;
-        uint64_t v;
-    } rows[] = {{"weights", p->weights_bytes}, {"kv", kv_only}, {"prompt$", p->prompt_cache_bytes}};
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        if (rows[i].v)
-            fprintf(out, "%-10s %-16s %12s %6.1f%%\n", rows[i].name, "Metal", cli_bytes(rows[i].v),
-                    p->total_bytes ? 100.0 * (double)rows[i].v / (double)p->total_bytes : 0.0);
-    fprintf(out, "%s%-10s %-16s %12s%s\n", B, "total", "(steady)", cli_bytes(p->total_bytes), R);
-    fprintf(out, "%-10s %-16s %12s\n", "compute", "transient", cli_bytes(p->compute_bytes));
-    fprintf(out, "%s%-10s %-16s %12s%s  %s(\"Peak memory\")%s\n", B, "peak", "",
-            cli_bytes(p->peak_bytes), R, D, R);
-    for (uint32_t i = 0; i < p->n_notes; i++)
-        fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
-    const char *vd = mlx_verdict(p->verdict);
-    if (!bp || !vd) {
-        fprintf(out, "\nbudget     unknown (%s): pass --machine NAME (a Mac) or --mem SIZE\n",
-                v->src);
-        for (uint32_t i = 0; i < p->n_advice; i++)
-            fprintf(out, "advice     %s\n", p->advice[i]);
-        return;
-    }
-    fprintf(out, "\nbudget     %s  %s(%s)%s\n", cli_bytes(p->budget_bytes), D, v->src, R);
-    const char *col = p->verdict == OG_MLX_FITS    ? CLI_GREEN
-                      : p->verdict == OG_MLX_TIGHT ? CLI_YELLOW
-                                                   : CLI_RED;
-    int64_t mg = (int64_t)p->budget_bytes - (int64_t)p->peak_bytes;
-    fprintf(out, "verdict    %s%s%s%s — %s %s\n", B, cli_c(out, col), vd, R,
-            cli_bytes((uint64_t)(mg < 0 ? -mg : mg)), mg < 0 ? "short" : "to spare");
-    if (p->max_ctx)
-        fprintf(out, "max ctx    %llu tokens fit with these settings\n",
-                (unsigned long long)p->max_ctx);
-    else
-        fprintf(out, "max ctx    none: not even a short context fits with these settings\n");
-    for (uint32_t i = 0; i < p->n_advice; i++)
-        fprintf(out, "advice     %s\n", p->advice[i]);
-}
-
-static int run_mlx(fit_env *v, og_model *m, int print, json_t **jout, summary *sum)
-{
-    og_error err;
-    og_error_clear(&err);
-    const og_budget *bp = v->have_budget ? &v->budget : NULL;
-    /* the Metal limits come from a Mac (probed, preset or snapshot) */
-    const og_machine *mac = machine_is_mac(v->mach) ? v->mach : NULL;
-    og_mlx_plan_result *p = calloc(1, sizeof *p);
-    if (!p)
-        return OG_EXIT_INTERNAL;
-    int rc = OG_EXIT_OK;
-    if (og_mlx_plan(m, &v->o->ms, p, &err) != OG_OK ||
-        og_mlx_judge(m, p, mac, (bp && (mac || v->o->have_mem)) ? bp : NULL, &err) != OG_OK) {
-        free(p);
-        return cli_fail(&err);
-    }
-    if (!mac && !v->o->have_mem && p->n_notes < OG_MLX_MAX_NOTES)
-        snprintf(p->notes[p->n_notes++], sizeof p->notes[0],
-                 "MLX needs Apple Silicon: %s is not a Mac; plan for one with --machine "
-                 "m4-max-64gb or give --mem",
-                 v->o->machine ? v->o->machine : "this machine");
-    const og_budget *shown = p->verdict == OG_MLX_UNKNOWN ? NULL : bp;
-    if (p->verdict == OG_MLX_NO_FIT)
-        rc = OG_EXIT_PROBLEM;
-    if (jout)
-        *jout = mlx_json(v, m, p, shown);
-    if (print)
-        mlx_table(v, m, p, shown);
-    if (sum) {
-        memset(sum, 0, sizeof *sum);
-        snprintf(sum->engine, sizeof sum->engine, "mlx");
-        snprintf(sum->build, sizeof sum->build, "%s",
-                 m->quant_label[0] ? m->quant_label : p->quant);
-        if (p->hypothetical)
-            snprintf(sum->build, sizeof sum->build, "%.40s (converted)", p->quant);
-        sum->weights = p->weights_bytes;
-        sum->kv = p->kv_bytes;
-        sum->compute = p->compute_bytes;
-        sum->total = p->total_bytes;
-        sum->peak = p->peak_bytes;
-        sum->ctx = p->settings.ctx;
-        sum->has_verdict = mlx_verdict(p->verdict) != NULL;
-        sum->fits = p->verdict == OG_MLX_FITS || p->verdict == OG_MLX_TIGHT;
-        sum->max_ctx = p->max_ctx;
-        snprintf(sum->verdict, sizeof sum->verdict, "%s",
-                 sum->has_verdict ? mlx_verdict(p->verdict) : "unknown");
-    }
-    free(p);
-    return rc;
-}
-
-/* ---- --engine all: side by side ---- */
-
-static const char *better_of(const summary *l, const summary *x)
-{
-    if (l->has_verdict && x->has_verdict && l->fits != x->fits)
-        return l->fits ? l->engine : x->engine;
-    return x->peak < l->peak ? x->engine : l->engine;
-}
-
-static void print_side_by_side(const fit_env *v, const summary *s, int n, const char *better)
-{
-    FILE *out = stdout;
-    const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
-    char h[2][96];
-    for (int i = 0; i < n; i++)
-        snprintf(h[i], sizeof h[i], "%s (%.40s)", s[i].engine, s[i].build);
-    fprintf(out, "%sModel%s     %s at ctx %llu\n\n", B, R, v->o->model,
-            (unsigned long long)s[0].ctx);
-    fprintf(out, "%s%-12s %-30s %-30s%s\n", B, "", h[0], n > 1 ? h[1] : "", R);
-#define ROW(label, field)                                                                          \
-    fprintf(out, "%-12s %-30s %-30s\n", label, cli_bytes(s[0].field),                              \
-            n > 1 ? cli_bytes(s[1].field) : "")
-    ROW("weights", weights);
-    ROW("kv cache", kv);
-    ROW("compute", compute);
-    ROW("output", output);
-    ROW("total", total);
-    ROW("peak", peak);
-#undef ROW
-    char c[2][32];
-    for (int i = 0; i < n; i++)
-        snprintf(c[i], sizeof c[i], "%llu", (unsigned long long)s[i].max_ctx);
-    fprintf(out, "%-12s %-30s %-30s\n", "verdict", s[0].verdict, n > 1 ? s[1].verdict : "");
-    fprintf(out, "%-12s %-30s %-30s\n", "max ctx", s[0].has_verdict ? c[0] : "-",
-            n > 1 ? (s[1].has_verdict ? c[1] : "-") : "");
-    fprintf(out, "\nbudget     %s%s%s\n", D, v->src, R);
-    fprintf(out, "better     %s%s%s (%s)\n", B, better, R,
-            s[0].has_verdict && s[1].has_verdict && s[0].fits != s[1].fits
-                ? "the one that fits"
-                : "less memory at this context");
-    fprintf(out, "%sDetails: oomguard fit %s --engine mlx | --engine llama.cpp%s\n", D, v->o->model,
-            R);
-}
-
-/* ---- --machines ---- */
-
-typedef struct machines_user {
-    fit_opts *o;
-    int mlx;
-} machines_user;
-
-static og_status machines_fn(const og_model *model, const og_machine *machine,
-                             const og_fit_settings *s, og_fit_result *out, void *user,
-                             og_error *err)
-{
-    const machines_user *u = user;
-    if (u->mlx) {
-        if (!machine_is_mac(machine)) {
-            memset(out, 0, sizeof *out);
-            snprintf(out->note, sizeof out->note, "MLX needs Apple Silicon");
-            return OG_OK;
-        }
-        return og_fit_mlx(model, machine, s, out, &u->o->ms, err);
-    }
-    og_llama_settings ls = u->o->s;
-    if (!u->o->backend_set)
-        ls.backend = og_machine_backend(machine);
-    return og_fit_llama(model, machine, s, out, &ls, err);
-}
-
-static int run_machines(fit_env *v, og_model *m, int mlx)
-{
-    fit_opts *o = v->o;
-    og_fit_settings fs = {0};
-    fs.ctx = o->ctx_set ? o->s.n_ctx : 8192;
-    machines_user u = {o, mlx};
-    og_machine_fit *rows = calloc(256, sizeof *rows);
-    if (!rows)
-        return OG_EXIT_INTERNAL;
-    uint32_t n = 0;
-    og_error err;
-    og_error_clear(&err);
-    if (og_fit_machines(m, &fs, machines_fn, &u, rows, 256, &n, &err) != OG_OK) {
-        free(rows);
-        return cli_fail(&err);
-    }
-    const char *first = NULL;
-    for (uint32_t i = 0; i < n && !first; i++)
-        if (rows[i].result.fits)
-            first = rows[i].preset;
-    const char *eng = mlx ? "mlx" : o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp";
-    if (o->json) {
-        json_t *arr = json_array();
-        for (uint32_t i = 0; i < n; i++)
-            json_array_append_new(
-                arr,
-                json_pack("{s:s, s:I, s:b, s:I, s:I, s:I, s:s}", "preset", rows[i].preset,
-                          "ram_bytes", (json_int_t)rows[i].ram_bytes, "fits", rows[i].result.fits,
-                          "total_bytes", (json_int_t)rows[i].result.total_bytes, "budget_bytes",
-                          (json_int_t)rows[i].result.budget_bytes, "max_ctx",
-                          (json_int_t)rows[i].result.max_ctx, "note", rows[i].result.note));
-        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "engine", eng, "model", o->model,
-                              "build", m->quant_label, "ctx", (json_int_t)fs.ctx, "machines", arr,
-                              "smallest", first ? json_string(first) : json_null());
-        int prc = cli_print_json(j);
-        free(rows);
-        return prc ? prc : first ? OG_EXIT_OK : OG_EXIT_PROBLEM;
-    }
-    FILE *out = stdout;
-    const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
-    printf("%s%s%s (%s) with %s at ctx %llu: which machine?\n\n", B, m->name ? m->name : o->model,
-           R, m->quant_label, eng, (unsigned long long)fs.ctx);
-    printf("%s%-18s %10s %12s %12s  %-12s %s%s\n", B, "MACHINE", "RAM", "NEEDS", "BUDGET", "FITS",
-           "MAX CTX", R);
-    for (uint32_t i = 0; i < n; i++) {
-        const og_fit_result *r = &rows[i].result;
-        char ctx[32];
-        snprintf(ctx, sizeof ctx, "%llu", (unsigned long long)r->max_ctx);
-        printf("%s%-18s %10s %12s %12s  %-12s %s%s\n", r->fits ? "" : D, rows[i].preset,
-               cli_bytes(rows[i].ram_bytes), r->total_bytes ? cli_bytes(r->total_bytes) : "-",
-               r->budget_bytes ? cli_bytes(r->budget_bytes) : "-",
-               r->fits          ? "yes"
-               : r->total_bytes ? "no"
-                                : "n/a",
-               r->max_ctx ? ctx : "-", r->fits ? "" : R);
-    }
-    if (first)
-        printf("\nsmallest that fits: %s%s%s\n", B, first, R);
-    else
-        printf("\nno preset fits at ctx %llu\n", (unsigned long long)fs.ctx);
-    free(rows);
-    return first ? OG_EXIT_OK : OG_EXIT_PROBLEM;
-}
-
-/* ---- --all-quants ---- */
-
-typedef struct quant_row {
-    char *source;
-    const char *file;
-    uint64_t weights, total, max_ctx;
-    int has_verdict;
-    og_fit_verdict verdict;
-} quant_row;
-
-static int cmp_quant(const void *a, const void *b)
-{
-    const quant_row *x = a, *y = b;
-    return x->weights < y->weights ? -1 : x->weights > y->weights;
-}
-
-static int run_all_quants(fit_env *v)
-{
-    fit_opts *o = v->o;
-    if (strncmp(o->model, "hf://", 5) != 0)
-        return cli_usage_error("fit",
-                               "--all-quants needs a Hugging Face repository "
-                               "(hf://ORG/REPO), got '%s'",
-                               o->model);
-    og_error err;
-    og_error_clear(&err);
-    og_remote_options ro;
-    og_remote_options_default(&ro);
-    char **names = NULL;
-    uint32_t n = 0;
-    if (og_remote_list_gguf(o->model, &ro, &names, &n, &err) != OG_OK)
-        return cli_fail(&err);
-    if (n == 0) {
-        og_remote_list_free(names, n);
-        og_error_set(&err, OG_ERR_NOT_FOUND, "%s: no GGUF files in this repository", o->model);
-        return cli_fail(&err);
-    }
-    quant_row *rows = calloc(n, sizeof *rows);
-    if (!rows) {
-        og_remote_list_free(names, n);
-        return OG_EXIT_INTERNAL;
-    }
-    const og_budget *bp = v->have_budget ? &v->budget : NULL;
-    int rc = OG_EXIT_OK, any_fit = 0;
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        og_model *m = NULL;
-        og_llama_memplan plan;
-        og_llama_fit fit;
-        memset(&fit, 0, sizeof fit);
-        if (cli_open_model(names[i], &m, &err) != OG_OK ||
-            og_llama_plan(m, &o->s, &plan, &err) != OG_OK ||
-            (bp && og_llama_verdict(m, &o->s, &plan, bp, &fit, &err) != OG_OK)) {
-            fprintf(stderr, "oomguard: %s: %s (skipped)\n", names[i], err.message);
-            og_model_free(m);
-            continue;
-        }
-        quant_row *r = &rows[k++];
-        r->source = names[i];
-        const char *slash = strrchr(names[i], '/');
-        r->file = slash ? slash + 1 : names[i];
-        r->weights = plan.component_bytes[OG_COMP_WEIGHTS];
-        r->total = plan.total_bytes;
-        r->has_verdict = bp != NULL;
-        r->verdict = fit.verdict;
-        r->max_ctx = fit.max_ctx;
-        any_fit |= bp && fit.verdict != OG_FIT_NO;
-        og_model_free(m);
-    }
-    if (k == 0) {
-        fprintf(stderr, "oomguard: no GGUF in %s could be planned\n", o->model);
-        rc = OG_EXIT_USAGE;
-        goto out;
-    }
-    qsort(rows, k, sizeof *rows, cmp_quant);
-    rc = !bp || any_fit ? OG_EXIT_OK : OG_EXIT_PROBLEM;
-    if (o->json) {
-        json_t *arr = json_array();
-        for (uint32_t i = 0; i < k; i++)
-            json_array_append_new(
-                arr,
-                json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "file", rows[i].file, "source",
-                          rows[i].source, "weights_bytes", (json_int_t)rows[i].weights,
-                          "total_bytes", (json_int_t)rows[i].total, "verdict",
-                          rows[i].has_verdict ? json_string(og_fit_verdict_name(rows[i].verdict))
-                                              : json_null(),
-                          "max_ctx", rows[i].has_verdict ? u64j(rows[i].max_ctx) : json_null()));
-        json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:o}", "engine",
-                              o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp",
-                              "model", o->model, "ctx", (json_int_t)o->s.n_ctx, "budget",
-                              budget_json(v, bp), "quants", arr);
-        int prc = cli_print_json(j);
-        if (prc)
-            rc = prc;
-        goto out;
-    }
-    const char *B = cli_c(stdout, CLI_BOLD), *R = cli_c(stdout, CLI_RESET);
-    printf("%s%s%s: %u GGUF quants, smallest first (budget: %s)\n\n", B, o->model, R, k, v->src);
-    printf("%s%-40s %12s %12s  %-13s %s%s\n", B, "FILE", "WEIGHTS", "TOTAL", "VERDICT", "MAX CTX",
-           R);
-    for (uint32_t i = 0; i < k; i++) {
-        char ctx[32];
-        snprintf(ctx, sizeof ctx, "%llu", (unsigned long long)rows[i].max_ctx);
-        printf("%-40.40s %12s %12s  %-13s %s\n", rows[i].file, cli_bytes(rows[i].weights),
-               cli_bytes(rows[i].total),
-               rows[i].has_verdict ? og_fit_verdict_name(rows[i].verdict) : "unknown",
-               rows[i].has_verdict ? ctx : "-");
-    }
-out:
-    free(rows);
-    og_remote_list_free(names, n);
-    return rc;
-}
 
 /* ---- the command ---- */
 
@@ -1206,7 +511,7 @@ int cmd_fit(int argc, char **argv)
     json_t *j[2] = {NULL, NULL};
     int exit_code = OG_EXIT_OK;
     if (o.all_quants) {
-        exit_code = run_all_quants(&v);
+        exit_code = fit_run_all_quants(&v);
         goto done;
     }
     int eng = pick_engine(&o);
@@ -1228,11 +533,11 @@ int cmd_fit(int argc, char **argv)
     o.s.draft = dm;
 
     if (o.machines) {
-        exit_code = run_machines(&v, m, eng == ENG_MLX);
+        exit_code = fit_run_machines(&v, m, eng == ENG_MLX);
         goto done;
     }
     if (eng == ENG_MLX) {
-        exit_code = run_mlx(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
+        exit_code = fit_run_mlx(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
         if (o.json && j[0]) {
             json_t *doc = j[0];
             j[0] = NULL; /* cli_print_json frees it */
@@ -1241,7 +546,7 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     if (eng != ENG_ALL) {
-        exit_code = run_llama(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
+        exit_code = fit_run_llama(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
         if (o.json && j[0]) {
             json_t *doc = j[0];
             j[0] = NULL; /* cli_print_json frees it */
@@ -1265,19 +570,19 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     summary sum[2];
-    int rl = run_llama(&v, m, 0, o.json ? &j[0] : NULL, &sum[0]);
+    int rl = fit_run_llama(&v, m, 0, o.json ? &j[0] : NULL, &sum[0]);
     if (rl > OG_EXIT_PROBLEM) {
         exit_code = rl;
         goto done;
     }
     if (!o.ctx_set)
         o.ms.ctx = sum[0].ctx; /* the context llama.cpp resolved (the trained one) */
-    int rm = run_mlx(&v, m2 ? m2 : m, 0, o.json ? &j[1] : NULL, &sum[1]);
+    int rm = fit_run_mlx(&v, m2 ? m2 : m, 0, o.json ? &j[1] : NULL, &sum[1]);
     if (rm > OG_EXIT_PROBLEM) {
         exit_code = rm;
         goto done;
     }
-    const char *better = better_of(&sum[0], &sum[1]);
+    const char *better = fit_better_of(&sum[0], &sum[1]);
     exit_code = (rl == OG_EXIT_OK || rm == OG_EXIT_OK) ? OG_EXIT_OK : OG_EXIT_PROBLEM;
     if (o.json) {
         json_t *arr = json_array();
@@ -1289,7 +594,7 @@ int cmd_fit(int argc, char **argv)
         if (cli_print_json(root))
             exit_code = OG_EXIT_INTERNAL;
     } else {
-        print_side_by_side(&v, sum, 2, better);
+        fit_print_side_by_side(&v, sum, 2, better);
     }
 done:
     json_decref(j[0]);
