@@ -11,473 +11,18 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gguf_internal.h"
 #include "og_internal.h"
-#include "og_version.h"
 #include "platform/paths.h"
-
-#define FIRST_GGUF_READ (1u << 20)  /* most GGUF headers fit; 128k vocabularies need a second */
-#define FIRST_ST_READ (64u * 1024u) /* the 8-byte length and usually the whole JSON */
-#define MAX_SMALL_FILE (16u << 20)  /* config.json, index, manifests */
-
-/* ---- request context shared by worker threads ---- */
-typedef struct rctx {
-    const og_remote_options *o;
-    og_remote_stats *stats;
-    pthread_mutex_t mu;
-} rctx;
-
-typedef struct membuf {
-    uint8_t *p;
-    size_t len, cap, limit;
-    int over;
-} membuf;
-
-static size_t on_body(char *data, size_t sz, size_t n, void *user)
-{
-    membuf *b = user;
-    size_t add = sz * n;
-    if (b->len + add > b->limit) {
-        b->over = 1;
-        return 0; /* abort the transfer */
-    }
-    if (b->len + add > b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 65536;
-        while (nc < b->len + add)
-            nc *= 2;
-        uint8_t *np = realloc(b->p, nc + 1);
-        if (!np)
-            return 0;
-        b->p = np;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, data, add);
-    b->len += add;
-    b->p[b->len] = 0;
-    return add;
-}
-
-typedef struct hdrs {
-    uint64_t range_total; /* from Content-Range */
-    int has_range;
-    char etag[128];
-} hdrs;
-
-static size_t on_header(char *data, size_t sz, size_t n, void *user)
-{
-    hdrs *h = user;
-    size_t len = sz * n;
-    char line[512];
-    size_t l = len < sizeof line - 1 ? len : sizeof line - 1;
-    memcpy(line, data, l);
-    line[l] = 0;
-    if (strncasecmp(line, "HTTP/", 5) == 0) { /* a new response (after a redirect) */
-        h->has_range = 0;
-        h->etag[0] = 0;
-    } else if (strncasecmp(line, "content-range:", 14) == 0) {
-        const char *slash = strchr(line, '/');
-        if (slash && slash[1] != '*') {
-            h->range_total = strtoull(slash + 1, NULL, 10);
-            h->has_range = 1;
-        }
-    } else if (strncasecmp(line, "etag:", 5) == 0) {
-        const char *v = line + 5;
-        while (*v == ' ')
-            v++;
-        og_strlcpy(h->etag, v, sizeof h->etag);
-        h->etag[strcspn(h->etag, "\r\n")] = 0;
-    }
-    return len;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* GET url, or bytes [from, from+len) of it when len > 0. On success out
- * holds the body, *total the whole file's size (when known) and etag its
- * ETag. bearer: a token sent as Authorization (curl drops it on redirects
- * to other hosts). */
-static og_status http_get(rctx *c, const char *url, uint64_t from, uint64_t len, const char *bearer,
-                          const char *accept, membuf *out, uint64_t *total, char *etag,
-                          size_t etag_len, og_error *err)
-{
-    const og_remote_options *o = c->o;
-    og_status st = OG_ERR_NETWORK;
-    for (uint32_t attempt = 0; attempt <= o->retries; attempt++) {
-        if (attempt)
-            sleep_ms(200L << (attempt - 1));
-        CURL *h = curl_easy_init();
-        if (!h)
-            return og_error_set(err, OG_ERR_NOMEM, "%s: cannot start a request", url);
-        struct curl_slist *hl = NULL;
-        char buf[512];
-        if (bearer && *bearer) {
-            snprintf(buf, sizeof buf, "Authorization: Bearer %s", bearer);
-            hl = curl_slist_append(hl, buf);
-        }
-        if (accept) {
-            snprintf(buf, sizeof buf, "Accept: %s", accept);
-            hl = curl_slist_append(hl, buf);
-        }
-        hl = curl_slist_append(hl, "Accept-Encoding: identity");
-        char range[64];
-        if (len) {
-            snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)from,
-                     (unsigned long long)(from + len - 1));
-            curl_easy_setopt(h, CURLOPT_RANGE, range);
-        }
-        membuf b = {0};
-        /* A server that ignores the range sends the whole file: stop well
-         * before that becomes a download. */
-        b.limit = len ? (size_t)len + (1u << 20) : MAX_SMALL_FILE;
-        hdrs hd = {0};
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, o->timeout_s);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout_s);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "oomguard/" OG_VERSION_STRING);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &hd);
-        CURLcode rc = curl_easy_perform(h);
-        long code = 0, redirects = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-        curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
-        curl_easy_cleanup(h);
-        curl_slist_free_all(hl);
-        pthread_mutex_lock(&c->mu);
-        if (c->stats) {
-            c->stats->requests += 1 + (uint32_t)redirects;
-            c->stats->bytes_received += b.len;
-        }
-        pthread_mutex_unlock(&c->mu);
-
-        int retry = 0;
-        if (rc == CURLE_WRITE_ERROR && b.over) {
-            free(b.p);
-            if (len && code == 200)
-                return og_error_set(err, OG_ERR_NETWORK,
-                                    "%s: the server does not support range requests (it answered "
-                                    "200 with the whole file); download the file and give its "
-                                    "local path instead",
-                                    url);
-            return og_error_set(err, OG_ERR_NETWORK, "%s: answer larger than the %zu-byte limit",
-                                url, b.limit);
-        } else if (rc == CURLE_TOO_MANY_REDIRECTS) {
-            free(b.p);
-            return og_error_set(err, OG_ERR_NETWORK, "%s: too many redirects (a redirect loop?)",
-                                url);
-        } else if (rc == CURLE_PARTIAL_FILE) {
-            st = og_error_set(err, OG_ERR_NETWORK,
-                              "%s: the answer was truncated (%zu bytes received)", url, b.len);
-            retry = 1;
-        } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-            st = og_error_set(err, OG_ERR_NETWORK, "%s: timed out after %ld s", url, o->timeout_s);
-            retry = 1;
-        } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_RECV_ERROR ||
-                   rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING) {
-            st = og_error_set(err, OG_ERR_NETWORK, "%s: %s", url, curl_easy_strerror(rc));
-            retry = 1;
-        } else if (rc != CURLE_OK) {
-            free(b.p);
-            return og_error_set(err, OG_ERR_NETWORK, "%s: %s", url, curl_easy_strerror(rc));
-        } else if (code == 401 || code == 403) {
-            free(b.p);
-            return og_error_set(err, OG_ERR_NETWORK, "%s: HTTP %ld: access denied%s", url, code,
-                                bearer && *bearer
-                                    ? " (the token in HF_TOKEN was refused, or the repository "
-                                      "is gated: accept its terms on the website)"
-                                    : ": this repository needs a token; set HF_TOKEN");
-        } else if (code == 404) {
-            free(b.p);
-            return og_error_set(err, OG_ERR_NOT_FOUND, "%s: HTTP 404: not found", url);
-        } else if (code == 416) {
-            free(b.p);
-            return og_error_set(err, OG_ERR_NETWORK,
-                                "%s: HTTP 416: range not satisfiable (the file is shorter than "
-                                "its header says)",
-                                url);
-        } else if (code == 429 || code >= 500) {
-            st = og_error_set(err, OG_ERR_NETWORK, "%s: HTTP %ld", url, code);
-            retry = 1;
-        } else if (code != 200 && code != 206) {
-            free(b.p);
-            return og_error_set(err, OG_ERR_NETWORK, "%s: unexpected HTTP %ld", url, code);
-        } else {
-            if (total)
-                *total = hd.has_range ? hd.range_total : b.len + (code == 200 ? 0 : from);
-            if (etag)
-                og_strlcpy(etag, hd.etag, etag_len);
-            if (len && code == 206 && !hd.has_range) {
-                free(b.p);
-                return og_error_set(err, OG_ERR_NETWORK, "%s: 206 answer without Content-Range",
-                                    url);
-            }
-            if (len && code == 200)
-                *total = b.len; /* whole (small) file despite the range */
-            *out = b;
-            return OG_OK;
-        }
-        free(b.p);
-        if (!retry)
-            break;
-    }
-    return st;
-}
-
-/* ---- the mirror folder ---- */
-
-static og_status mkdirs(const char *path, og_error *err)
-{
-    char tmp[4096];
-    og_strlcpy(tmp, path, sizeof tmp);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return og_error_set(err, OG_ERR_IO, "%s: %s", tmp, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return og_error_set(err, OG_ERR_IO, "%s: %s", tmp, strerror(errno));
-    return OG_OK;
-}
-
-/* Write the first n bytes of a file of `size` bytes; the rest is a hole. */
-static og_status write_sparse(const char *path, const void *p, size_t n, uint64_t size,
-                              og_error *err)
-{
-    char dir[4096];
-    og_strlcpy(dir, path, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = 0;
-        og_status st = mkdirs(dir, err);
-        if (st != OG_OK)
-            return st;
-    }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return og_error_set(err, OG_ERR_IO, "%s: %s", tmp, strerror(errno));
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(fd, (const uint8_t *)p + done, n - done);
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return og_error_set(err, OG_ERR_IO, "%s: %s", tmp, strerror(errno));
-        }
-        done += (size_t)w;
-    }
-    if (ftruncate(fd, (off_t)(size > n ? size : n)) != 0 || close(fd) != 0 ||
-        rename(tmp, path) != 0) {
-        unlink(tmp);
-        return og_error_set(err, OG_ERR_IO, "%s: %s", path, strerror(errno));
-    }
-    return OG_OK;
-}
-
-static int file_exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-/* A safe path component for cache keys. */
-static void sanitize(char *s)
-{
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_' || *s == '.'))
-            *s = '_';
-}
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (uint8_t)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* Fetch the header of one model file into mirror/rel. kind: 'g' GGUF, 's' safetensors,
- * 'f' a small file fetched whole. */
-static og_status fetch_file(rctx *c, const char *url, const char *bearer, char kind,
-                            const char *mirror_path, og_error *err)
-{
-    membuf b = {0};
-    uint64_t total = 0;
-    og_status st;
-    if (kind == 'f') {
-        st = http_get(c, url, 0, 0, bearer, NULL, &b, &total, NULL, 0, err);
-        if (st == OG_OK)
-            st = write_sparse(mirror_path, b.p, b.len, b.len, err);
-        free(b.p);
-        return st;
-    }
-    uint64_t first = kind == 'g' ? FIRST_GGUF_READ : FIRST_ST_READ;
-    st = http_get(c, url, 0, first, bearer, NULL, &b, &total, NULL, 0, err);
-    if (st != OG_OK)
-        return st;
-    uint64_t need = 0;
-    for (int round = 0; round < 4; round++) {
-        if (kind == 's') {
-            if (b.len < 8) {
-                free(b.p);
-                return og_error_set(err, OG_ERR_INVALID,
-                                    "%s: %zu bytes: too short for a safetensors file", url, b.len);
-            }
-            uint64_t n;
-            memcpy(&n, b.p, 8);
-            if (n > c->o->max_header_bytes || (total && n + 8 > total)) {
-                free(b.p);
-                return og_error_set(
-                    err, OG_ERR_INVALID, "%s: safetensors header of %llu bytes is %s", url,
-                    (unsigned long long)n,
-                    n > c->o->max_header_bytes ? "larger than the limit" : "longer than the file");
-            }
-            need = n + 8;
-        } else {
-            uint64_t hb, est;
-            int r = og_gguf_header_extent(b.p, b.len, &hb, &est);
-            if (r < 0) {
-                free(b.p);
-                return og_error_set(err, OG_ERR_INVALID, "%s: not a GGUF file", url);
-            }
-            need = r == 1 ? hb : est;
-            if (r == 1)
-                break;
-            if (need > c->o->max_header_bytes) {
-                free(b.p);
-                return og_error_set(err, OG_ERR_INVALID,
-                                    "%s: GGUF header larger than the %llu-byte limit", url,
-                                    (unsigned long long)c->o->max_header_bytes);
-            }
-        }
-        if (total && need > total)
-            need = total;
-        if (need <= b.len)
-            break;
-        /* Fetch the rest in one more request. */
-        membuf more = {0};
-        uint64_t t2 = 0;
-        st = http_get(c, url, b.len, need - b.len, bearer, NULL, &more, &t2, NULL, 0, err);
-        if (st != OG_OK) {
-            free(b.p);
-            return st;
-        }
-        uint8_t *np = realloc(b.p, b.len + more.len + 1);
-        if (!np) {
-            free(b.p);
-            free(more.p);
-            return og_error_set(err, OG_ERR_NOMEM, "out of memory");
-        }
-        b.p = np;
-        memcpy(b.p + b.len, more.p, more.len);
-        b.len += more.len;
-        free(more.p);
-        if (kind == 's')
-            break;
-    }
-    st = write_sparse(mirror_path, b.p, b.len, total ? total : b.len, err);
-    free(b.p);
-    pthread_mutex_lock(&c->mu);
-    if (c->stats && st == OG_OK)
-        c->stats->files++;
-    pthread_mutex_unlock(&c->mu);
-    return st;
-}
-
-/* ---- parallel fetch of many files ---- */
-typedef struct job {
-    char *url;
-    char *path;
-    char kind;
-} job;
-
-typedef struct pool {
-    rctx *c;
-    const char *bearer;
-    job *jobs;
-    uint32_t n, next, done;
-    og_status st;
-    og_error err;
-} pool;
-
-static void *worker(void *arg)
-{
-    pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->c->mu);
-        if (p->next >= p->n || p->st != OG_OK) {
-            pthread_mutex_unlock(&p->c->mu);
-            return NULL;
-        }
-        job *j = &p->jobs[p->next++];
-        pthread_mutex_unlock(&p->c->mu);
-        og_error e;
-        og_error_clear(&e);
-        og_status st = file_exists(j->path)
-                           ? OG_OK
-                           : fetch_file(p->c, j->url, p->bearer, j->kind, j->path, &e);
-        pthread_mutex_lock(&p->c->mu);
-        if (st != OG_OK && p->st == OG_OK) {
-            p->st = st;
-            p->err = e;
-        }
-        p->done++;
-        uint32_t done = p->done, n = p->n;
-        pthread_mutex_unlock(&p->c->mu);
-        if (p->c->o->progress)
-            p->c->o->progress(p->c->o->progress_user, done, n);
-    }
-}
-
-static og_status run_jobs(rctx *c, const char *bearer, job *jobs, uint32_t n, og_error *err)
-{
-    pool p = {c, bearer, jobs, n, 0, 0, OG_OK, {OG_OK, ""}};
-    uint32_t nt = c->o->parallel ? c->o->parallel : 1;
-    if (nt > n)
-        nt = n;
-    pthread_t th[32];
-    if (nt > 32)
-        nt = 32;
-    uint32_t started = 0;
-    for (uint32_t i = 0; i < nt; i++)
-        if (pthread_create(&th[started], NULL, worker, &p) == 0)
-            started++;
-    if (started == 0)
-        worker(&p);
-    for (uint32_t i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    if (p.st != OG_OK && err)
-        *err = p.err;
-    return p.st;
-}
+#include "remote_internal.h"
 
 /* ---- sources ---- */
 
@@ -552,7 +97,7 @@ static og_status mirror_dir(const og_remote_options *o, const char *key, char *o
     if (st != OG_OK)
         return st;
     snprintf(out, n, "%s/%s", root, key);
-    return mkdirs(out, err);
+    return og_remote_mkdirs(out, err);
 }
 
 static og_status open_mirror(const char *path, int gguf, const char *source, og_model **out,
@@ -639,8 +184,8 @@ static og_status hf_revision(rctx *c, const hf_ref *r, char *sha, size_t sha_len
     char url[2048];
     snprintf(url, sizeof url, "%s/api/models/%s/revision/%s", c->o->hf_endpoint, r->repo, r->rev);
     membuf b = {0};
-    og_status st =
-        http_get(c, url, 0, 0, c->o->hf_token, "application/json", &b, NULL, NULL, 0, err);
+    og_status st = og_remote_http_get(c, url, 0, 0, c->o->hf_token, "application/json", &b, NULL,
+                                      NULL, 0, err);
     if (st != OG_OK)
         return st;
     json_error_t je;
@@ -717,7 +262,7 @@ static og_status open_hf(rctx *c, const char *source, og_model **out, og_error *
     for (char *p = key + 3; *p; p++)
         if (*p == '/')
             *p = '+';
-    sanitize(key + 3);
+    og_remote_sanitize(key + 3);
     int temporary;
     if ((st = mirror_dir(c->o, key, mirror, sizeof mirror, &temporary, err)) != OG_OK) {
         json_decref(sib);
@@ -796,7 +341,7 @@ static og_status open_hf(rctx *c, const char *source, og_model **out, og_error *
         og_strlcpy(open_path, mirror, sizeof open_path);
     }
     if (st == OG_OK)
-        st = run_jobs(c, c->o->hf_token, jobs, nj, err);
+        st = og_remote_run_jobs(c, c->o->hf_token, jobs, nj, err);
     if (st == OG_OK)
         st = open_mirror(open_path, gguf, source, out, err);
 done:
@@ -817,7 +362,7 @@ static og_status open_url(rctx *c, const char *source, og_model **out, og_error 
                             source);
     char key[128], mirror[4096], path[4200];
     const char *base = strrchr(source, '/');
-    snprintf(key, sizeof key, "url/%016llx", (unsigned long long)fnv1a(source));
+    snprintf(key, sizeof key, "url/%016llx", (unsigned long long)og_remote_fnv1a(source));
     int temporary;
     og_status st = mirror_dir(c->o, key, mirror, sizeof mirror, &temporary, err);
     if (st != OG_OK)
@@ -825,7 +370,7 @@ static og_status open_url(rctx *c, const char *source, og_model **out, og_error 
     snprintf(path, sizeof path, "%s/%s", mirror, base ? base + 1 : "model");
     /* URLs carry no revision: always re-read (a cached copy could be stale). */
     unlink(path);
-    st = fetch_file(c, source, NULL, gguf ? 'g' : 's', path, err);
+    st = og_remote_fetch_file(c, source, NULL, gguf ? 'g' : 's', path, err);
     if (st == OG_OK) {
         if (gguf)
             st = open_mirror(path, 1, source, out, err);
@@ -858,9 +403,9 @@ static og_status open_ollama(rctx *c, const char *source, og_model **out, og_err
     char url[2048];
     snprintf(url, sizeof url, "%s/v2/%s/manifests/%s", c->o->ollama_registry, ns_name, tag);
     membuf b = {0};
-    og_status st =
-        http_get(c, url, 0, 0, NULL, "application/vnd.docker.distribution.manifest.v2+json", &b,
-                 NULL, NULL, 0, err);
+    og_status st = og_remote_http_get(c, url, 0, 0, NULL,
+                                      "application/vnd.docker.distribution.manifest.v2+json", &b,
+                                      NULL, NULL, 0, err);
     if (st != OG_OK)
         return st;
     json_error_t je;
@@ -883,14 +428,14 @@ static og_status open_ollama(rctx *c, const char *source, og_model **out, og_err
     }
     char key[128], mirror[4096], path[4200];
     snprintf(key, sizeof key, "ollama/%s", digest);
-    sanitize(key + 7);
+    og_remote_sanitize(key + 7);
     int temporary;
     st = mirror_dir(c->o, key, mirror, sizeof mirror, &temporary, err);
     if (st == OG_OK) {
         snprintf(path, sizeof path, "%s/model.gguf", mirror);
-        if (!file_exists(path)) {
+        if (!og_remote_file_exists(path)) {
             snprintf(url, sizeof url, "%s/v2/%s/blobs/%s", c->o->ollama_registry, ns_name, digest);
-            st = fetch_file(c, url, NULL, 'g', path, err);
+            st = og_remote_fetch_file(c, url, NULL, 'g', path, err);
         } else
             c->stats ? (void)c->stats->cache_hits++ : (void)0;
         if (st == OG_OK)
