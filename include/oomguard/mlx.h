@@ -56,6 +56,12 @@ typedef struct og_mlx_settings {
     char q_mode[16];       /* --q-mode: "affine" (default), "mxfp4", "nvfp4", "mxfp8" */
     char q_recipe[16]; /* --quant-predicate: "", "mixed_2_6", "mixed_3_4", "mixed_3_6", "mixed_4_6"
                         */
+    /* MLX's Metal command-buffer limits (mlx/backend/metal/device.cpp):
+     * ops and 2^20 elements of inputs per command buffer. 0 = 50 / 50, the
+     * Max and Ultra GPUs' values and the larger transient; base and Pro
+     * GPUs use 40 / 40. They bound how many intermediates are live. */
+    uint32_t metal_cb_max_ops;
+    uint32_t metal_cb_max_mb;
 } og_mlx_settings;
 
 /* mlx-lm's defaults: ctx 4096, kv_group_size 64, quantized_kv_start 5000,
