@@ -9,6 +9,8 @@
  *   mlx/backend/metal/scaled_dot_product_attention.cpp  fused-kernel routing
  *   mlx/fast.cpp                 unfused SDPA fallback (scores materialized)
  *   mlx/backend/metal/allocator.cpp  maxBufferLength check, page rounding, buffer cache
+ *   mlx/backend/metal/eval.cpp, device.cpp, mlx/transforms.cpp  command buffers in flight
+ *   mlx_lm/models/base.py        quantized_scaled_dot_product_attention
  */
 #include "mlx_internal.h"
 
