@@ -111,6 +111,23 @@ static og_model *model_from_shape(const char *name, const char *shape)
     return m;
 }
 
+/* MLX's command-buffer limits for the measured GPU
+ * (mlx/backend/metal/device.cpp Device::Device): 40 ops / 40 Mi elements on
+ * base and Pro GPUs, 50 / 50 on Max and Ultra; an unnamed GPU gets the
+ * larger (the library's default). */
+static uint32_t cb_limit(const char *machine)
+{
+    if (strstr(machine, "Max") || strstr(machine, "Ultra"))
+        return 50;
+    if (strstr(machine, " Pro"))
+        return 40;
+    for (const char *p = machine; p[0] && p[1] && p[2]; p++)
+        if (p[0] == 'M' && p[1] >= '1' && p[1] <= '9' && p[2] == ' ' &&
+            (p == machine || p[-1] == ' '))
+            return 40; /* "M4 16GB": a base chip */
+    return 50;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -135,10 +152,11 @@ int main(int argc, char **argv)
     }
     char line[4096];
     double all[256], recent[256];
-    int n_all = 0, n_recent = 0, header = 0;
-    printf(
-        "| id | model | prompt | gen | step | measured GB | estimate GB | error | weights | KV | "
-        "compute |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    double worst = 0, lo = 0, hi = 0;
+    int n_all = 0, n_recent = 0, header = 0, n_low = 0;
+    printf("| id | model | prompt | gen | step | GPU cb | measured GB | estimate GB | error | "
+           "weights | KV | compute |\n"
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#' || line[0] == '\0')
@@ -161,6 +179,7 @@ int main(int argc, char **argv)
         s.prefill_step_size = (uint32_t)strtoul(c[9], NULL, 10);
         s.q_bits = (uint32_t)strtoul(c[10], NULL, 10);
         s.q_group_size = (uint32_t)strtoul(c[11], NULL, 10);
+        s.metal_cb_max_ops = s.metal_cb_max_mb = cb_limit(c[3]);
         double meas = strtod(c[12], NULL);
         og_mlx_plan_result r;
         og_error e;
@@ -171,13 +190,22 @@ int main(int argc, char **argv)
         }
         double est = (double)r.peak_bytes / 1e9;
         double err = (est - meas) / meas * 100.0;
-        printf("| %s | %s | %s | %s | %s | %.3f | %.3f | %+.1f %% | %.2f | %.2f | %.2f |\n", c[0],
-               c[1], c[7], c[8], c[9], meas, est, err, (double)r.weights_bytes / 1e9,
-               (double)r.kv_at_peak_bytes / 1e9, (double)r.compute_bytes / 1e9);
+        printf("| %s | %s | %s | %s | %s | %u | %.3f | %.3f | %+.1f %% | %.2f | %.2f | %.2f |\n",
+               c[0], c[1], c[7], c[8], c[9], s.metal_cb_max_mb, meas, est, err,
+               (double)r.weights_bytes / 1e9, (double)r.kv_at_peak_bytes / 1e9,
+               (double)r.compute_bytes / 1e9);
         double a = err < 0 ? -err : err;
         all[n_all++] = a;
-        if (atoi(c[6]) == 1)
+        if (atoi(c[6]) == 1) {
             recent[n_recent++] = a;
+            if (a > worst)
+                worst = a;
+            if (n_recent == 1 || err < lo)
+                lo = err;
+            if (n_recent == 1 || err > hi)
+                hi = err;
+            n_low += err < 0;
+        }
         og_model_free(m);
         if (n_all >= 256)
             break;
@@ -186,5 +214,8 @@ int main(int argc, char **argv)
     printf("\nMedian absolute error on peak: %.1f %% over %d measurements; %.1f %% over the %d "
            "measured with mlx-lm 2026 (recent = 1).\n",
            median(all, n_all), n_all, median(recent, n_recent), n_recent);
+    printf("Recent rows: worst absolute error %.1f %%, signed errors from %+.1f %% to %+.1f %%, "
+           "%d of %d below the measurement.\n",
+           worst, lo, hi, n_low, n_recent);
     return 0;
 }

@@ -9,6 +9,8 @@
  *   mlx/backend/metal/scaled_dot_product_attention.cpp  fused-kernel routing
  *   mlx/fast.cpp                 unfused SDPA fallback (scores materialized)
  *   mlx/backend/metal/allocator.cpp  maxBufferLength check, page rounding, buffer cache
+ *   mlx/backend/metal/eval.cpp, device.cpp, mlx/transforms.cpp  command buffers in flight
+ *   mlx_lm/models/base.py        quantized_scaled_dot_product_attention
  */
 #include "mlx_internal.h"
 
@@ -20,14 +22,31 @@
 #include "og_internal.h"
 #include "oomguard/units.h"
 
-/* The activation-retention factor: MLX keeps a command buffer's inputs alive
- * until the buffer completes (mlx/backend/metal/eval.cpp: commit after
- * max_ops_per_buffer 20-50 ops or max_mb_per_buffer 40-50 MB), so more than
- * one op's intermediates are live at once. The factor 2 is a chosen bound,
- * neither derived nor fitted: bench/results/mlx.md shows the median error
- * moves by < 1 point between 1 and 2. */
-#define OG_MLX_RETENTION_NUM 2
-#define OG_MLX_RETENTION_DEN 1
+/* MLX's command-buffer pipelining, which decides how many intermediates of a
+ * prefill chunk are live at once (replaces the chosen "retention factor 2" of
+ * the first version; every number here is MLX's):
+ *  - mlx/backend/metal/eval.cpp gpu::eval: the input buffers of every op are
+ *    kept alive (the completion handler's `buffers` set) until the command
+ *    buffer holding the op completes on the GPU;
+ *  - mlx/backend/metal/device.cpp CommandEncoder::needs_commit: a command
+ *    buffer is committed after more than max_ops_per_buffer ops or more than
+ *    max_mb_per_buffer x 2^20 *elements* (array::data_size(), not bytes) of
+ *    distinct input buffers (set_input_array; weights and KV cache count);
+ *    Device::Device: 40/40 on base and Pro GPUs ('g'), 50/50 on Max ('s')
+ *    and Ultra ('d');
+ *  - mlx/transforms.cpp eval_impl: the CPU encodes ahead of the GPU until
+ *    more than MAX_ACTIVE_TASKS = 10 committed buffers are in flight, then
+ *    waits for one; so up to 11 committed buffers plus the one being encoded
+ *    hold their inputs (OG_MLX_CB_WINDOW = 12). A prefill chunk keeps the GPU
+ *    busy far longer than encoding takes, so the queue is full: this is an
+ *    upper bound that the GPU reaches when it is the bottleneck.
+ *  - element-wise ops, rms_norm, rope and softmax reuse an input buffer with
+ *    no other reference (is_donatable: normalization.cpp, rope.cpp,
+ *    binary.h, compiled.cpp), so their outputs are not new buffers. */
+#define OG_MLX_MAX_ACTIVE_TASKS 10
+#define OG_MLX_CB_WINDOW (OG_MLX_MAX_ACTIVE_TASKS + 2)
+#define OG_MLX_CB_OPS_DEFAULT 50   /* Max / Ultra: the larger, so the bound */
+#define OG_MLX_CB_MELEM_DEFAULT 50 /* 2^20 elements */
 
 void og_mlx_settings_default(og_mlx_settings *s)
 {
@@ -117,6 +136,8 @@ typedef struct layout {
     lclass c[MAX_CLASSES];
     uint32_t n;
     int ignores_max_kv;
+    uint32_t nl;                /* layers, in order */
+    uint8_t cls[OG_MAX_LAYERS]; /* class index of each layer */
 } layout;
 
 /* Architectures whose mlx-lm model defines make_cache(), so
@@ -157,22 +178,28 @@ static int prefill_fused(uint32_t hk, uint32_t hv)
 
 static void push_class(layout *L, const lclass *c)
 {
+    uint32_t k = L->n - (L->n > 0);
+    int found = 0;
     for (uint32_t i = 0; i < L->n; i++) {
         lclass *x = &L->c[i];
         if (x->kind == c->kind && x->heads_kv == c->heads_kv && x->hk == c->hk && x->hv == c->hv &&
             x->heads == c->heads && x->window == c->window && x->keep == c->keep &&
             x->state_bytes == c->state_bytes) {
             x->count++;
-            return;
+            k = i;
+            found = 1;
+            break;
         }
     }
-    if (L->n < MAX_CLASSES) {
+    if (!found && L->n < MAX_CLASSES) {
         L->c[L->n] = *c;
         L->c[L->n].count = 1;
-        L->n++;
-    } else {
+        k = L->n++;
+    } else if (!found) {
         L->c[L->n - 1].count++; /* cannot happen with real models; keep the count */
     }
+    if (L->nl < OG_MAX_LAYERS)
+        L->cls[L->nl++] = (uint8_t)k;
 }
 
 /* ArraysCache state bytes per sequence. qwen3_next.py / gated_delta.py:
@@ -295,12 +322,14 @@ typedef struct cache_sim {
     uint64_t off;     /* tokens seen */
     uint64_t slots;   /* slots allocated (capacity / held size) */
     uint64_t grow;    /* slots of the last growth (old + new held together) */
+    uint64_t old;     /* slots of the buffer the last growth replaced (0 = none) */
     uint64_t visible; /* keys attended to by the last update */
 } cache_sim;
 
 /* One update of n tokens. */
 static void sim_update(const lclass *c, cache_sim *st, uint64_t n)
 {
+    uint64_t before = st->slots;
     st->grow = 0;
     switch (c->kind) {
     case LK_KV:
@@ -365,6 +394,9 @@ static void sim_update(const lclass *c, cache_sim *st, uint64_t n)
         st->visible = 0;
         break;
     }
+    /* the concatenation's input: the previous buffer, released only when
+     * the command buffer of the concatenation completes */
+    st->old = st->grow ? before : 0;
 }
 
 /* ---- the plan ------------------------------------------------------------ */
@@ -424,22 +456,136 @@ static void build_shape(const og_model *m, shape *sh)
     }
 }
 
-/* Live activations of one chunk of S tokens (all sequences): the residual
- * stream and normalized input (2 x S x E), plus the larger of the attention
- * projections and the MLP (gate, up, product: 3 x S x F) or MoE
- * intermediates. Derived from mlx_lm/models/llama.py / switch_layers.py
- * shapes; the retention factor above is fitted. */
-static uint64_t activation_bytes(const shape *sh, uint64_t S, uint32_t b)
+/* ---- the transient of one update: command buffers in flight ---------- */
+
+/* Weight elements per parameter as MLX counts them for the command-buffer
+ * budget (array::data_size): 1 for unquantized arrays; for quantized ones
+ * the packed uint32 words plus scales and biases, taken as data bytes / 4
+ * (a lower count, so more layers fit a command buffer: the upper side). */
+typedef struct pipe {
+    uint64_t max_ops, max_el;
+    uint64_t ring_act[OG_MLX_CB_WINDOW], ring_held[OG_MLX_CB_WINDOW];
+    uint32_t nring, head;
+    uint64_t cur_el, cur_act, cur_held, cur_ops;
+    uint64_t best_act, best_held;
+} pipe;
+
+static void pipe_init(pipe *q, const og_mlx_settings *s)
 {
-    uint64_t mlp = 3 * sh->F_dense;
-    if (sh->moe_tok > mlp)
-        mlp = sh->moe_tok;
-    uint64_t phase = sh->attn_proj > mlp ? sh->attn_proj : mlp;
-    if (sh->rec_proj > phase)
-        phase = sh->rec_proj;
-    uint64_t per_tok = 2 * sh->E + phase;
-    uint64_t raw = sat_mul(sat_mul(S, per_tok), b);
-    return sat_mul(raw, OG_MLX_RETENTION_NUM) / OG_MLX_RETENTION_DEN;
+    memset(q, 0, sizeof *q);
+    q->max_ops = s->metal_cb_max_ops ? s->metal_cb_max_ops : OG_MLX_CB_OPS_DEFAULT;
+    q->max_el = (uint64_t)(s->metal_cb_max_mb ? s->metal_cb_max_mb : OG_MLX_CB_MELEM_DEFAULT);
+}
+
+/* One op: in_el distinct input elements (weights, activations, caches),
+ * out_bytes a new transient buffer, held_bytes a buffer freed only when
+ * the op's command buffer completes (the replaced KV buffer). The live
+ * transient is what the last OG_MLX_CB_WINDOW - 1 committed buffers and the
+ * open one hold; the worst moment is kept. */
+static void pipe_op(pipe *q, uint64_t in_el, uint64_t out_bytes, uint64_t held_bytes)
+{
+    q->cur_el = sat_add(q->cur_el, in_el);
+    q->cur_ops++;
+    q->cur_act = sat_add(q->cur_act, out_bytes);
+    q->cur_held = sat_add(q->cur_held, held_bytes);
+    uint64_t act = q->cur_act, held = q->cur_held;
+    for (uint32_t i = 0; i < q->nring; i++) {
+        act = sat_add(act, q->ring_act[i]);
+        held = sat_add(held, q->ring_held[i]);
+    }
+    if (sat_add(act, held) > sat_add(q->best_act, q->best_held)) {
+        q->best_act = act;
+        q->best_held = held;
+    }
+    /* device.cpp needs_commit: buffer_ops_ > max_ops || (buffer_sizes_ >> 20) > max_mb */
+    if (q->cur_ops > q->max_ops || (q->cur_el >> 20) > q->max_el) {
+        if (q->nring < OG_MLX_CB_WINDOW - 1) {
+            q->ring_act[q->nring] = q->cur_act;
+            q->ring_held[q->nring] = q->cur_held;
+            q->nring++;
+        } else {
+            q->ring_act[q->head] = q->cur_act;
+            q->ring_held[q->head] = q->cur_held;
+            q->head = (q->head + 1) % (OG_MLX_CB_WINDOW - 1);
+        }
+        q->cur_el = q->cur_ops = q->cur_act = q->cur_held = 0;
+    }
+}
+
+/* Dense SwiGLU MLP (llama.py / qwen3.py MLP; activations.py swiglu is a
+ * compiled kernel that donates its input): gate, up, swiglu, down. */
+static void mlp_ops(pipe *q, uint64_t S, uint64_t E, uint64_t F, uint64_t wf, uint32_t b)
+{
+    pipe_op(q, sat_add(S * E, wf), sat_mul(S * F, b), 0); /* gate_proj */
+    pipe_op(q, wf, sat_mul(S * F, b), 0);                 /* up_proj */
+    pipe_op(q, 2 * S * F, 0, 0);                          /* swiglu (donates gate) */
+    pipe_op(q, sat_add(S * F, wf), sat_mul(S * E, b), 0); /* down_proj */
+}
+
+/* The ops of one layer for a chunk of S tokens, in mlx-lm's order
+ * (models/llama.py, qwen3.py, qwen3_next.py, switch_layers.py SwitchGLU),
+ * with the elements MLX counts and the buffers each op creates. */
+static void layer_ops(pipe *q, const og_hparams *hp, const lclass *c, const cache_sim *st,
+                      uint32_t i, uint64_t S, uint32_t b, double epp)
+{
+    uint64_t E = hp->n_embd;
+#define W(x) ((uint64_t)((double)(x)*epp))
+    pipe_op(q, S * E, sat_mul(S * E, b), 0); /* input norm (x has two consumers) */
+    if (c->kind == LK_STATE) {
+        /* qwen3_next.py GatedDeltaNet / mamba2.py: in projections, conv,
+         * the recurrence, out projection (shapes as state_bytes()) */
+        uint64_t di = hp->ssm_d_inner ? hp->ssm_d_inner : E;
+        uint64_t conv = di + 2ull * (hp->ssm_n_group ? hp->ssm_n_group : 1) * hp->ssm_d_state;
+        pipe_op(q, sat_add(S * E, W(E * (conv + di))), sat_mul(S * (conv + di), b), 0);
+        pipe_op(q, S * conv, sat_mul(S * conv, b), 0);
+        pipe_op(q, S * (conv + di), sat_mul(S * di, b), 0);
+        pipe_op(q, sat_add(S * di, W(di * E)), sat_mul(S * E, b), 0);
+    } else {
+        uint64_t H = c->heads, Hkv = hp->is_mla ? 1 : c->heads_kv;
+        uint64_t hk = hp->is_mla ? hp->head_dim_k_mla : c->hk;
+        uint64_t hv = hp->is_mla ? hp->head_dim_v_mla : c->hv;
+        uint64_t ck = c->hk, cv = c->hv; /* cache per-head dims (MLA: latent, rope) */
+        uint64_t ckv = hp->is_mla ? 1 : c->heads_kv;
+        pipe_op(q, sat_add(S * E, W(E * H * hk)), sat_mul(S * H * hk, b), 0); /* q_proj */
+        pipe_op(q, W(E * ckv * ck), sat_mul(S * ckv * ck, b), 0);             /* k_proj */
+        pipe_op(q, W(E * ckv * cv), sat_mul(S * ckv * cv, b), 0);             /* v_proj */
+        pipe_op(q, S * H * hk, 0, 0);                                         /* rope(q), donates */
+        pipe_op(q, S * ckv * ck, 0, 0);                                       /* rope(k), donates */
+        if (c->kind != LK_NONE) {
+            if (st->old) { /* cache.py KVCache: concatenate([old, zeros]) */
+                pipe_op(q, st->old * ckv * ck, 0, sat_mul(st->old * ckv * ck, b));
+                pipe_op(q, st->old * ckv * cv, 0, sat_mul(st->old * ckv * cv, b));
+            }
+            /* keys[..., prev:offset, :] = keys: slice update in place */
+            pipe_op(q, sat_add(st->slots * ckv * ck, S * ckv * ck), 0, 0);
+            pipe_op(q, sat_add(st->slots * ckv * cv, S * ckv * cv), 0, 0);
+        }
+        pipe_op(q, S * H * hk, sat_mul(S * H * hv, b), 0); /* SDPA output */
+        (void)Hkv;
+        pipe_op(q, sat_add(S * H * hv, W(H * hv * E)), sat_mul(S * E, b), 0); /* o_proj */
+    }
+    pipe_op(q, 2 * S * E, 0, 0);             /* h = x + r (donates r) */
+    pipe_op(q, S * E, sat_mul(S * E, b), 0); /* post-attention norm */
+    if (hp->is_moe[i] && hp->n_expert && hp->n_expert_used) {
+        uint64_t k = hp->n_expert_used, ne = hp->n_expert, fe = hp->n_ff_exp;
+        uint64_t fs = hp->n_ff_shexp ? hp->n_ff_shexp : (uint64_t)hp->n_expert_shared * fe;
+        uint64_t we = W(ne * E * fe); /* one stacked projection of all experts */
+        pipe_op(q, sat_add(S * E, W(E * ne)), sat_mul(S * ne, b), 0); /* router */
+        pipe_op(q, S * ne, sat_mul(S * ne, 4), 0);                    /* softmax */
+        pipe_op(q, S * ne, sat_mul(S * k, 8), 0);                     /* top-k idx, scores */
+        pipe_op(q, S * E, sat_mul(S * k * E, b), 0); /* x gathered per expert (sorted) */
+        pipe_op(q, sat_add(S * k * E, we), sat_mul(S * k * fe, b), 0); /* gather_qmm gate */
+        pipe_op(q, we, sat_mul(S * k * fe, b), 0);                     /* gather_qmm up */
+        pipe_op(q, 2 * S * k * fe, 0, 0);                              /* swiglu */
+        pipe_op(q, sat_add(S * k * fe, we), sat_mul(S * k * E, b), 0); /* gather_qmm down */
+        pipe_op(q, S * k * E, sat_mul(S * E, b), 0); /* unsort, weight, sum over k */
+        if (fs)
+            mlp_ops(q, S, E, fs, W(E * fs), b);
+    } else if (hp->n_ff[i]) {
+        mlp_ops(q, S, E, hp->n_ff[i], W(E * hp->n_ff[i]), b);
+    }
+    pipe_op(q, 2 * S * E, 0, 0); /* out = h + r (donates r) */
+#undef W
 }
 
 /* Attention scores of one layer for a chunk of S queries over L keys where
@@ -452,7 +598,7 @@ static uint64_t activation_bytes(const shape *sh, uint64_t S, uint32_t b)
  * [B, H, S, L] are the array mask, and the latent is expanded to keys
  * [H, L, qk_nope] and values [H, L, v_head_dim]. */
 static uint64_t scores_bytes(const lclass *c, const shape *sh, uint64_t S, uint64_t L, uint32_t b,
-                             int mla)
+                             int mla, int quantized)
 {
     uint64_t t = 0;
     if (S <= 1)
@@ -465,9 +611,14 @@ static uint64_t scores_bytes(const lclass *c, const shape *sh, uint64_t S, uint6
             t = sat_add(t, pe);
         return t;
     }
-    if (!c->fused)
+    if (!c->fused || quantized)
         t = sat_mul(sat_mul(sat_mul(c->heads, S), L), b);
-    if (c->kind == LK_ROT || c->kind == LK_CHUNK)
+    /* windowed layers: cache.py create_attention_mask returns a bool
+     * [S, L] array; a quantized cache: base.py
+     * quantized_scaled_dot_product_attention materializes the scores
+     * (quantized_matmul, where, softmax in place) and, for the "causal"
+     * string mask, builds the bool [S, L] mask itself */
+    if (c->kind == LK_ROT || c->kind == LK_CHUNK || quantized)
         t = sat_add(t, sat_mul(S, L));
     return t;
 }
@@ -478,10 +629,12 @@ typedef struct moment {
 
 /* Run the whole schedule (prefill chunks, last prompt token, decode) for one
  * sequence and return the KV at the end and the worst moment. */
-static void simulate(const layout *L, const shape *sh, const og_mlx_settings *s, uint32_t b,
-                     int mla, uint64_t *kv_end, moment *worst, uint64_t *worst_total,
-                     int *quantized_end)
+static void simulate(const layout *L, const shape *sh, const og_hparams *hp, double epp,
+                     const og_mlx_settings *s, uint32_t b, int mla, uint64_t *kv_end, moment *worst,
+                     uint64_t *worst_total, int *quantized_end)
 {
+    uint64_t last_act = 0, last_held = 0;
+    int decode_seen = 0;
     cache_sim st[MAX_CLASSES];
     int quant[MAX_CLASSES];
     memset(st, 0, sizeof st);
@@ -519,6 +672,7 @@ static void simulate(const layout *L, const shape *sh, const og_mlx_settings *s,
             if (c->kind == LK_NONE)
                 continue;
             sim_update(c, &st[i], n);
+            int was_q = quant[i]; /* this update's SDPA ran on the cache as it was */
             /* generate.py maybe_quantize_kv_cache: after each update, a
              * KVCache whose offset reached quantized_kv_start becomes a
              * QuantizedKVCache of the same capacity (cache.py to_quantized) */
@@ -533,24 +687,51 @@ static void simulate(const layout *L, const shape *sh, const og_mlx_settings *s,
                     growth = fp;
                 quant[i] = 1;
             }
-            if (st[i].grow) {
-                uint64_t g = sat_mul(st[i].grow,
-                                     slot_bytes(c, b, quant[i] ? s->kv_bits : 0, s->kv_group_size));
-                if (c->kind == LK_ROT)
-                    g = g > layer ? g - layer : 0;
+            if (st[i].grow && quant[i]) {
+                /* a quantized cache growing (QuantizedKVCache.update_and_fetch
+                 * concatenates too): the old buffer of one layer; float caches
+                 * are counted per op in the command-buffer window below */
+                uint64_t g = sat_mul(st[i].old, sb);
                 if (g > growth)
                     growth = g;
             }
-            uint64_t sc = scores_bytes(c, sh, n, st[i].visible, b, mla);
+            uint64_t sc = scores_bytes(c, sh, n, st[i].visible, b, mla, was_q);
             if (sc > scores)
                 scores = sc;
         }
+        /* The transient of this update: the ops of every layer in order
+         * through MLX's command-buffer window (see pipe above). Decode steps
+         * without a cache growth repeat the previous decode step's value. */
+        int grew = 0;
+        for (uint32_t i = 0; i < L->n; i++)
+            if (st[i].old && !quant[i])
+                grew = 1;
+        if (n > 1 || grew || !decode_seen) {
+            pipe q;
+            pipe_init(&q, s);
+            uint64_t B = s->batch ? s->batch : 1;
+            for (uint32_t li = 0; li < L->nl; li++) {
+                uint32_t ci = L->cls[li];
+                cache_sim cs = st[ci];
+                if (quant[ci])
+                    cs.old = 0;
+                /* all sequences of the batch go through each op together */
+                cs.old = sat_mul(cs.old, B);
+                cs.slots = sat_mul(cs.slots, B);
+                layer_ops(&q, hp, &L->c[ci], &cs, li, sat_mul(n, B), b, epp);
+            }
+            last_act = q.best_act / B;
+            last_held = q.best_held / B;
+            if (n == 1)
+                decode_seen = 1;
+        }
+        (void)sh;
         mo.kv = kv;
-        mo.growth = growth;
-        mo.act = activation_bytes(sh, n, b);
+        mo.growth = sat_add(growth, last_held);
+        mo.act = last_act;
         mo.scores = scores;
         mo.chunk = n;
-        uint64_t total = sat_add(sat_add(kv, growth), sat_add(mo.act, scores));
+        uint64_t total = sat_add(sat_add(kv, mo.growth), sat_add(mo.act, scores));
         if (total >= *worst_total) {
             *worst_total = total;
             *worst = mo;
@@ -562,6 +743,45 @@ static void simulate(const layout *L, const shape *sh, const og_mlx_settings *s,
     for (uint32_t i = 0; i < L->n; i++)
         if (quant[i])
             *quantized_end = 1;
+}
+
+/* Elements per weight parameter as MLX's command-buffer budget counts them
+ * (array::data_size of the weight buffers): 1 unquantized; quantized: the
+ * data bytes per parameter / 4 (uint32 packed words; the 2-byte scales and
+ * biases are counted as if 4 bytes: fewer elements, more layers in a
+ * command buffer, the upper side). Parameters from the shapes layer_ops()
+ * uses, plus the embedding (and lm_head when untied). */
+static double elements_per_param(const og_model *m, const layout *L, const og_mlx_weights *w)
+{
+    if (strcmp(w->quant, w->dtype) == 0)
+        return 1.0;
+    const og_hparams *hp = &m->hp;
+    double E = (double)hp->n_embd, params = (double)hp->n_vocab * E * (hp->tied_embeddings ? 1 : 2);
+    for (uint32_t li = 0; li < L->nl; li++) {
+        const lclass *c = &L->c[L->cls[li]];
+        if (c->kind == LK_STATE) {
+            double di = hp->ssm_d_inner ? hp->ssm_d_inner : E;
+            double conv = di + 2.0 * (hp->ssm_n_group ? hp->ssm_n_group : 1) * hp->ssm_d_state;
+            params += E * (conv + di) + di * E;
+        } else {
+            double H = c->heads, hk = hp->is_mla ? hp->head_dim_k_mla : c->hk;
+            double hv = hp->is_mla ? hp->head_dim_v_mla : c->hv;
+            double ckv = hp->is_mla ? 1 : c->heads_kv;
+            params += E * H * hk + E * ckv * (c->hk + c->hv) + H * hv * E;
+        }
+        if (hp->is_moe[li] && hp->n_expert) {
+            double fs = hp->n_ff_shexp ? (double)hp->n_ff_shexp
+                                       : (double)hp->n_expert_shared * (double)hp->n_ff_exp;
+            params +=
+                3.0 * E * (double)hp->n_ff_exp * hp->n_expert + 3.0 * E * fs + E * hp->n_expert;
+        } else {
+            params += 3.0 * E * (double)hp->n_ff[li];
+        }
+    }
+    if (params <= 0)
+        return 1.0;
+    double epp = (double)w->data_bytes / params / 4.0;
+    return epp > 1.0 ? 1.0 : epp;
 }
 
 og_status og_mlx_plan(const og_model *m, const og_mlx_settings *settings, og_mlx_plan_result *p,
@@ -661,7 +881,8 @@ og_status og_mlx_plan(const og_model *m, const og_mlx_settings *settings, og_mlx
     uint64_t kv_end = 0, worst_total = 0;
     moment mo;
     int qend = 0;
-    simulate(&L, &sh, &s, b, mla, &kv_end, &mo, &worst_total, &qend);
+    double epp = elements_per_param(m, &L, &w);
+    simulate(&L, &sh, &m->hp, epp, &s, b, mla, &kv_end, &mo, &worst_total, &qend);
     p->kv_quantized = qend;
     uint64_t B = s.batch;
     p->kv_bytes = sat_mul(kv_end, B);

@@ -11,9 +11,11 @@
  *            unquantized model, each buffer rounded to the 16 KiB page
  *            (mlx/backend/metal/allocator.cpp).
  *   kv       mlx-lm's caches at the end of the run (steady state).
- *   compute  the transient workspace at the worst moment (a prefill chunk of
- *            --prefill-step-size tokens at the end of the prompt, or a decode
- *            step), including a cache growth copy.
+ *   compute  the transient at the worst moment (a prefill chunk of
+ *            --prefill-step-size tokens, or a decode step): the buffers MLX's
+ *            in-flight command buffers hold (activations, KV buffers replaced
+ *            by a growth; mlx/backend/metal/eval.cpp, device.cpp,
+ *            mlx/transforms.cpp), unfused attention scores, logits.
  *   peak     weights + KV at that moment + compute: what mlx-lm prints as
  *            "Peak memory" (mx.get_peak_memory(), active bytes; MLX's buffer
  *            cache is not in it — see docs/MLX.md).
@@ -56,6 +58,12 @@ typedef struct og_mlx_settings {
     char q_mode[16];       /* --q-mode: "affine" (default), "mxfp4", "nvfp4", "mxfp8" */
     char q_recipe[16]; /* --quant-predicate: "", "mixed_2_6", "mixed_3_4", "mixed_3_6", "mixed_4_6"
                         */
+    /* MLX's Metal command-buffer limits (mlx/backend/metal/device.cpp):
+     * ops and 2^20 elements of inputs per command buffer. 0 = 50 / 50, the
+     * Max and Ultra GPUs' values and the larger transient; base and Pro
+     * GPUs use 40 / 40. They bound how many intermediates are live. */
+    uint32_t metal_cb_max_ops;
+    uint32_t metal_cb_max_mb;
 } og_mlx_settings;
 
 /* mlx-lm's defaults: ctx 4096, kv_group_size 64, quantized_kv_start 5000,
@@ -91,8 +99,8 @@ typedef struct og_mlx_plan_result {
     uint64_t weights_data_bytes; /* exact tensor bytes (the safetensors data) */
     uint64_t prompt_cache_bytes; /* server prompt cache (part of total and peak) */
     uint64_t kv_at_peak_bytes;   /* caches held at the peak moment */
-    uint64_t kv_growth_bytes;    /* transient: a cache growing (old + new buffers) */
-    uint64_t activation_bytes;   /* hidden/MLP/attention projections of one chunk */
+    uint64_t kv_growth_bytes;    /* transient: old KV buffers a growth replaced, still held */
+    uint64_t activation_bytes;   /* new buffers of the ops in MLX's command-buffer window */
     uint64_t scores_bytes;       /* attention scores where the fused SDPA is not used */
     uint64_t logits_bytes;       /* float32 logits of the last position(s) */
     uint64_t peak_chunk_tokens;  /* tokens in the chunk at the peak moment */
