@@ -466,6 +466,7 @@ typedef struct pipe {
     uint64_t max_ops, max_el;
     uint64_t ring_act[OG_MLX_CB_WINDOW], ring_held[OG_MLX_CB_WINDOW];
     uint32_t nring, head;
+    uint64_t ring_sum_act, ring_sum_held; /* running sums over the ring (saturating) */
     uint64_t cur_el, cur_act, cur_held, cur_ops;
     uint64_t best_act, best_held;
 } pipe;
@@ -488,11 +489,8 @@ static void pipe_op(pipe *q, uint64_t in_el, uint64_t out_bytes, uint64_t held_b
     q->cur_ops++;
     q->cur_act = sat_add(q->cur_act, out_bytes);
     q->cur_held = sat_add(q->cur_held, held_bytes);
-    uint64_t act = q->cur_act, held = q->cur_held;
-    for (uint32_t i = 0; i < q->nring; i++) {
-        act = sat_add(act, q->ring_act[i]);
-        held = sat_add(held, q->ring_held[i]);
-    }
+    uint64_t act = sat_add(q->cur_act, q->ring_sum_act);
+    uint64_t held = sat_add(q->cur_held, q->ring_sum_held);
     if (sat_add(act, held) > sat_add(q->best_act, q->best_held)) {
         q->best_act = act;
         q->best_held = held;
@@ -504,10 +502,17 @@ static void pipe_op(pipe *q, uint64_t in_el, uint64_t out_bytes, uint64_t held_b
             q->ring_held[q->nring] = q->cur_held;
             q->nring++;
         } else {
+            /* the oldest buffer completes: its memory leaves the window */
+            if (q->ring_sum_act != UINT64_MAX)
+                q->ring_sum_act -= q->ring_act[q->head];
+            if (q->ring_sum_held != UINT64_MAX)
+                q->ring_sum_held -= q->ring_held[q->head];
             q->ring_act[q->head] = q->cur_act;
             q->ring_held[q->head] = q->cur_held;
             q->head = (q->head + 1) % (OG_MLX_CB_WINDOW - 1);
         }
+        q->ring_sum_act = sat_add(q->ring_sum_act, q->cur_act);
+        q->ring_sum_held = sat_add(q->ring_sum_held, q->cur_held);
         q->cur_el = q->cur_ops = q->cur_act = q->cur_held = 0;
     }
 }
