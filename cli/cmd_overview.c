@@ -1,8 +1,10 @@
 /* oomguard (no command): the machine in one glance, and what you can run on it. */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "oomguard/catalog.h"
@@ -126,6 +128,52 @@ static void print_machine(const og_machine *m, const og_budget *b, uint64_t mem)
         fprintf(o, "  planning for %s (--mem)\n", cli_bytes(mem));
 }
 
+typedef struct overview_work {
+    row *rows;
+    uint32_t n;
+    const og_machine *m;
+    const og_fit_settings *fs;
+    int mac;
+    uint32_t next;
+    og_status st;
+    og_error err;
+    pthread_mutex_t lock;
+} overview_work;
+
+/* The best MLX build (Macs only) and the best GGUF build of each row, with
+ * the engine plans (fit.h): og_fit_mlx for MLX builds, og_fit_llama with the
+ * machine's backend for GGUF builds. */
+static void *overview_worker(void *arg)
+{
+    overview_work *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        uint32_t i = w->next++;
+        int stop = w->st != OG_OK;
+        pthread_mutex_unlock(&w->lock);
+        if (stop || i >= w->n)
+            return NULL;
+        for (int k = 0; k < 2; k++) {
+            w->rows[i].best[k] = OG_BUILD_COUNT;
+            if (k == 0 && !w->mac)
+                continue; /* MLX runs on Apple Silicon only */
+            og_error err;
+            og_status st = og_catalog_best_build(w->rows[i].e, w->m, k == 0, w->fs,
+                                                 k == 0 ? og_fit_mlx : og_fit_llama, NULL,
+                                                 &w->rows[i].best[k], &w->rows[i].r[k], &err);
+            if (st != OG_OK) {
+                pthread_mutex_lock(&w->lock);
+                if (w->st == OG_OK) {
+                    w->st = st;
+                    w->err = err;
+                }
+                pthread_mutex_unlock(&w->lock);
+                return NULL;
+            }
+        }
+    }
+}
+
 int cmd_overview(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -193,23 +241,26 @@ int cmd_overview(int argc, char **argv)
         free(m);
         return OG_EXIT_INTERNAL;
     }
-    for (uint32_t i = 0; i < n; i++) {
+    /* Rows are independent: plan them on every core (the engine plans are
+     * pure functions; the catalog is loaded above). */
+    overview_work w = {rows, n, m, &fs, mac, 0, OG_OK, {OG_OK, ""}, PTHREAD_MUTEX_INITIALIZER};
+    for (uint32_t i = 0; i < n; i++)
         rows[i].e = og_catalog_get(i);
-        for (int k = 0; k < 2; k++) {
-            rows[i].best[k] = OG_BUILD_COUNT;
-            if (k == 0 && !mac)
-                continue; /* MLX runs on Apple Silicon only */
-            /* the engine plans (fit.h): og_fit_mlx for MLX builds, og_fit_llama
-             * with this machine's backend for GGUF builds */
-            st =
-                og_catalog_best_build(rows[i].e, m, k == 0, &fs, k == 0 ? og_fit_mlx : og_fit_llama,
-                                      NULL, &rows[i].best[k], &rows[i].r[k], &err);
-            if (st != OG_OK) {
-                free(rows);
-                free(m);
-                return cli_fail(&err);
-            }
-        }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t nt = ncpu > 1 ? (uint32_t)(ncpu > 16 ? 16 : ncpu) : 1;
+    pthread_t th[16];
+    uint32_t started = 0;
+    for (uint32_t t = 1; t < nt; t++)
+        if (pthread_create(&th[started], NULL, overview_worker, &w) == 0)
+            started++;
+    overview_worker(&w);
+    for (uint32_t t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&w.lock);
+    if (w.st != OG_OK) {
+        free(rows);
+        free(m);
+        return cli_fail(&w.err);
     }
     const char *headline = doctor_headline(m, &b);
 
