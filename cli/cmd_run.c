@@ -207,13 +207,14 @@ static void status_line(const og_sample *s, uint64_t budget, const char *budget_
 static void log_sample(FILE *f, const og_sample *s)
 {
     fprintf(f,
-            "{\"t\":%.3f,\"tree_bytes\":%llu,\"tree_rss_bytes\":%llu,\"tree_procs\":%u,"
+            "{\"t\":%.3f,\"tree_bytes\":%llu,\"tree_rss_bytes\":%llu,\"tree_anon_bytes\":%llu,"
+            "\"tree_procs\":%u,"
             "\"tree_kind\":\"%s\",\"avail_bytes\":%s%llu,\"swap_used_bytes\":%llu,"
             "\"swapout_bytes_per_s\":%.0f,\"pressure\":\"%s\",\"psi_some_avg10\":%.2f,"
             "\"psi_full_avg10\":%.2f",
             s->t_s, (unsigned long long)s->tree_bytes, (unsigned long long)s->tree_rss_bytes,
-            s->tree_procs, og_mem_kind_name(s->tree_kind), "",
-            (unsigned long long)(s->avail_known ? s->avail_bytes : 0),
+            (unsigned long long)s->tree_anon_bytes, s->tree_procs, og_mem_kind_name(s->tree_kind),
+            "", (unsigned long long)(s->avail_known ? s->avail_bytes : 0),
             (unsigned long long)s->swap_used_bytes, s->swapout_bytes_per_s,
             og_pressure_name(s->pressure), s->psi_some_avg10, s->psi_full_avg10);
     if (s->gpu_known)
@@ -271,6 +272,9 @@ typedef struct preflight {
     uint64_t budget;    /* what it was compared with */
     int no_fit, tight;
     int outside_tree; /* the model runs outside the watched tree (Ollama's server) */
+    int discrete;     /* the plan puts weights on a discrete GPU: compare it with GPU memory
+                         plus anonymous host memory (the mapped model file's page cache is
+                         not part of the plan) */
     char engine[128]; /* "llama.cpp plan, cpu, context 4096" */
     char verdict[24];
     char note[1800]; /* why there is no prediction, or a caveat */
@@ -412,6 +416,8 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
     }
     pf->ran = 1;
     pf->predicted = p.total_bytes;
+    pf->discrete = p.gpu_bytes && (s.backend == OG_BACKEND_CUDA || s.backend == OG_BACKEND_ROCM ||
+                                   s.backend == OG_BACKEND_VULKAN);
     pf->budget = s.backend != OG_BACKEND_CPU && !b.unified ? b.gpu_bytes : b.host_bytes;
     if (s.backend != OG_BACKEND_CPU && b.unified && b.gpu_bytes && b.gpu_bytes < pf->budget)
         pf->budget = b.gpu_bytes;
@@ -667,6 +673,7 @@ int cmd_run(int argc, char **argv)
     og_engine_cmd eng;
     og_engine_cmd_parse(cargc, (const char *const *)cargv, &eng);
     uint64_t predicted = 0;
+    int compare_anon = 0; /* measured = anonymous host + GPU (discrete-GPU plans) */
     preflight pf;
     memset(&pf, 0, sizeof pf);
     if (eng.engine != OG_ENGINE_NONE) {
@@ -689,8 +696,10 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "oomguard: preflight: predicted peak %s vs budget %s%s: %s%s%s (%s)\n",
                     cli_bytes(pf.predicted), pf.budget ? cli_bytes(pf.budget) : "unknown",
                     mem ? " (--mem)" : "", col, pf.verdict, cli_c(stderr, CLI_RESET), pf.engine);
-            if (!pf.outside_tree)
+            if (!pf.outside_tree) {
                 predicted = pf.predicted;
+                compare_anon = pf.discrete;
+            }
         }
         if (pf.note[0])
             fprintf(stderr, "oomguard: preflight: %s\n", pf.note);
@@ -958,6 +967,11 @@ int cmd_run(int argc, char **argv)
     double elapsed = mono_s() - t_start;
     char kind[16];
     snprintf(kind, sizeof kind, "%s", og_mem_kind_name(sum.tree_kind));
+    /* What to hold against the prediction: everything the tree holds, or,
+     * for a discrete-GPU plan, GPU memory plus anonymous host memory. */
+    uint64_t measured = compare_anon && sum.peak_anon_plus_gpu_bytes
+                            ? sum.peak_anon_plus_gpu_bytes
+                            : sum.peak_tree_bytes + sum.peak_tree_gpu_bytes;
     fprintf(stderr, "%soomguard:%s %s after %.1fs: ", cli_c(stderr, CLI_BOLD),
             cli_c(stderr, CLI_RESET), stage ? "stopped by the guard" : "finished", elapsed);
     if (stage)
@@ -982,11 +996,17 @@ int cmd_run(int argc, char **argv)
                 cli_bytes(sum.swap_peak_bytes));
     fprintf(stderr, "\n  peak pressure %s; %.1fs under pressure (%.1fs critical)\n",
             og_pressure_name(sum.peak_pressure), sum.time_warn_s, sum.time_critical_s);
-    if (predicted)
+    if (predicted && compare_anon && sum.peak_anon_plus_gpu_bytes)
+        fprintf(stderr,
+                "  predicted peak %s, measured %s (%+.1f %%) on the GPU and in anonymous host "
+                "memory\n  (pages of the mapped model file are page cache, not part of the plan; "
+                "the GPU figure includes the CUDA context)\n",
+                cli_bytes(predicted), cli_bytes(measured),
+                ((double)measured - (double)predicted) / (double)predicted * 100);
+    else if (predicted)
         fprintf(stderr, "  predicted peak %s, measured %s (%+.1f %%)\n", cli_bytes(predicted),
-                cli_bytes(sum.peak_tree_bytes + sum.peak_tree_gpu_bytes),
-                ((double)(sum.peak_tree_bytes + sum.peak_tree_gpu_bytes) - (double)predicted) /
-                    (double)predicted * 100);
+                cli_bytes(measured),
+                ((double)measured - (double)predicted) / (double)predicted * 100);
     if (stage) {
         fprintf(stderr, "  fix: ");
         switch (trip.trip) {
@@ -1074,7 +1094,7 @@ int cmd_run(int argc, char **argv)
             json_decref(st);
         }
         rec.predicted_bytes = predicted;
-        rec.peak_bytes = sum.peak_tree_bytes + sum.peak_tree_gpu_bytes;
+        rec.peak_bytes = measured;
         rec.exit_code = rc;
         rec.duration_s = elapsed;
         snprintf(rec.guard, sizeof rec.guard, "%s", stage ? og_trip_name(trip.trip) : "");
@@ -1112,6 +1132,11 @@ int cmd_run(int argc, char **argv)
         json_object_set_new(j, "time_critical_s", json_real(sum.time_critical_s));
         json_object_set_new(j, "predicted_peak_bytes",
                             predicted ? json_integer((json_int_t)predicted) : json_null());
+        json_object_set_new(j, "measured_peak_bytes", json_integer((json_int_t)measured));
+        json_object_set_new(j, "measured_basis",
+                            json_string(measured == sum.peak_anon_plus_gpu_bytes && compare_anon
+                                            ? "anon_and_gpu"
+                                            : "tree_and_gpu"));
         if (pf.ran) {
             json_t *pj = json_object();
             json_object_set_new(pj, "plan", json_string(pf.engine));

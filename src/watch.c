@@ -116,6 +116,7 @@ og_status og_watch_sample(og_watch *w, og_sample *s, og_error *err)
         s->tree_procs++;
         s->tree_bytes += m.footprint_bytes;
         s->tree_rss_bytes += m.rss_bytes;
+        s->tree_anon_bytes += m.anon_bytes;
         if (m.footprint_kind == OG_MEM_RSS || s->tree_kind == OG_MEM_UNKNOWN)
             s->tree_kind = m.footprint_kind;
     }

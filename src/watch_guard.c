@@ -158,6 +158,8 @@ void og_summary_add(og_summary *sum, const og_sample *s)
     }
     if (s->tree_rss_bytes > sum->peak_tree_rss_bytes)
         sum->peak_tree_rss_bytes = s->tree_rss_bytes;
+    if (s->tree_anon_bytes + s->tree_gpu_bytes > sum->peak_anon_plus_gpu_bytes)
+        sum->peak_anon_plus_gpu_bytes = s->tree_anon_bytes + s->tree_gpu_bytes;
     if (s->tree_procs > sum->peak_tree_procs)
         sum->peak_tree_procs = s->tree_procs;
     if (s->tree_kind == OG_MEM_RSS || sum->tree_kind == OG_MEM_UNKNOWN)

@@ -49,9 +49,12 @@ typedef struct og_proc {
                                           unreadable (kernel threads, other users on macOS) */
     uint64_t footprint_bytes;          /* see footprint_kind; 0 when unknown */
     og_mem_kind footprint_kind;
-    uint64_t rss_bytes; /* resident set size; 0 when unknown */
-    uint64_t gpu_bytes; /* GPU memory this process holds where the platform tells; filled by
-                           og_procs_add_gpu(), else 0 */
+    uint64_t rss_bytes;  /* resident set size; 0 when unknown */
+    uint64_t gpu_bytes;  /* GPU memory this process holds where the platform tells; filled by
+                            og_procs_add_gpu(), else 0 */
+    uint64_t anon_bytes; /* resident memory not backed by a file (Linux statm resident -
+                            shared): what must stay in RAM; pages of mapped model files are
+                            page cache and can be dropped. 0 when unknown */
 } og_proc;
 
 typedef struct og_proc_list {

@@ -57,6 +57,7 @@ typedef struct og_sample {
     uint32_t tree_procs; /* processes in the tree */
     uint64_t tree_bytes; /* footprint sum (PSS / phys footprint, else RSS) */
     uint64_t tree_rss_bytes;
+    uint64_t tree_anon_bytes; /* resident memory not backed by files (0 = unknown) */
     og_mem_kind tree_kind;
     uint64_t tree_gpu_bytes; /* GPU memory the tree holds (NVML per process); see gpu_known */
     int tree_gpu_known;
@@ -203,6 +204,9 @@ typedef struct og_summary {
     uint32_t n_samples;
     double first_t_s, last_t_s;
     uint64_t peak_tree_bytes, peak_tree_rss_bytes, peak_tree_gpu_bytes;
+    /* the largest anonymous host memory + GPU memory of the tree at one moment
+     * (what a discrete-GPU plan predicts: mapped model files excluded) */
+    uint64_t peak_anon_plus_gpu_bytes;
     double peak_tree_t_s;
     uint32_t peak_tree_procs;
     og_mem_kind tree_kind;

@@ -145,10 +145,13 @@ static void read_statm(const char *dir, og_proc *p, uint64_t page_size)
     snprintf(path, sizeof path, "%s/statm", dir);
     if (og_procfs_read(path, buf, sizeof buf) > 0) {
         const char *s = buf;
-        uint64_t size, resident;
+        uint64_t size, resident, shared = 0;
         if (parse_u64(&s, &size) && parse_u64(&s, &resident) &&
             resident <= UINT64_MAX / page_size) {
             p->rss_bytes = resident * page_size;
+            /* shared = file-backed + shmem pages (proc(5) statm) */
+            if (parse_u64(&s, &shared) && shared <= resident)
+                p->anon_bytes = (resident - shared) * page_size;
             p->footprint_bytes = p->rss_bytes;
             p->footprint_kind = OG_MEM_RSS;
         }
