@@ -183,20 +183,32 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
         }
     }
 
-    /* A smaller quantization of this model. */
+    /* A smaller quantization of this model: at the current context, or, when
+     * no usable context (4096 tokens) fits these weights, at 4096 tokens. */
     uint64_t w = p->component_bytes[OG_COMP_WEIGHTS];
     if (w > 0) {
+        margins base = r;
+        uint64_t short_ctx = 0;
+        if (f->max_ctx < 4096 && ctx_now > 4096) {
+            og_llama_settings t = *s;
+            og_llama_memplan q;
+            t.n_ctx = 4096;
+            if (og_llama_plan(m, &t, &q, NULL) == OG_OK) {
+                base = check(&q, b);
+                short_ctx = 4096;
+            }
+        }
         for (size_t i = 0; i < N_QUANTS; i++) {
             uint64_t wq = og_llama_quant_weight_bytes(m, quants[i].name);
             if (!wq || wq >= m->weight_bytes * 97 / 100)
                 continue;
             int64_t saved = (int64_t)(m->weight_bytes - wq);
-            /* weights shrink where they live; scale the pools that hold them */
-            int64_t need = r.min < 0 ? -r.min : 0;
+            int64_t need = base.min < 0 ? -base.min : 0;
             if (saved >= need + (int64_t)(slack / 2)) {
-                advise(f, "a smaller quantization: %s (about %s of weights instead of %s)",
+                advise(f, "a smaller quantization: %s (about %s of weights instead of %s)%s",
                        quants[i].name, og_format_bytes(wq, b1, sizeof b1),
-                       og_format_bytes(m->weight_bytes, b2, sizeof b2));
+                       og_format_bytes(m->weight_bytes, b2, sizeof b2),
+                       short_ctx ? ", with --ctx 4096" : "");
                 break;
             }
         }

@@ -47,6 +47,18 @@ PY
 "$OG" fit "$CFG" --backend cuda --mem 12G -c 8192 >/dev/null 2>&1; rc=$?
 [ $rc -eq 1 ] || fail "config-only 8B BF16 in 12 GiB should not fit (rc $rc)"
 
+# When no usable context fits the weights, the advice names a smaller quant
+# that fits at 4096 tokens (8B Q4_0 on an 8 GB Mac).
+"$FIX" shape arch=llama n_layer=32 n_embd=4096 n_head=32 n_head_kv=8 n_ff=14336 n_vocab=128256 \
+  n_ctx_train=131072 weight_type=q4_0 "$T/l8.gguf" || fail "fixture"
+"$OG" fit "$T/l8.gguf" --machine m1-8gb --json >"$T/a.json"; rc=$?
+[ $rc -eq 1 ] || fail "8B on m1-8gb should not fit at 128k (rc $rc)"
+python3 - "$T/a.json" <<'PY' || fail "smaller-quant advice"
+import json, sys
+adv = json.load(open(sys.argv[1]))["advice"]
+assert any("smaller quantization" in a and "--ctx 4096" in a for a in adv), adv
+PY
+
 # Bad input: exit 2 with a message.
 "$OG" fit "$T/m.gguf" --backend cpu --mem 8G -ctv q8_0 -fa off 2>"$T/e"; rc=$?
 [ $rc -eq 2 ] && grep -q "flash attention" "$T/e" || fail "quantized V without FA (rc $rc)"
