@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ogfix.h"
+#include "og_test.h"
 #include "oomguard/catalog.h"
 #include "oomguard/oomguard.h"
 
@@ -15,15 +16,12 @@ static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/og-test-catalog-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    og_test_mkdtemp(tmpdir, sizeof tmpdir, "catalog");
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    og_test_rmtree(tmpdir);
 }
 
 static const og_catalog_entry *find(const char *name)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ogfix.h"
+#include "og_test.h"
 #include "oomguard/discover.h"
 #include "oomguard/oomguard.h"
 
@@ -54,8 +55,7 @@ static void tiny_gguf(const char *rel)
 
 static void setup(void)
 {
-    snprintf(home, sizeof home, "/tmp/og-test-disc-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(home));
+    og_test_mkdtemp(home, sizeof home, "disc");
     setenv("HOME", home, 1);
     unsetenv("HF_HUB_CACHE");
     unsetenv("HF_HOME");
@@ -110,9 +110,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-    ck_assert_int_eq(system(cmd), 0);
+    og_test_rmtree(home);
 }
 
 static const og_found_model *get(const og_model_list *l, const char *name)

@@ -7,21 +7,19 @@
 #include <unistd.h>
 
 #include "ogfix.h"
+#include "og_test.h"
 #include "oomguard/oomguard.h"
 
 static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/og-test-gguf-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    og_test_mkdtemp(tmpdir, sizeof tmpdir, "gguf");
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    og_test_rmtree(tmpdir);
 }
 
 static const char *tmp(const char *name)

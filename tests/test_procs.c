@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "og_test.h"
 #include "oomguard/oomguard.h"
 #include "oomguard/procs.h"
 
@@ -17,15 +18,12 @@ static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/og-test-procs-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    og_test_mkdtemp(tmpdir, sizeof tmpdir, "procs");
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    og_test_rmtree(tmpdir);
 }
 
 static void put(const char *rel, const char *data, size_t len)

@@ -9,21 +9,19 @@
 
 #include "ogfix.h"
 #include "ogfix_st.h"
+#include "og_test.h"
 #include "oomguard/oomguard.h"
 
 static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/og-test-st-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    og_test_mkdtemp(tmpdir, sizeof tmpdir, "st");
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    og_test_rmtree(tmpdir);
 }
 
 static const char *tmp(const char *name)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "og_test.h"
 #include "oomguard/history.h"
 #include "oomguard/oomguard.h"
 #include "oomguard/watch.h"
@@ -19,15 +20,12 @@ static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/og-test-watch-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    og_test_mkdtemp(tmpdir, sizeof tmpdir, "watch");
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    og_test_rmtree(tmpdir);
 }
 
 static void put_s(const char *rel, const char *s)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "og_test.h"
 #include "oomguard/wired.h"
 
 #define GIB (1024ull * 1024ull * 1024ull)
@@ -15,15 +16,12 @@ static char root[256];
 
 static void setup(void)
 {
-    snprintf(root, sizeof root, "/tmp/og-test-wired-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(root));
+    og_test_mkdtemp(root, sizeof root, "wired");
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    ck_assert_int_eq(system(cmd), 0);
+    og_test_rmtree(root);
 }
 
 static char *slurp(const char *rel)
