@@ -86,7 +86,9 @@ static const char *schema_v1 = "CREATE TABLE IF NOT EXISTS runs ("
                                " duration_s REAL NOT NULL,"
                                " guard TEXT NOT NULL);";
 
-/* Open (create when asked) and check or install the schema. */
+/* Open (create when asked) and check or install the schema. Without create,
+ * an empty database gives *out == NULL and OG_OK: nothing to read, nothing
+ * written. */
 static og_status open_db(const char *path, int create, sqlite3 **out, og_error *err)
 {
     *out = NULL;
@@ -134,6 +136,11 @@ static og_status open_db(const char *path, int create, sqlite3 **out, og_error *
             sqlite3_close(db);
             return og_error_set(err, OG_ERR_INVALID,
                                 "%s: not an oomguard history database (no schema version)", path);
+        }
+        if (!create) {
+            /* Reading only: an empty database has no runs; leave the file as it is. */
+            sqlite3_close(db);
+            return OG_OK;
         }
         char *msg = NULL;
         if (sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK ||
@@ -218,7 +225,7 @@ og_status og_history_list(const char *path, uint32_t limit, og_run_record **out,
                                : og_error_set(err, OG_ERR_IO, "%s: %s", path, strerror(errno));
     sqlite3 *db;
     og_status st = open_db(path, 0, &db, err);
-    if (st != OG_OK)
+    if (st != OG_OK || !db)
         return st;
     sqlite3_stmt *q = NULL;
     const char *sql = "SELECT id, started_unix, command, engine, model, n_ctx, settings,"

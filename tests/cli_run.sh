@@ -157,5 +157,8 @@ XDG_STATE_HOME=$tmp/nohist "$og" history >"$tmp/g.out"
 check "empty history says so" '[ $? -eq 0 ] && grep -q "No runs" "$tmp/g.out"'
 "$og" run --help | grep -q "Exit codes"
 check "run --help" '[ $? -eq 0 ]'
+: >"$tmp/empty.db"
+"$og" history --db "$tmp/empty.db" >/dev/null 2>&1
+check "history on an empty database reads, writes nothing" '[ $? -eq 0 ] && [ ! -s "$tmp/empty.db" ]'
 
 exit $fail
