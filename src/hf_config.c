@@ -609,6 +609,16 @@ og_status og_hf_config_fill(json_t *root, const char *name, og_model *m, uint64_
     og_hparams_finish(hp);
     if (c.st != OG_OK)
         return c.st;
+    /* A model with attention layers needs attention heads: 0 is not a shape
+     * any engine can run (pure recurrent models have no attention layers). */
+    int attention_layers = 0;
+    for (uint32_t i = 0; i < hp->n_layer; i++)
+        attention_layers |= !hp->is_recurrent[i];
+    if (attention_layers && hp->n_head[0] == 0 && cget(&c, "num_attention_heads"))
+        return og_error_set(err, OG_ERR_INVALID,
+                            "%s: key 'num_attention_heads' is 0 but the model has attention "
+                            "layers",
+                            name);
 
     /* dtype */
     const char *dt = cstr(&c, "torch_dtype");

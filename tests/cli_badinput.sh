@@ -21,7 +21,7 @@ cd "$tmp" || exit 1
   head_dim=32 n_ff=512 n_vocab=1024 n_ctx_train=8192 m.gguf >/dev/null || { echo "FAIL: og-fixture"; exit 1; }
 head -c 1000 m.gguf >trunc.gguf
 : >empty.gguf
-mkdir -p dir.gguf arr cfgstr cfghuge
+mkdir -p dir.gguf arr cfgstr cfghuge cfgheads0
 # GGUF v3 claiming 2^63-1 tensors and one metadata pair, then nothing
 printf 'GGUF\003\000\000\000\377\377\377\377\377\377\377\177\001\000\000\000\000\000\000\000' >absurd.gguf
 printf 'GGUF\003\000\000\000' >short.gguf
@@ -30,6 +30,7 @@ printf '\377\377\377\377\377\377\377\177{}' >huge-header.safetensors
 echo '[1, 2]' >arr/config.json
 echo '{"model_type":"llama","num_hidden_layers":"32","hidden_size":4096}' >cfgstr/config.json
 echo '{"model_type":"llama","num_hidden_layers":1000000000000,"hidden_size":4096,"num_attention_heads":32,"intermediate_size":11008,"vocab_size":32000}' >cfghuge/config.json
+echo '{"model_type":"llama","num_hidden_layers":32,"hidden_size":4096,"num_attention_heads":0,"intermediate_size":11008,"vocab_size":32000}' >cfgheads0/config.json
 echo '{bad' >bad.json
 echo '[]' >array.json
 echo '{"schema_version":1,"os":"linux","ram_bytes":"lots"}' >snap-type.json
@@ -76,6 +77,8 @@ cases='2|unknown command|nosuchcmd
 2|config.json: not a JSON object|inspect arr/config.json
 2|must be a non-negative integer|inspect cfgstr
 2|is more than|inspect cfghuge/config.json
+2|'num_attention_heads' is 0|inspect cfgheads0/config.json
+2|'num_attention_heads' is 0|fit cfgheads0 --mem 8G
 2|unknown option|fit --bogus m.gguf
 2|missing MODEL|fit
 2|--ctx needs a value|fit --ctx
