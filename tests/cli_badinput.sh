@@ -77,8 +77,8 @@ cases='2|unknown command|nosuchcmd
 2|config.json: not a JSON object|inspect arr/config.json
 2|must be a non-negative integer|inspect cfgstr
 2|is more than|inspect cfghuge/config.json
-2|'num_attention_heads' is 0|inspect cfgheads0/config.json
-2|'num_attention_heads' is 0|fit cfgheads0 --mem 8G
+2|is 0 but the model has attention layers|inspect cfgheads0/config.json
+2|is 0 but the model has attention layers|fit cfgheads0 --mem 8G
 2|unknown option|fit --bogus m.gguf
 2|missing MODEL|fit
 2|--ctx needs a value|fit --ctx
