@@ -81,10 +81,16 @@ static margins check(const og_llama_memplan *p, const og_budget *b)
         r.gpu_limited = 1;
         r.gpu = diff(b->has_gpu || b->unified ? b->gpu_bytes : 0, p->gpu_bytes);
     }
-    if (b->unified)
-        r.host = diff(b->host_bytes, p->total_bytes);
-    else
-        r.host = diff(b->host_bytes, p->host_bytes);
+    /* Tensors the CPU repacks are read once through the mapping, then used
+     * from their CPU_REPACK copy: llama.cpp reports both buffers, but the
+     * mapped originals are page cache the kernel can drop without swapping,
+     * so they do not count against RAM (og_llama_plan notes it). */
+    uint64_t shadowed = p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED];
+    if (p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK] < shadowed)
+        shadowed = p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK];
+    uint64_t host_need = b->unified ? p->total_bytes : p->host_bytes;
+    host_need = host_need > shadowed ? host_need - shadowed : 0;
+    r.host = diff(b->host_bytes, host_need);
     r.min = r.host;
     r.limit = b->host_bytes;
     if (r.gpu_limited && r.gpu < r.min) {

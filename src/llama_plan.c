@@ -789,6 +789,16 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
      * at start n_outputs = 0 -> n_seq_max rows; host buffer (pinned with a GPU). */
     if (hp->causal)
         p->bytes[OG_COMP_OUTPUT][OG_POOL_HOST] = 4 * hp->n_vocab * p->n_seq;
+    if (p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED] &&
+        p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK]) {
+        uint64_t sh = p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED];
+        if (p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK] < sh)
+            sh = p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK];
+        note(p,
+             "%.2f GiB of the mapped file is also repacked (CPU_REPACK): llama.cpp reports both, "
+             "but that page cache is reclaimable and is not counted against the budget",
+             (double)sh / (1024.0 * 1024.0 * 1024.0));
+    }
     if (m->format != OG_FORMAT_GGUF && s->backend == OG_BACKEND_CPU)
         note(p, "%s weights sized as they would be after conversion to GGUF",
              og_format_name(m->format));
