@@ -40,28 +40,6 @@ og_status og_history_default_path(char *buf, size_t n, og_error *err)
 }
 
 /* mkdir -p of the folder holding path. */
-static og_status make_parent(const char *path, og_error *err)
-{
-    char dir[1024];
-    og_strlcpy(dir, path, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return OG_OK;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return og_error_set(err, OG_ERR_IO, "history: cannot create %s: %s", dir,
-                                strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return og_error_set(err, OG_ERR_IO, "history: cannot create %s: %s", dir, strerror(errno));
-    return OG_OK;
-}
-
 static og_status db_error(sqlite3 *db, const char *path, const char *what, og_error *err)
 {
     int code = db ? sqlite3_errcode(db) : SQLITE_CANTOPEN;
@@ -157,7 +135,7 @@ static og_status open_db(const char *path, int create, sqlite3 **out, og_error *
 
 og_status og_history_add(const char *path, const og_run_record *r, og_error *err)
 {
-    og_status st = make_parent(path, err);
+    og_status st = og_mkdirs_parent(path, err);
     if (st != OG_OK)
         return st;
     sqlite3 *db;

@@ -44,6 +44,12 @@ void og_strlcpy(char *dst, const char *src, size_t n);
 og_status og_read_small_file(const char *path, size_t max_bytes, char **out, size_t *len,
                              og_error *err);
 
+/* mkdir -p: create dir and its missing parents (mode 0755). Errors name the
+ * folder that could not be made. */
+og_status og_mkdirs(const char *dir, og_error *err);
+/* og_mkdirs for the folder holding path ("a/b/c" -> "a/b"). */
+og_status og_mkdirs_parent(const char *path, og_error *err);
+
 /* Last path component (pointer into path). */
 const char *og_basename(const char *path);
 

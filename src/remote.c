@@ -97,7 +97,7 @@ static og_status mirror_dir(const og_remote_options *o, const char *key, char *o
     if (st != OG_OK)
         return st;
     snprintf(out, n, "%s/%s", root, key);
-    return og_remote_mkdirs(out, err);
+    return og_mkdirs(out, err);
 }
 
 static og_status open_mirror(const char *path, int gguf, const char *source, og_model **out,

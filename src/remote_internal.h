@@ -42,7 +42,6 @@ og_status og_remote_http_get(rctx *c, const char *url, uint64_t from, uint64_t l
                              const char *bearer, const char *accept, membuf *out, uint64_t *total,
                              char *etag, size_t etag_len, og_error *err);
 
-og_status og_remote_mkdirs(const char *path, og_error *err);
 int og_remote_file_exists(const char *p);
 void og_remote_sanitize(char *s); /* a safe path component for cache keys */
 uint64_t og_remote_fnv1a(const char *s);

@@ -17,36 +17,13 @@
 
 /* ---- the mirror folder ---- */
 
-og_status og_remote_mkdirs(const char *path, og_error *err)
-{
-    char tmp[4096];
-    og_strlcpy(tmp, path, sizeof tmp);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return og_error_set(err, OG_ERR_IO, "%s: %s", tmp, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return og_error_set(err, OG_ERR_IO, "%s: %s", tmp, strerror(errno));
-    return OG_OK;
-}
-
 /* Write the first n bytes of a file of `size` bytes; the rest is a hole. */
 static og_status write_sparse(const char *path, const void *p, size_t n, uint64_t size,
                               og_error *err)
 {
-    char dir[4096];
-    og_strlcpy(dir, path, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = 0;
-        og_status st = og_remote_mkdirs(dir, err);
-        if (st != OG_OK)
-            return st;
-    }
+    og_status st = og_mkdirs_parent(path, err);
+    if (st != OG_OK)
+        return st;
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

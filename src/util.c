@@ -98,6 +98,39 @@ og_status og_read_small_file(const char *path, size_t max_bytes, char **out, siz
     return OG_OK;
 }
 
+og_status og_mkdirs(const char *dir, og_error *err)
+{
+    char tmp[4096];
+    if (strlen(dir) >= sizeof tmp)
+        return og_error_set(err, OG_ERR_IO, "%.200s...: path too long", dir);
+    og_strlcpy(tmp, dir, sizeof tmp);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return og_error_set(err, OG_ERR_IO, "cannot create folder %s: %s", tmp,
+                                strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return og_error_set(err, OG_ERR_IO, "cannot create folder %s: %s", tmp, strerror(errno));
+    return OG_OK;
+}
+
+og_status og_mkdirs_parent(const char *path, og_error *err)
+{
+    char dir[4096];
+    if (strlen(path) >= sizeof dir)
+        return og_error_set(err, OG_ERR_IO, "%.200s...: path too long", path);
+    og_strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return OG_OK;
+    *slash = '\0';
+    return og_mkdirs(dir, err);
+}
+
 const char *og_basename(const char *path)
 {
     const char *s = strrchr(path, '/');

@@ -340,17 +340,7 @@ static og_status ensure_dir(const char *path, int dry_run, og_error *err)
         return S_ISDIR(st.st_mode) ? OG_OK : og_error_set(err, OG_ERR_IO, "%s: not a folder", dir);
     if (dry_run)
         return OG_OK;
-    /* create missing parents (a test root starts empty) */
-    for (char *p = dir + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-                return og_error_set(err, OG_ERR_IO, "%s: %s", dir, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return og_error_set(err, OG_ERR_IO, "%s: %s", dir, strerror(errno));
-    return OG_OK;
+    return og_mkdirs(dir, err); /* missing parents too (a test root starts empty) */
 }
 
 og_status og_wired_persist(const char *root, uint32_t mb, int dry_run, og_wired_actions *out,
