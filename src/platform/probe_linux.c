@@ -5,6 +5,7 @@
  * amdgpu_gtt_mgr.c, ttm_tt.c) are summarised in docs/MACHINE.md. Every
  * source that cannot be read is recorded in m->sources with the reason; only
  * a missing /proc/meminfo on the live machine makes the probe fail. */
+#include "procfs.h"
 #include "oomguard/machine.h"
 
 #include <ctype.h>
@@ -66,24 +67,6 @@ static char *read_rel(const char *root, const char *rel, size_t cap, size_t *len
 }
 
 /* Parse an unsigned decimal at *p (skipping blanks); 1 on success. */
-static int parse_u64(const char **pp, uint64_t *out)
-{
-    const char *p = *pp;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (!isdigit((unsigned char)*p))
-        return 0;
-    uint64_t v = 0;
-    while (isdigit((unsigned char)*p)) {
-        if (!og_mul_u64(v, 10, &v) || !og_add_u64(v, (uint64_t)(*p - '0'), &v))
-            return 0;
-        p++;
-    }
-    *pp = p;
-    *out = v;
-    return 1;
-}
-
 /* Read a file holding one number (sysfs); 1 on success. */
 static int read_u64_file(const char *root, const char *rel, uint64_t *out)
 {
@@ -91,7 +74,7 @@ static int read_u64_file(const char *root, const char *rel, uint64_t *out)
     if (!t)
         return 0;
     const char *p = t;
-    int ok = parse_u64(&p, out);
+    int ok = og_procfs_u64(&p, out);
     free(t);
     return ok;
 }
@@ -104,7 +87,7 @@ static int meminfo_get(const char *text, const char *key, uint64_t *bytes)
         if (strncmp(l, key, kl) == 0 && l[kl] == ':') {
             const char *p = l + kl + 1;
             uint64_t v;
-            if (!parse_u64(&p, &v))
+            if (!og_procfs_u64(&p, &v))
                 return 0;
             while (*p == ' ')
                 p++;
@@ -224,7 +207,7 @@ static void probe_vmstat(const char *root, og_machine *m)
     uint64_t v = 0;
     if (p) {
         p += 9;
-        if (parse_u64(&p, &v))
+        if (og_procfs_u64(&p, &v))
             m->swapouts = v;
     }
     free(t);
@@ -244,7 +227,7 @@ static int read_limit(const char *root, const char *dir, const char *file, uint6
         *out = 0;
     } else {
         const char *p = t;
-        ok = parse_u64(&p, out);
+        ok = og_procfs_u64(&p, out);
     }
     free(t);
     return ok;
@@ -552,7 +535,7 @@ static void probe_amdgpu(const char *root, og_machine *m)
 static int fdinfo_bytes(const char *p, uint64_t *out)
 {
     uint64_t v;
-    if (!parse_u64(&p, &v))
+    if (!og_procfs_u64(&p, &v))
         return 0;
     while (*p == ' ' || *p == '\t')
         p++;
@@ -663,7 +646,7 @@ static void probe_fdinfo(const char *root, og_machine *m)
             }
             uint64_t id = 0;
             int dup = 0;
-            if (cid && parse_u64(&cid, &id)) {
+            if (cid && og_procfs_u64(&cid, &id)) {
                 for (size_t s = 0; s < n_seen; s++)
                     dup |= seen[s].id == id && strcmp(seen[s].pdev, pdev_s) == 0;
                 if (!dup && n_seen < 256) {

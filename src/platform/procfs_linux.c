@@ -28,3 +28,23 @@ ssize_t og_procfs_read(const char *path, char *buf, size_t cap)
     buf[got] = '\0';
     return (ssize_t)got;
 }
+
+int og_procfs_u64(const char **s, uint64_t *v)
+{
+    const char *p = *s;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p < '0' || *p > '9')
+        return 0;
+    uint64_t x = 0;
+    while (*p >= '0' && *p <= '9') {
+        uint64_t d = (uint64_t)(*p - '0');
+        if (x > (UINT64_MAX - d) / 10)
+            return 0;
+        x = x * 10 + d;
+        p++;
+    }
+    *v = x;
+    *s = p;
+    return 1;
+}

@@ -19,26 +19,6 @@
 
 #include "og_internal.h"
 
-static int parse_u64(const char **s, uint64_t *v)
-{
-    const char *p = *s;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p < '0' || *p > '9')
-        return 0;
-    uint64_t x = 0;
-    while (*p >= '0' && *p <= '9') {
-        uint64_t d = (uint64_t)(*p - '0');
-        if (x > (UINT64_MAX - d) / 10)
-            return 0;
-        x = x * 10 + d;
-        p++;
-    }
-    *v = x;
-    *s = p;
-    return 1;
-}
-
 /* /proc/PID/stat: "pid (comm) state ppid ... starttime(22) ...". comm may
  * hold spaces and ')' so the last ')' ends it. */
 static int parse_stat(const char *buf, og_proc *p)
@@ -68,7 +48,7 @@ static int parse_stat(const char *buf, og_proc *p)
             s++;
         }
         uint64_t v;
-        if (!parse_u64(&s, &v))
+        if (!og_procfs_u64(&s, &v))
             return 0;
         if (field == 4)
             p->ppid = neg ? -1 : (int32_t)v;
@@ -86,7 +66,7 @@ static int kb_field(const char *buf, const char *key, uint64_t *bytes)
         if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
             const char *s = line + kl + 1;
             uint64_t kb;
-            if (!parse_u64(&s, &kb) || kb > UINT64_MAX / 1024)
+            if (!og_procfs_u64(&s, &kb) || kb > UINT64_MAX / 1024)
                 return 0;
             *bytes = kb * 1024;
             return 1;
@@ -146,11 +126,11 @@ static void read_statm(const char *dir, og_proc *p, uint64_t page_size)
     if (og_procfs_read(path, buf, sizeof buf) > 0) {
         const char *s = buf;
         uint64_t size, resident, shared = 0;
-        if (parse_u64(&s, &size) && parse_u64(&s, &resident) &&
+        if (og_procfs_u64(&s, &size) && og_procfs_u64(&s, &resident) &&
             resident <= UINT64_MAX / page_size) {
             p->rss_bytes = resident * page_size;
             /* shared = file-backed + shmem pages (proc(5) statm) */
-            if (parse_u64(&s, &shared) && shared <= resident)
+            if (og_procfs_u64(&s, &shared) && shared <= resident)
                 p->anon_bytes = (resident - shared) * page_size;
             p->footprint_bytes = p->rss_bytes;
             p->footprint_kind = OG_MEM_RSS;
@@ -195,7 +175,7 @@ og_status og_procs_list_at(const char *proc_root, og_proc_list *out, unsigned fl
     while ((e = readdir(d)) != NULL) {
         const char *s = e->d_name;
         uint64_t v;
-        if (!parse_u64(&s, &v) || *s != '\0' || v == 0 || v > INT32_MAX)
+        if (!og_procfs_u64(&s, &v) || *s != '\0' || v == 0 || v > INT32_MAX)
             continue;
         og_proc p;
         if (!read_one(proc_root, (int32_t)v, &p, flags, ps))
@@ -307,7 +287,7 @@ static int add_children(int32_t pid, int32_t *pids, uint32_t cap, uint32_t *n)
             uint64_t v;
             while (*s == ' ' || *s == '\n')
                 s++;
-            if (!parse_u64(&s, &v))
+            if (!og_procfs_u64(&s, &v))
                 break;
             if (v > 0 && v <= INT32_MAX) {
                 int dup = 0;

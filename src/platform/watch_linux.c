@@ -15,31 +15,15 @@
 #include "procfs.h"
 #include "oomguard/watch.h"
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (*s < '0' || *s > '9')
-        return 0;
-    uint64_t x = 0;
-    while (*s >= '0' && *s <= '9') {
-        uint64_t d = (uint64_t)(*s - '0');
-        if (x > (UINT64_MAX - d) / 10)
-            return 0;
-        x = x * 10 + d;
-        s++;
-    }
-    *v = x;
-    return 1;
-}
-
 /* Value of "key" at a line start followed by sep (':' or ' '). */
 static int field(const char *buf, const char *key, char sep, uint64_t *v)
 {
     size_t kl = strlen(key);
     for (const char *line = buf; line && *line;) {
-        if (strncmp(line, key, kl) == 0 && line[kl] == sep)
-            return parse_u64(line + kl + 1, v);
+        if (strncmp(line, key, kl) == 0 && line[kl] == sep) {
+            const char *num = line + kl + 1;
+            return og_procfs_u64(&num, v);
+        }
         line = strchr(line, '\n');
         if (line)
             line++;
@@ -125,12 +109,12 @@ static void read_cgroup(const char *dir, og_sysmem *m)
         n = og_procfs_read(path, buf, sizeof buf);
         v1 = 1;
     }
-    if (n <= 0 || strncmp(buf, "max", 3) == 0 || !parse_u64(buf, &limit))
+    if (n <= 0 || strncmp(buf, "max", 3) == 0 || !og_procfs_u64(&(const char *){buf}, &limit))
         return;
     if (limit >= (1ull << 60)) /* v1 "no limit" is a huge page-aligned number */
         return;
     snprintf(path, sizeof path, "%s/%s", dir, v1 ? "memory.usage_in_bytes" : "memory.current");
-    if (og_procfs_read(path, buf, sizeof buf) <= 0 || !parse_u64(buf, &usage))
+    if (og_procfs_read(path, buf, sizeof buf) <= 0 || !og_procfs_u64(&(const char *){buf}, &usage))
         return;
     snprintf(path, sizeof path, "%s/memory.stat", dir);
     if (og_procfs_read(path, buf, sizeof buf) > 0)
