@@ -41,6 +41,9 @@ int cli_fail(const og_error *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_exit_code(og_status st);
 
+/* A JSON integer for a byte count or size (clamped to INT64_MAX). */
+json_t *cli_json_u64(uint64_t v);
+
 /* Print JSON (indented, key order kept) to stdout and free it. */
 int cli_print_json(json_t *j);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -289,26 +290,13 @@ static og_status llama_plan(const og_model *model, const og_budget *b, const og_
     return OG_OK;
 }
 
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y - 'A' + 'a');
-        if (x != y)
-            return 0;
-    }
-    return *a == *b;
-}
-
 static uint64_t fp16_bytes(const og_model *md)
 {
     uint64_t t = 0;
     for (size_t i = 0; i < md->n_types; i++) {
         const char *n = md->by_type[i].type_name;
-        if (n && (ieq(n, "f16") || ieq(n, "bf16") || ieq(n, "f32")))
+        if (n && ((strcasecmp(n, "f16") == 0) || (strcasecmp(n, "bf16") == 0) ||
+                  (strcasecmp(n, "f32") == 0)))
             t += md->by_type[i].bytes;
     }
     return t;
@@ -334,7 +322,7 @@ static void mlx_q4_name(const doctor_model *dm, char *buf, size_t n)
                                       "-8bit", "-6bit", "-3bit", ".safetensors"};
     for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
         size_t ln = strlen(name), ls = strlen(sfx[i]);
-        if (ln > ls && ieq(name + ln - ls, sfx[i]))
+        if (ln > ls && strcasecmp(name + ln - ls, sfx[i]) == 0)
             name[ln - ls] = 0;
     }
     snprintf(buf, n, "mlx-community/%.120s-4bit", name);

@@ -28,11 +28,6 @@ static void usage(FILE *f)
             "error or a near-limit warning was found, 2 bad usage or unreadable file.\n");
 }
 
-static json_t *u64j(uint64_t v)
-{
-    return json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v));
-}
-
 static json_t *report_json(const og_log_report *r)
 {
     json_t *j = json_object();
@@ -52,11 +47,11 @@ static json_t *report_json(const og_log_report *r)
         json_object_set_new(o, "pool", json_string(f->pool));
         json_object_set_new(o, "buffer", json_string(f->buffer));
         json_object_set_new(o, "device", json_integer(f->device));
-        json_object_set_new(o, "requested_bytes", u64j(f->requested_bytes));
-        json_object_set_new(o, "limit_bytes", u64j(f->limit_bytes));
-        json_object_set_new(o, "available_bytes", u64j(f->available_bytes));
+        json_object_set_new(o, "requested_bytes", cli_json_u64(f->requested_bytes));
+        json_object_set_new(o, "limit_bytes", cli_json_u64(f->limit_bytes));
+        json_object_set_new(o, "available_bytes", cli_json_u64(f->available_bytes));
         if (f->resource_count)
-            json_object_set_new(o, "resource_count", u64j(f->resource_count));
+            json_object_set_new(o, "resource_count", cli_json_u64(f->resource_count));
         json_object_set_new(o, "line", json_integer(f->line));
         json_object_set_new(o, "count", json_integer(f->count));
         json_object_set_new(o, "text", json_string(f->text));
@@ -84,20 +79,21 @@ static json_t *report_json(const og_log_report *r)
     json_object_set_new(so, "model_path",
                         s->model_path[0] ? json_string(s->model_path) : json_null());
     json_object_set_new(so, "metal_working_set_bytes",
-                        s->metal_working_set_bytes ? u64j(s->metal_working_set_bytes)
+                        s->metal_working_set_bytes ? cli_json_u64(s->metal_working_set_bytes)
                                                    : json_null());
     json_object_set_new(so, "backend", s->backend[0] ? json_string(s->backend) : json_null());
     json_object_set_new(j, "settings", so);
     json_t *ba = json_array();
     for (uint32_t i = 0; i < r->n_devices; i++) {
         const og_log_device_buffers *d = &r->devices[i];
-        json_array_append_new(ba, json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
-                                            d->name, "host", d->host, "weights_bytes",
-                                            u64j(d->weights_bytes), "kv_bytes", u64j(d->kv_bytes),
-                                            "compute_bytes", u64j(d->compute_bytes), "output_bytes",
-                                            u64j(d->output_bytes), "rs_bytes", u64j(d->rs_bytes),
-                                            "other_bytes", u64j(d->other_bytes), "total_bytes",
-                                            u64j(d->total_bytes)));
+        json_array_append_new(
+            ba,
+            json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", d->name, "host",
+                      d->host, "weights_bytes", cli_json_u64(d->weights_bytes), "kv_bytes",
+                      cli_json_u64(d->kv_bytes), "compute_bytes", cli_json_u64(d->compute_bytes),
+                      "output_bytes", cli_json_u64(d->output_bytes), "rs_bytes",
+                      cli_json_u64(d->rs_bytes), "other_bytes", cli_json_u64(d->other_bytes),
+                      "total_bytes", cli_json_u64(d->total_bytes)));
     }
     json_object_set_new(j, "buffers", ba);
     return j;

@@ -26,11 +26,6 @@ static void usage(FILE *f)
             "Exit codes: 0 ok, 2 bad input (the message names the file and what is wrong).\n");
 }
 
-static json_t *u64j(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
-
 static json_t *per_layer_u32(const uint32_t *v, uint32_t n)
 {
     int same = 1;
@@ -50,10 +45,10 @@ static json_t *per_layer_u64(const uint64_t *v, uint32_t n)
     for (uint32_t i = 1; i < n; i++)
         same &= v[i] == v[0];
     if (same)
-        return u64j(n ? v[0] : 0);
+        return cli_json_u64(n ? v[0] : 0);
     json_t *a = json_array();
     for (uint32_t i = 0; i < n; i++)
-        json_array_append_new(a, u64j(v[i]));
+        json_array_append_new(a, cli_json_u64(v[i]));
     return a;
 }
 
@@ -99,23 +94,23 @@ static json_t *to_json(const og_model *m, int tensors)
     json_object_set_new(j, "name", m->name ? json_string(m->name) : json_null());
     json_object_set_new(j, "architecture", json_string(hp->arch));
     json_object_set_new(j, "fallback", json_boolean(m->hparams_fallback));
-    json_object_set_new(j, "parameters", u64j(m->n_params));
-    json_object_set_new(j, "file_bytes", u64j(m->file_bytes));
-    json_object_set_new(j, "weight_bytes", u64j(m->weight_bytes));
+    json_object_set_new(j, "parameters", cli_json_u64(m->n_params));
+    json_object_set_new(j, "file_bytes", cli_json_u64(m->file_bytes));
+    json_object_set_new(j, "weight_bytes", cli_json_u64(m->weight_bytes));
     json_object_set_new(j, "files", json_integer(m->n_files));
     json_object_set_new(j, "quant", json_string(m->quant_label));
     json_object_set_new(j, "layers", json_integer(hp->n_layer));
-    json_object_set_new(j, "context_train", u64j(hp->n_ctx_train));
+    json_object_set_new(j, "context_train", cli_json_u64(hp->n_ctx_train));
     json_t *bt = json_object();
     for (size_t i = 0; i < m->n_types; i++)
-        json_object_set_new(bt, m->by_type[i].type_name, u64j(m->by_type[i].bytes));
+        json_object_set_new(bt, m->by_type[i].type_name, cli_json_u64(m->by_type[i].bytes));
     json_object_set_new(j, "bytes_by_type", bt);
 
     json_t *h = json_object();
     json_object_set_new(h, "block_count", json_integer(nl));
     json_object_set_new(h, "nextn_layers", json_integer(hp->n_nextn));
-    json_object_set_new(h, "embedding", u64j(hp->n_embd));
-    json_object_set_new(h, "vocab", u64j(hp->n_vocab));
+    json_object_set_new(h, "embedding", cli_json_u64(hp->n_embd));
+    json_object_set_new(h, "vocab", cli_json_u64(hp->n_vocab));
     json_object_set_new(h, "heads", per_layer_u32(hp->n_head, nl));
     json_object_set_new(h, "kv_heads", per_layer_u32(hp->n_head_kv, nl));
     json_object_set_new(h, "head_dim_k", json_integer(hp->head_dim_k));
@@ -127,7 +122,7 @@ static json_t *to_json(const og_model *m, int tensors)
     json_object_set_new(h, "experts", json_integer(hp->n_expert));
     json_object_set_new(h, "experts_used", json_integer(hp->n_expert_used));
     json_object_set_new(h, "experts_shared", json_integer(hp->n_expert_shared));
-    json_object_set_new(h, "expert_feed_forward", u64j(hp->n_ff_exp));
+    json_object_set_new(h, "expert_feed_forward", cli_json_u64(hp->n_ff_exp));
     json_object_set_new(h, "moe_layers", layer_list(hp->is_moe, nl));
     json_object_set_new(h, "mla", json_boolean(hp->is_mla));
     json_object_set_new(h, "q_lora_rank", json_integer(hp->q_lora_rank));
@@ -146,7 +141,7 @@ static json_t *to_json(const og_model *m, int tensors)
             const og_tensor *t = &m->tensors[i];
             json_t *shape = json_array();
             for (uint32_t d = 0; d < t->n_dims; d++)
-                json_array_append_new(shape, u64j(t->dims[d]));
+                json_array_append_new(shape, cli_json_u64(t->dims[d]));
             json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:I}", "name", t->name, "type",
                                                t->type_name, "shape", shape, "bytes",
                                                (json_int_t)t->bytes));

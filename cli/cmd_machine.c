@@ -63,24 +63,19 @@ static void usage(FILE *f)
                "            3 this machine could not be probed.\n");
 }
 
-static json_t *u64j(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
-
 static json_t *budget_json(const og_budget *b)
 {
     json_t *j = json_object();
     json_object_set_new(j, "unified", json_boolean(b->unified));
     json_object_set_new(j, "has_gpu", json_boolean(b->has_gpu));
-    json_object_set_new(j, "gpu_bytes", u64j(b->gpu_bytes));
-    json_object_set_new(j, "gpu_total_bytes", u64j(b->gpu_total_bytes));
-    json_object_set_new(j, "host_bytes", u64j(b->host_bytes));
-    json_object_set_new(j, "reclaimable_bytes", u64j(b->reclaimable_bytes));
-    json_object_set_new(j, "margin_bytes", u64j(b->margin_bytes));
-    json_object_set_new(j, "others_gpu_bytes", u64j(b->others_gpu_bytes));
+    json_object_set_new(j, "gpu_bytes", cli_json_u64(b->gpu_bytes));
+    json_object_set_new(j, "gpu_total_bytes", cli_json_u64(b->gpu_total_bytes));
+    json_object_set_new(j, "host_bytes", cli_json_u64(b->host_bytes));
+    json_object_set_new(j, "reclaimable_bytes", cli_json_u64(b->reclaimable_bytes));
+    json_object_set_new(j, "margin_bytes", cli_json_u64(b->margin_bytes));
+    json_object_set_new(j, "others_gpu_bytes", cli_json_u64(b->others_gpu_bytes));
     if (b->wired_limit_bytes) {
-        json_object_set_new(j, "wired_limit_bytes", u64j(b->wired_limit_bytes));
+        json_object_set_new(j, "wired_limit_bytes", cli_json_u64(b->wired_limit_bytes));
         json_object_set_new(j, "wired_limit_is_default", json_boolean(b->wired_limit_is_default));
     }
     json_t *d = json_array();

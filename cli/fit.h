@@ -34,7 +34,6 @@ typedef struct summary {
 } summary;
 
 int fit_machine_is_mac(const og_machine *m);
-json_t *fit_u64j(uint64_t v);
 json_t *fit_budget_json(const fit_env *v, const og_budget *b);
 /* A path, a remote source, or a catalog name (quant picks the build; want_mlx
  * / match: see cmd_fit.c). */

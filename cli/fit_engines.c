@@ -5,11 +5,6 @@
 
 #include "fit.h"
 
-json_t *fit_u64j(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
-
 static const char *type_name(int t)
 {
     const og_ggml_type_info *ti = og_ggml_type((uint32_t)t);
@@ -84,17 +79,17 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
                        const og_budget *b, const char *budget_src, const og_llama_fit *f)
 {
     json_t *mem = json_object();
-    json_object_set_new(mem, "weights_bytes", fit_u64j(p->component_bytes[OG_COMP_WEIGHTS]));
-    json_object_set_new(mem, "kv_bytes", fit_u64j(p->component_bytes[OG_COMP_KV]));
-    json_object_set_new(mem, "recurrent_bytes", fit_u64j(p->component_bytes[OG_COMP_RS]));
-    json_object_set_new(mem, "compute_bytes", fit_u64j(p->component_bytes[OG_COMP_COMPUTE]));
-    json_object_set_new(mem, "output_bytes", fit_u64j(p->component_bytes[OG_COMP_OUTPUT]));
-    json_object_set_new(mem, "mmproj_bytes", fit_u64j(p->component_bytes[OG_COMP_MMPROJ]));
-    json_object_set_new(mem, "draft_bytes", fit_u64j(p->component_bytes[OG_COMP_DRAFT]));
-    json_object_set_new(mem, "total_bytes", fit_u64j(p->total_bytes));
-    json_object_set_new(mem, "peak_bytes", fit_u64j(p->total_bytes));
-    json_object_set_new(mem, "gpu_bytes", fit_u64j(p->gpu_bytes));
-    json_object_set_new(mem, "host_bytes", fit_u64j(p->host_bytes));
+    json_object_set_new(mem, "weights_bytes", cli_json_u64(p->component_bytes[OG_COMP_WEIGHTS]));
+    json_object_set_new(mem, "kv_bytes", cli_json_u64(p->component_bytes[OG_COMP_KV]));
+    json_object_set_new(mem, "recurrent_bytes", cli_json_u64(p->component_bytes[OG_COMP_RS]));
+    json_object_set_new(mem, "compute_bytes", cli_json_u64(p->component_bytes[OG_COMP_COMPUTE]));
+    json_object_set_new(mem, "output_bytes", cli_json_u64(p->component_bytes[OG_COMP_OUTPUT]));
+    json_object_set_new(mem, "mmproj_bytes", cli_json_u64(p->component_bytes[OG_COMP_MMPROJ]));
+    json_object_set_new(mem, "draft_bytes", cli_json_u64(p->component_bytes[OG_COMP_DRAFT]));
+    json_object_set_new(mem, "total_bytes", cli_json_u64(p->total_bytes));
+    json_object_set_new(mem, "peak_bytes", cli_json_u64(p->total_bytes));
+    json_object_set_new(mem, "gpu_bytes", cli_json_u64(p->gpu_bytes));
+    json_object_set_new(mem, "host_bytes", cli_json_u64(p->host_bytes));
     json_t *bd = json_array();
     for (int c = 0; c < OG_COMP_COUNT; c++)
         for (int q = 0; q < OG_POOL_COUNT; q++)
@@ -136,8 +131,8 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
     json_t *bj = json_object();
     json_object_set_new(bj, "source", json_string(budget_src));
     if (b) {
-        json_object_set_new(bj, "host_bytes", fit_u64j(b->host_bytes));
-        json_object_set_new(bj, "gpu_bytes", fit_u64j(b->gpu_bytes));
+        json_object_set_new(bj, "host_bytes", cli_json_u64(b->host_bytes));
+        json_object_set_new(bj, "gpu_bytes", cli_json_u64(b->gpu_bytes));
         json_object_set_new(bj, "unified", json_boolean(b->unified));
     }
     json_object_set_new(j, "budget", bj);
@@ -170,8 +165,8 @@ json_t *fit_budget_json(const fit_env *v, const og_budget *b)
     json_t *bj = json_object();
     json_object_set_new(bj, "source", json_string(v->src));
     if (b) {
-        json_object_set_new(bj, "host_bytes", fit_u64j(b->host_bytes));
-        json_object_set_new(bj, "gpu_bytes", fit_u64j(b->gpu_bytes));
+        json_object_set_new(bj, "host_bytes", cli_json_u64(b->host_bytes));
+        json_object_set_new(bj, "gpu_bytes", cli_json_u64(b->gpu_bytes));
         json_object_set_new(bj, "unified", json_boolean(b->unified));
     }
     return bj;
@@ -234,13 +229,13 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
     const og_mlx_settings *s = &p->settings;
     json_t *set = json_object();
     json_object_set_new(set, "engine", json_string("mlx"));
-    json_object_set_new(set, "ctx", fit_u64j(s->ctx));
+    json_object_set_new(set, "ctx", cli_json_u64(s->ctx));
     json_object_set_new(set, "prompt_tokens",
-                        fit_u64j(s->prompt_tokens ? s->prompt_tokens : s->ctx));
-    json_object_set_new(set, "max_kv_size", fit_u64j(s->max_kv_size));
+                        cli_json_u64(s->prompt_tokens ? s->prompt_tokens : s->ctx));
+    json_object_set_new(set, "max_kv_size", cli_json_u64(s->max_kv_size));
     json_object_set_new(set, "kv_bits", json_integer(s->kv_bits));
     json_object_set_new(set, "kv_group_size", json_integer(s->kv_group_size));
-    json_object_set_new(set, "quantized_kv_start", fit_u64j(s->quantized_kv_start));
+    json_object_set_new(set, "quantized_kv_start", cli_json_u64(s->quantized_kv_start));
     json_object_set_new(set, "prefill_step_size", json_integer(s->prefill_step_size));
     json_object_set_new(set, "batch", json_integer(s->batch));
     json_object_set_new(set, "q_bits", json_integer(s->q_bits));
@@ -251,17 +246,17 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
 
     /* by_device sums to total_bytes (the steady state), as for llama.cpp */
     json_t *mem = json_object();
-    json_object_set_new(mem, "weights_bytes", fit_u64j(p->weights_bytes));
-    json_object_set_new(mem, "kv_bytes", fit_u64j(p->kv_bytes));
-    json_object_set_new(mem, "recurrent_bytes", fit_u64j(0));
-    json_object_set_new(mem, "compute_bytes", fit_u64j(p->compute_bytes));
-    json_object_set_new(mem, "output_bytes", fit_u64j(0));
-    json_object_set_new(mem, "mmproj_bytes", fit_u64j(0));
-    json_object_set_new(mem, "draft_bytes", fit_u64j(0));
-    json_object_set_new(mem, "total_bytes", fit_u64j(p->total_bytes));
-    json_object_set_new(mem, "peak_bytes", fit_u64j(p->peak_bytes));
-    json_object_set_new(mem, "gpu_bytes", fit_u64j(p->peak_bytes));
-    json_object_set_new(mem, "host_bytes", fit_u64j(0));
+    json_object_set_new(mem, "weights_bytes", cli_json_u64(p->weights_bytes));
+    json_object_set_new(mem, "kv_bytes", cli_json_u64(p->kv_bytes));
+    json_object_set_new(mem, "recurrent_bytes", cli_json_u64(0));
+    json_object_set_new(mem, "compute_bytes", cli_json_u64(p->compute_bytes));
+    json_object_set_new(mem, "output_bytes", cli_json_u64(0));
+    json_object_set_new(mem, "mmproj_bytes", cli_json_u64(0));
+    json_object_set_new(mem, "draft_bytes", cli_json_u64(0));
+    json_object_set_new(mem, "total_bytes", cli_json_u64(p->total_bytes));
+    json_object_set_new(mem, "peak_bytes", cli_json_u64(p->peak_bytes));
+    json_object_set_new(mem, "gpu_bytes", cli_json_u64(p->peak_bytes));
+    json_object_set_new(mem, "host_bytes", cli_json_u64(0));
     json_t *bd = json_array();
     uint64_t kv_only = p->total_bytes - p->weights_bytes - p->prompt_cache_bytes;
     json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component", "weights", "device",
@@ -290,7 +285,7 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
     json_object_set_new(j, "margin_bytes",
                         vd ? json_integer((json_int_t)p->budget_bytes - (json_int_t)p->peak_bytes)
                            : json_null());
-    json_object_set_new(j, "max_ctx", vd ? fit_u64j(p->max_ctx) : json_null());
+    json_object_set_new(j, "max_ctx", vd ? cli_json_u64(p->max_ctx) : json_null());
     json_t *adv = json_array();
     for (uint32_t i = 0; i < p->n_advice; i++)
         json_array_append_new(adv, json_string(p->advice[i]));
@@ -304,14 +299,14 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
     json_t *d = json_object();
     json_object_set_new(d, "n_layers", json_integer(p->n_layers));
     json_object_set_new(d, "hypothetical", json_boolean(p->hypothetical));
-    json_object_set_new(d, "weights_data_bytes", fit_u64j(p->weights_data_bytes));
-    json_object_set_new(d, "kv_at_peak_bytes", fit_u64j(p->kv_at_peak_bytes));
-    json_object_set_new(d, "prompt_cache_bytes", fit_u64j(p->prompt_cache_bytes));
-    json_object_set_new(d, "logits_bytes", fit_u64j(p->logits_bytes));
-    json_object_set_new(d, "working_set_bytes", fit_u64j(p->working_set_bytes));
-    json_object_set_new(d, "max_buffer_bytes", fit_u64j(p->max_buffer_bytes));
+    json_object_set_new(d, "weights_data_bytes", cli_json_u64(p->weights_data_bytes));
+    json_object_set_new(d, "kv_at_peak_bytes", cli_json_u64(p->kv_at_peak_bytes));
+    json_object_set_new(d, "prompt_cache_bytes", cli_json_u64(p->prompt_cache_bytes));
+    json_object_set_new(d, "logits_bytes", cli_json_u64(p->logits_bytes));
+    json_object_set_new(d, "working_set_bytes", cli_json_u64(p->working_set_bytes));
+    json_object_set_new(d, "max_buffer_bytes", cli_json_u64(p->max_buffer_bytes));
     json_object_set_new(d, "largest_buffer", json_string(p->largest_buffer));
-    json_object_set_new(d, "largest_buffer_bytes", fit_u64j(p->largest_buffer_bytes));
+    json_object_set_new(d, "largest_buffer_bytes", cli_json_u64(p->largest_buffer_bytes));
     json_object_set_new(j, "details", d);
     return j;
 }

@@ -219,13 +219,14 @@ int fit_run_all_quants(fit_env *v)
         json_t *arr = json_array();
         for (uint32_t i = 0; i < k; i++)
             json_array_append_new(
-                arr, json_pack(
-                         "{s:s, s:s, s:I, s:I, s:o, s:o}", "file", rows[i].file, "source",
-                         rows[i].source, "weights_bytes", (json_int_t)rows[i].weights,
-                         "total_bytes", (json_int_t)rows[i].total, "verdict",
-                         rows[i].has_verdict ? json_string(og_fit_verdict_name(rows[i].verdict))
-                                             : json_null(),
-                         "max_ctx", rows[i].has_verdict ? fit_u64j(rows[i].max_ctx) : json_null()));
+                arr,
+                json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "file", rows[i].file, "source",
+                          rows[i].source, "weights_bytes", (json_int_t)rows[i].weights,
+                          "total_bytes", (json_int_t)rows[i].total, "verdict",
+                          rows[i].has_verdict ? json_string(og_fit_verdict_name(rows[i].verdict))
+                                              : json_null(),
+                          "max_ctx",
+                          rows[i].has_verdict ? cli_json_u64(rows[i].max_ctx) : json_null()));
         json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:o}", "engine",
                               o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp",
                               "model", o->model, "ctx", (json_int_t)o->s.n_ctx, "budget",

@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -56,6 +57,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'oomguard %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
     return OG_EXIT_USAGE;
+}
+
+json_t *cli_json_u64(uint64_t v)
+{
+    return json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v));
 }
 
 int cli_print_json(json_t *j)
