@@ -295,8 +295,8 @@ static uint64_t fp16_bytes(const og_model *md)
     uint64_t t = 0;
     for (size_t i = 0; i < md->n_types; i++) {
         const char *n = md->by_type[i].type_name;
-        if (n && (strcasecmp(n, "f16") == 0 || strcasecmp(n, "bf16") == 0 ||
-                  strcasecmp(n, "f32") == 0))
+        if (n &&
+            (strcasecmp(n, "f16") == 0 || strcasecmp(n, "bf16") == 0 || strcasecmp(n, "f32") == 0))
             t += md->by_type[i].bytes;
     }
     return t;
