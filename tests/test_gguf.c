@@ -22,32 +22,6 @@ static void teardown(void)
     og_test_rmtree(tmpdir);
 }
 
-static const char *tmp(const char *name)
-{
-    static char p[4][400];
-    static int i;
-    char *s = p[i++ % 4];
-    snprintf(s, 400, "%s/%s", tmpdir, name);
-    return s;
-}
-
-static ogfix_shape llama31_8b(void)
-{
-    ogfix_shape s = {0};
-    s.arch = "llama";
-    s.name = "Llama-3.1-8B-shape";
-    s.n_layer = 32;
-    s.n_embd = 4096;
-    s.n_head = 32;
-    s.n_head_kv = 8;
-    s.n_ff = 14336;
-    s.n_vocab = 128256;
-    s.n_ctx_train = 131072;
-    s.weight_type = OGFIX_Q4_0;
-    s.output_type = OGFIX_Q6_K;
-    return s;
-}
-
 static uint64_t file_size(const char *path)
 {
     struct stat st;
@@ -57,8 +31,8 @@ static uint64_t file_size(const char *path)
 
 START_TEST(test_llama_shape)
 {
-    ogfix_shape s = llama31_8b();
-    const char *path = tmp("llama.gguf");
+    ogfix_shape s = og_test_llama31_8b();
+    const char *path = og_test_path(tmpdir, "llama.gguf");
     ck_assert_int_eq(ogfix_shape_write(&s, path), 0);
     og_model *m = NULL;
     og_error err;
@@ -102,7 +76,7 @@ START_TEST(test_moe_and_swa_shape)
     s.n_vocab = 262208;
     s.n_swa = 1024;
     s.tied_embeddings = 1;
-    const char *path = tmp("gemma.gguf");
+    const char *path = og_test_path(tmpdir, "gemma.gguf");
     ck_assert_int_eq(ogfix_shape_write(&s, path), 0);
     og_model *m = NULL;
     og_error err;
@@ -130,7 +104,7 @@ START_TEST(test_moe_and_swa_shape)
     q.n_expert_used = 8;
     q.n_ff_exp = 768;
     q.qk_norm = 1;
-    path = tmp("qwen3moe.gguf");
+    path = og_test_path(tmpdir, "qwen3moe.gguf");
     ck_assert_int_eq(ogfix_shape_write(&q, path), 0);
     ck_assert_int_eq(og_model_open(path, &m, &err), OG_OK);
     ck_assert_uint_eq(m->hp.n_expert, 128);
@@ -180,7 +154,7 @@ END_TEST
  * crashes, and names the file. */
 START_TEST(test_truncated_prefixes)
 {
-    ogfix_shape s = llama31_8b();
+    ogfix_shape s = og_test_llama31_8b();
     s.n_layer = 2;
     s.n_vocab = 512;
     s.n_embd = 256;
@@ -354,22 +328,24 @@ START_TEST(test_split_files)
         uint64_t d[2] = {256, 256};
         ck_assert_int_eq(ogfix_tensor(g, tn, OGFIX_Q8_0, 2, d), 0);
         total += 256 * 256 / 32 * 34;
-        ck_assert_int_eq(ogfix_gguf_write(g, tmp(names[i])), 0);
+        ck_assert_int_eq(ogfix_gguf_write(g, og_test_path(tmpdir, names[i])), 0);
         ogfix_gguf_free(g);
     }
     og_model *m = NULL;
     og_error err;
     /* Naming any shard reads all of them. */
-    ck_assert_msg(og_model_open(tmp(names[1]), &m, &err) == OG_OK, "%s", err.message);
+    ck_assert_msg(og_model_open(og_test_path(tmpdir, names[1]), &m, &err) == OG_OK, "%s",
+                  err.message);
     ck_assert_uint_eq(m->n_files, 3);
     ck_assert_uint_eq(m->n_tensors, 3);
     ck_assert_uint_eq(m->weight_bytes, total);
-    ck_assert_uint_eq(m->file_bytes, file_size(tmp(names[0])) + file_size(tmp(names[1])) +
-                                         file_size(tmp(names[2])));
+    ck_assert_uint_eq(m->file_bytes, file_size(og_test_path(tmpdir, names[0])) +
+                                         file_size(og_test_path(tmpdir, names[1])) +
+                                         file_size(og_test_path(tmpdir, names[2])));
     og_model_free(m);
     /* A missing shard is an error naming it. */
-    ck_assert_int_eq(unlink(tmp(names[2])), 0);
-    ck_assert_int_ne(og_model_open(tmp(names[0]), &m, &err), OG_OK);
+    ck_assert_int_eq(unlink(og_test_path(tmpdir, names[2])), 0);
+    ck_assert_int_ne(og_model_open(og_test_path(tmpdir, names[0]), &m, &err), OG_OK);
     ck_assert_ptr_nonnull(strstr(err.message, "00003-of-00003"));
 }
 END_TEST

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "og_test.h"
 #include "ogfix.h"
 #include "oomguard/oomguard.h"
 
@@ -27,22 +28,6 @@ static og_model *from_shape(const ogfix_shape *s)
     return m;
 }
 
-static ogfix_shape llama8b(void)
-{
-    ogfix_shape s = {0};
-    s.arch = "llama";
-    s.name = "llama8b";
-    s.n_layer = 32;
-    s.n_embd = 4096;
-    s.n_head = 32;
-    s.n_head_kv = 8;
-    s.n_ff = 14336;
-    s.n_vocab = 128256;
-    s.n_ctx_train = 131072;
-    s.weight_type = OGFIX_Q4_0;
-    return s;
-}
-
 static og_llama_settings cpu(uint32_t ctx, og_flash_attn fa)
 {
     og_llama_settings s;
@@ -55,7 +40,7 @@ static og_llama_settings cpu(uint32_t ctx, og_flash_attn fa)
 
 START_TEST(test_kv_llama)
 {
-    ogfix_shape sh = llama8b();
+    ogfix_shape sh = og_test_llama31_8b();
     og_model *m = from_shape(&sh);
     og_llama_settings s = cpu(32768, OG_FA_ON);
     og_llama_memplan p;
@@ -93,7 +78,7 @@ START_TEST(test_compute_cpu_measured)
     /* The real engine (node-llama-cpp 3.21.1 CPU) logged for a 2-layer
      * Llama-3-8B shape, ubatch 512: 308.0098 MiB (ctx 4096, FA off) and
      * 266.50 MiB (FA on). Allow the 5 % accuracy target. */
-    ogfix_shape sh = llama8b();
+    ogfix_shape sh = og_test_llama31_8b();
     sh.n_layer = 2;
     og_model *m = from_shape(&sh);
     og_llama_settings s = cpu(4096, OG_FA_OFF);
@@ -124,7 +109,7 @@ START_TEST(test_compute_cuda_measured)
      * offload, MiB rounded down: CUDA0 compute 258 (ctx 4096, FA on, ub 512),
      * 1034 (ub 2048), 2148 (ctx 32768, FA off, ub 512); weights 4155 MiB on
      * the device and 281 MiB of token_embd mapped on the host. */
-    ogfix_shape sh = llama8b();
+    ogfix_shape sh = og_test_llama31_8b();
     og_model *m = from_shape(&sh);
     og_llama_settings s;
     og_llama_settings_default(&s);
@@ -231,7 +216,7 @@ END_TEST
 
 START_TEST(test_invalid_settings)
 {
-    ogfix_shape sh = llama8b();
+    ogfix_shape sh = og_test_llama31_8b();
     og_model *m = from_shape(&sh);
     og_llama_settings s = cpu(4096, OG_FA_OFF);
     og_llama_memplan p;
@@ -260,7 +245,7 @@ END_TEST
 
 START_TEST(test_gpu_layers_and_fit)
 {
-    ogfix_shape sh = llama8b();
+    ogfix_shape sh = og_test_llama31_8b();
     og_model *m = from_shape(&sh);
     og_llama_settings s = cpu(8192, OG_FA_ON);
     s.backend = OG_BACKEND_CUDA;
@@ -321,7 +306,7 @@ END_TEST
 
 START_TEST(test_ollama_rules)
 {
-    ogfix_shape sh = llama8b();
+    ogfix_shape sh = og_test_llama31_8b();
     og_model *m = from_shape(&sh);
     og_llama_settings s = cpu(8192, OG_FA_ON);
     s.engine = OG_LLAMA_ENGINE_OLLAMA;
@@ -606,7 +591,7 @@ END_TEST
 
 START_TEST(test_unknown_arch_fallback)
 {
-    ogfix_shape sh = llama8b();
+    ogfix_shape sh = og_test_llama31_8b();
     sh.arch = "madeupformer";
     sh.n_layer = 4;
     og_model *m = from_shape(&sh);

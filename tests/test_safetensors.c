@@ -24,15 +24,6 @@ static void teardown(void)
     og_test_rmtree(tmpdir);
 }
 
-static const char *tmp(const char *name)
-{
-    static char p[4][400];
-    static int i;
-    char *s = p[i++ % 4];
-    snprintf(s, 400, "%s/%s", tmpdir, name);
-    return s;
-}
-
 static const og_tensor *find(const og_model *m, const char *name)
 {
     for (size_t i = 0; i < m->n_tensors; i++)
@@ -55,7 +46,7 @@ START_TEST(test_single_all_dtypes)
     ck_assert_int_eq(ogfix_st_tensor(st, "f", "BOOL", 1, s0), 0);     /* empty: 0 */
     ck_assert_int_eq(ogfix_st_tensor(st, "g", "C64", 1, s2), 0);      /* 16 */
     ck_assert_int_eq(ogfix_st_tensor(st, "h", "F8_E4M3", 1, s16), 0); /* 16 */
-    const char *path = tmp("one.safetensors");
+    const char *path = og_test_path(tmpdir, "one.safetensors");
     ck_assert_int_eq(ogfix_st_write(st, path), 0);
     ogfix_st_free(st);
 
@@ -110,14 +101,14 @@ START_TEST(test_sharded)
         e[i].shape[1] = shapes[i][1];
         e[i].shard = shard[i];
     }
-    const char *dir = tmp("sharded");
+    const char *dir = og_test_path(tmpdir, "sharded");
     ck_assert_int_eq(mkdir(dir, 0755), 0);
     ck_assert_int_eq(ogfix_st_write_model(e, 5, 3, "pt", dir), 0);
     og_model *m = NULL;
     og_error err;
     /* Through the folder, the index, and one shard: the same model. */
-    const char *paths[] = {dir, tmp("sharded/model.safetensors.index.json"),
-                           tmp("sharded/model-00002-of-00003.safetensors")};
+    const char *paths[] = {dir, og_test_path(tmpdir, "sharded/model.safetensors.index.json"),
+                           og_test_path(tmpdir, "sharded/model-00002-of-00003.safetensors")};
     for (int k = 0; k < 3; k++) {
         ck_assert_msg(og_model_open(paths[k], &m, &err) == OG_OK, "%s", err.message);
         ck_assert_int_eq(m->format, OG_FORMAT_SAFETENSORS);
@@ -132,7 +123,7 @@ START_TEST(test_sharded)
         og_model_free(m);
     }
     /* A shard missing from the folder. */
-    ck_assert_int_eq(unlink(tmp("sharded/model-00003-of-00003.safetensors")), 0);
+    ck_assert_int_eq(unlink(og_test_path(tmpdir, "sharded/model-00003-of-00003.safetensors")), 0);
     ck_assert_int_ne(og_model_open(dir, &m, &err), OG_OK);
     ck_assert_ptr_null(m);
     ck_assert_ptr_nonnull(strstr(err.message, "model-00003-of-00003.safetensors"));
@@ -153,7 +144,7 @@ START_TEST(test_mlx_folder)
     s.override_module = "model.layers.0.mlp.down_proj";
     s.override_bits = 8;
     s.n_shards = 2;
-    const char *dir = tmp("mlx");
+    const char *dir = og_test_path(tmpdir, "mlx");
     ck_assert_int_eq(mkdir(dir, 0755), 0);
     ck_assert_int_eq(ogfix_mlx_write(&s, dir), 0);
     og_model *m = NULL;
@@ -189,7 +180,7 @@ START_TEST(test_mlx_folder)
     u.bits = 0;
     u.override_module = NULL;
     u.n_shards = 1;
-    const char *dir2 = tmp("mlx-bf16");
+    const char *dir2 = og_test_path(tmpdir, "mlx-bf16");
     ck_assert_int_eq(mkdir(dir2, 0755), 0);
     ck_assert_int_eq(ogfix_mlx_write(&u, dir2), 0);
     ck_assert_int_eq(og_model_open(dir2, &m, &err), OG_OK);
@@ -204,7 +195,7 @@ END_TEST
 START_TEST(test_hf_folder_and_symlinks)
 {
     /* An HF hub cache layout: snapshot files are links into blobs/. */
-    const char *repo = tmp("models--org--tiny");
+    const char *repo = og_test_path(tmpdir, "models--org--tiny");
     char p[600], q[600];
     ck_assert_int_eq(mkdir(repo, 0755), 0);
     snprintf(p, sizeof p, "%s/blobs", repo);
@@ -245,7 +236,7 @@ START_TEST(test_hf_folder_and_symlinks)
     og_model_free(m);
 
     /* A link loop is refused with a clear message. */
-    const char *loop = tmp("loop");
+    const char *loop = og_test_path(tmpdir, "loop");
     ck_assert_int_eq(mkdir(loop, 0755), 0);
     snprintf(p, sizeof p, "%s/model.safetensors", loop);
     ck_assert_int_eq(symlink("model.safetensors", p), 0);
@@ -253,7 +244,7 @@ START_TEST(test_hf_folder_and_symlinks)
     ck_assert_ptr_nonnull(strstr(err.message, "symlink loop"));
     ck_assert_int_ne(og_model_open(p, &m, &err), OG_OK);
     ck_assert_ptr_nonnull(strstr(err.message, "loop"));
-    const char *dloop = tmp("dloop");
+    const char *dloop = og_test_path(tmpdir, "dloop");
     ck_assert_int_eq(symlink("dloop", dloop), 0);
     ck_assert_int_ne(og_model_open(dloop, &m, &err), OG_OK);
     ck_assert_ptr_nonnull(strstr(err.message, "loop"));
@@ -359,7 +350,7 @@ START_TEST(test_hostile)
     free(b);
 
     /* Files: too short, header longer than the file. */
-    const char *path = tmp("short.safetensors");
+    const char *path = og_test_path(tmpdir, "short.safetensors");
     FILE *f = fopen(path, "wb");
     fwrite("\x10\0\0", 1, 3, f);
     fclose(f);
