@@ -59,20 +59,6 @@ typedef struct walker {
     int nomem;
 } walker;
 
-static char *join(const char *dir, const char *file)
-{
-    size_t a = strlen(dir), b = strlen(file);
-    int slash = a > 0 && dir[a - 1] != '/';
-    char *p = malloc(a + slash + b + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, a);
-    if (slash)
-        p[a] = '/';
-    memcpy(p + a + slash, file, b + 1);
-    return p;
-}
-
 /* 1 the first time a real folder is seen. */
 static int first_visit(walker *w, const struct stat *st)
 {
@@ -312,7 +298,7 @@ static void walk(walker *w, const char *dir, const char *prefix, og_store store,
 static void ollama_store(walker *w, const char *root)
 {
     /* manifests/HOST/NAMESPACE/MODEL/TAG */
-    char *man = join(root, "manifests");
+    char *man = og_path_join(root, "manifests");
     if (!man) {
         w->nomem = 1;
         return;
@@ -320,19 +306,19 @@ static void ollama_store(walker *w, const char *root)
     size_t nh = 0;
     char **hosts = list_dir(man, &nh);
     for (size_t a = 0; hosts && a < nh; a++) {
-        char *hp = join(man, hosts[a]);
+        char *hp = og_path_join(man, hosts[a]);
         size_t nn = 0;
         char **nss = hp ? list_dir(hp, &nn) : NULL;
         for (size_t b = 0; nss && b < nn; b++) {
-            char *np = join(hp, nss[b]);
+            char *np = og_path_join(hp, nss[b]);
             size_t nm = 0;
             char **models = np ? list_dir(np, &nm) : NULL;
             for (size_t c = 0; models && c < nm; c++) {
-                char *mp = join(np, models[c]);
+                char *mp = og_path_join(np, models[c]);
                 size_t nt = 0;
                 char **tags = mp ? list_dir(mp, &nt) : NULL;
                 for (size_t t = 0; tags && t < nt; t++) {
-                    char *tp = join(mp, tags[t]);
+                    char *tp = og_path_join(mp, tags[t]);
                     if (!tp || is_dir(tp)) {
                         free(tp);
                         continue;
@@ -418,11 +404,11 @@ static void hf_repo(walker *w, const char *repo_dir, const char *repo_name)
         *sep = '/';
         memmove(sep + 1, sep + 2, strlen(sep + 2) + 1);
     }
-    char *snaps = join(repo_dir, "snapshots");
+    char *snaps = og_path_join(repo_dir, "snapshots");
     size_t nr = 0;
     char **revs = snaps ? list_dir(snaps, &nr) : NULL;
     for (size_t r = 0; revs && r < nr; r++) {
-        char *rp = join(snaps, revs[r]);
+        char *rp = og_path_join(snaps, revs[r]);
         if (!rp)
             continue;
         char full[600];
@@ -444,7 +430,7 @@ static void hf_cache(walker *w, const char *hub)
     for (size_t i = 0; v && i < n; i++) {
         if (strncmp(v[i], "models--", 8) != 0)
             continue;
-        char *p = join(hub, v[i]);
+        char *p = og_path_join(hub, v[i]);
         if (p)
             hf_repo(w, p, v[i]);
         free(p);
@@ -500,7 +486,7 @@ static void walk(walker *w, const char *dir, const char *prefix, og_store store,
         return;
     }
     for (size_t i = 0; i < n && !w->nomem; i++) {
-        char *p = join(dir, v[i]);
+        char *p = og_path_join(dir, v[i]);
         if (!p) {
             w->nomem = 1;
             break;

@@ -57,20 +57,6 @@ static void names_free(names *l)
     free(l->v);
 }
 
-static char *join(const char *dir, const char *file)
-{
-    size_t a = strlen(dir), b = strlen(file);
-    int slash = a > 0 && dir[a - 1] != '/';
-    char *p = malloc(a + slash + b + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, a);
-    if (slash)
-        p[a] = '/';
-    memcpy(p + a + slash, file, b + 1);
-    return p;
-}
-
 /* "…/models--ORG--NAME/snapshots/REV" -> "ORG/NAME"; else the folder name. */
 static char *folder_display_name(const char *dir)
 {
@@ -250,7 +236,7 @@ og_status og_folder_open(const char *dir, og_model **out, og_error *err)
                 pick = gguf_files.v[i];
                 break;
             }
-        char *p = join(dir, pick);
+        char *p = og_path_join(dir, pick);
         if (!p) {
             st = og_error_set(err, OG_ERR_NOMEM, "%s: out of memory", dir);
             goto done;
@@ -275,7 +261,7 @@ og_status og_folder_open(const char *dir, og_model **out, og_error *err)
     }
     int mlx_meta = 0;
     if (has_index) {
-        char *p = join(dir, "model.safetensors.index.json");
+        char *p = og_path_join(dir, "model.safetensors.index.json");
         st = p ? og_st_read_index(p, m, &mlx_meta, err)
                : og_error_set(err, OG_ERR_NOMEM, "%s: out of memory", dir);
         free(p);
@@ -288,7 +274,7 @@ og_status og_folder_open(const char *dir, og_model **out, og_error *err)
         for (size_t i = 0; i < st_files.n && st == OG_OK; i++) {
             if (others && strncmp(st_files.v[i], "consolidated", 12) == 0)
                 continue;
-            char *p = join(dir, st_files.v[i]);
+            char *p = og_path_join(dir, st_files.v[i]);
             if (!p) {
                 st = og_error_set(err, OG_ERR_NOMEM, "%s: out of memory", dir);
                 break;
@@ -305,7 +291,7 @@ og_status og_folder_open(const char *dir, og_model **out, og_error *err)
     json_t *cfg = NULL, *qobj = NULL;
     uint64_t config_params = 0;
     if (st == OG_OK && has_config) {
-        char *p = join(dir, "config.json");
+        char *p = og_path_join(dir, "config.json");
         if (!p)
             st = og_error_set(err, OG_ERR_NOMEM, "%s: out of memory", dir);
         if (st == OG_OK)

@@ -50,6 +50,9 @@ og_status og_mkdirs(const char *dir, og_error *err);
 /* og_mkdirs for the folder holding path ("a/b/c" -> "a/b"). */
 og_status og_mkdirs_parent(const char *path, og_error *err);
 
+/* "dir/file" (one slash between), malloc'd; NULL when out of memory. */
+char *og_path_join(const char *dir, const char *file);
+
 /* Last path component (pointer into path). */
 const char *og_basename(const char *path);
 

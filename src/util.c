@@ -131,6 +131,20 @@ og_status og_mkdirs_parent(const char *path, og_error *err)
     return og_mkdirs(dir, err);
 }
 
+char *og_path_join(const char *dir, const char *file)
+{
+    size_t a = strlen(dir), b = strlen(file);
+    int slash = a > 0 && dir[a - 1] != '/';
+    char *p = malloc(a + (size_t)slash + b + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, a);
+    if (slash)
+        p[a] = '/';
+    memcpy(p + a + slash, file, b + 1);
+    return p;
+}
+
 const char *og_basename(const char *path)
 {
     const char *s = strrchr(path, '/');
