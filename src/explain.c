@@ -235,6 +235,15 @@ static int int_after(const char *s, size_t n, const char *needle, int64_t *out)
     return 1;
 }
 
+/* The exact integer after needle; 0 (v untouched) when needle is absent.
+ * Never index past a needle that may not be there (issue 18 item 1: a
+ * one-line log "x is larger than buffer maximum of" crashed at NULL + 18). */
+static int u64_after(const char *s, size_t n, const char *needle, uint64_t *v)
+{
+    const char *p = find(s, n, needle);
+    return p && parse_u64(p + strlen(needle), s + n, v, NULL);
+}
+
 /* "key   = value": the integer after a key that is followed (after spaces) by '='.
  * The key must not be a prefix of a longer identifier (n_ctx vs n_ctx_train). */
 static int kv_int(const char *s, size_t n, const char *key, int64_t *out)
@@ -589,12 +598,8 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
     /* ---- MLX ---- */
     if (has(s, n, "bytes which is greater than the maximum allowed buffer size of")) {
         uint64_t req = 0, lim = 0;
-        const char *p = find(s, n, "Attempting to allocate ");
-        if (p)
-            parse_u64(p + 23, end, &req, NULL);
-        p = find(s, n, "maximum allowed buffer size of ");
-        if (p)
-            parse_u64(p + 31, end, &lim, NULL);
+        u64_after(s, n, "Attempting to allocate ", &req);
+        u64_after(s, n, "maximum allowed buffer size of ", &lim);
         add(sc, "mlx_buffer_too_large", OG_LOG_OOM, "mlx", "metal", "unknown", ln, s, n, req, lim,
             0, -1);
         return;
@@ -603,8 +608,7 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
         idx = add(sc, "mlx_resource_limit", OG_LOG_OOM, "mlx", "metal", "unknown", ln, s, n, 0, 0,
                   0, -1);
         uint64_t cnt;
-        const char *p = find(s, n, "] Resource limit (");
-        if (idx >= 0 && parse_u64(p + 18, end, &cnt, NULL))
+        if (idx >= 0 && u64_after(s, n, "] Resource limit (", &cnt))
             sc->r->findings[idx].resource_count = cnt;
         return;
     }
@@ -613,8 +617,7 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
          has(s, n, "[metal::malloc] Unable to allocate ")) &&
         has(s, n, " bytes")) {
         uint64_t req = 0;
-        const char *p = find(s, n, "Unable to allocate ");
-        parse_u64(p + 19, end, &req, NULL);
+        u64_after(s, n, "Unable to allocate ", &req);
         add(sc, "mlx_malloc_failed", OG_LOG_OOM, "mlx", "metal", "unknown", ln, s, n, req, 0, 0,
             -1);
         return;
@@ -650,11 +653,8 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
     }
     if (has(s, n, "is larger than buffer maximum of")) {
         uint64_t req = 0, lim = 0;
-        const char *p = find(s, n, "size ");
-        if (p)
-            parse_u64(p + 5, end, &req, NULL);
-        p = find(s, n, "buffer maximum of ");
-        parse_u64(p + 18, end, &lim, NULL);
+        u64_after(s, n, "size ", &req);
+        u64_after(s, n, "buffer maximum of ", &lim);
         idx = add(sc, "metal_buffer_too_large", OG_LOG_OOM, ollama_or(sc, "llama.cpp"), "metal",
                   "unknown", ln, s, n, req, lim, 0, -1);
         alloc_failure(sc, idx, ln);
@@ -734,8 +734,7 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
     /* ---- Vulkan ---- */
     if (has(s, n, "Device memory allocation of size ") && has(s, n, "failed")) {
         uint64_t req = 0;
-        const char *p = find(s, n, "allocation of size ");
-        parse_u64(p + 19, end, &req, NULL);
+        u64_after(s, n, "allocation of size ", &req);
         idx = add(sc, "vulkan_alloc_failed", OG_LOG_OOM, ollama_or(sc, "llama.cpp"), "vulkan",
                   "unknown", ln, s, n, req, 0, 0, -1);
         alloc_failure(sc, idx, ln);
@@ -799,8 +798,7 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
     /* ggml CPU backend: "failed to allocate buffer of size N" */
     if (has(s, n, "failed to allocate buffer of size ")) {
         uint64_t req = 0;
-        const char *p = find(s, n, "buffer of size ");
-        parse_u64(p + 15, end, &req, NULL);
+        u64_after(s, n, "buffer of size ", &req);
         if (recent_alloc(sc, ln) >= 0)
             return;
         idx = add(sc, "cpu_alloc_failed", OG_LOG_OOM, ollama_or(sc, "llama.cpp"), "cpu", "unknown",

@@ -549,8 +549,10 @@ static og_status parse_tensors(reader *r, gguf_file *f, og_model *m, uint32_t fi
                                 s->name, t->name, (unsigned long long)t->offset,
                                 (unsigned long long)expect);
         uint64_t padded = og_pad_u64(t->bytes, f->alignment, &ok);
-        if (!ok || !og_add_u64(expect, padded, &expect))
+        if (!ok || !og_add_u64(expect, padded, &expect)) {
+            ok = 0;
             break;
+        }
         uint64_t abs;
         if (!og_add_u64(f->data_start, t->offset, &abs))
             ok = 0;
@@ -565,7 +567,10 @@ static og_status parse_tensors(reader *r, gguf_file *f, og_model *m, uint32_t fi
     if (file_size && m->n_tensors > first) {
         /* The last tensor needs its bytes, not its padding. */
         og_tensor *last = &m->tensors[m->n_tensors - 1];
-        uint64_t last_end = last->offset + last->bytes;
+        uint64_t last_end;
+        if (!og_add_u64(last->offset, last->bytes, &last_end))
+            return og_error_set(err, OG_ERR_INVALID, "%s: tensor '%s': offset + size overflows",
+                                s->name, last->name);
         if (last_end > file_size)
             return og_error_set(err, OG_ERR_INVALID,
                                 "%s: tensor '%s' ends at byte %llu, past the end of the file "
@@ -647,6 +652,10 @@ static og_status open_one(const char *path, uint32_t index, gguf_file *f, og_mod
                           uint64_t *file_size, uint64_t *bytes_read, og_error *err)
 {
     og_source s;
+    /* f is freed by the caller whatever happens: start it empty, even when the
+     * file cannot be opened (a half-downloaded split model lacks shards) */
+    memset(f, 0, sizeof *f);
+    *file_size = 0;
     og_status st = og_source_open_file(&s, path, err);
     if (st != OG_OK)
         return st;
@@ -705,6 +714,7 @@ og_status og_gguf_open_ex(const char *path, og_model **out, uint64_t *bytes_read
             snprintf(shard, prefix_len + 21, "%.*s-%05u-of-%05u.gguf", (int)prefix_len, path, i,
                      count);
             gguf_file other;
+            memset(&other, 0, sizeof other);
             gguf_file *f = i == 1 ? &first : &other;
             uint64_t sz;
             st = open_one(shard, i - 1, f, m, &sz, bytes_read, err);

@@ -219,6 +219,35 @@ START_TEST(test_reads_tail_of_large_file)
 }
 END_TEST
 
+START_TEST(test_trigger_without_number)
+{
+    /* Issue 18 item 1: a rule's words with nothing after them crashed
+     * (find() returned NULL, then + 18). */
+    og_log_report *r = calloc(1, sizeof *r);
+    og_error err;
+    static const char one[] = "x is larger than buffer maximum of\n";
+    ck_assert_int_eq(og_explain_text(one, sizeof one - 1, r, &err), OG_OK);
+    ck_assert(r->oom);
+    ck_assert_str_eq(r->findings[r->headline].id, "metal_buffer_too_large");
+    ck_assert_uint_eq(r->findings[r->headline].limit_bytes, 0);
+    /* every prefix of every line of every fixture log, as a one-line log */
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/logs/%s", OG_TEST_DATA, cases[c].file);
+        FILE *f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        char line[1024];
+        while (fgets(line, sizeof line, f)) {
+            size_t n = strcspn(line, "\n");
+            for (size_t k = 1; k <= n; k++)
+                ck_assert_int_eq(og_explain_text(line, k, r, &err), OG_OK);
+        }
+        fclose(f);
+    }
+    free(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("explain");
@@ -227,6 +256,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_settings_and_buffers);
     tcase_add_test(tc, test_numbers_in_advice);
     tcase_add_test(tc, test_hostile_input);
+    tcase_add_test(tc, test_trigger_without_number);
     tcase_add_test(tc, test_reads_tail_of_large_file);
     suite_add_tcase(s, tc);
     return s;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ogfix.h"
@@ -405,6 +406,90 @@ START_TEST(test_sizes)
 }
 END_TEST
 
+START_TEST(test_offset_overflow)
+{
+    /* Issue 18 item 3: tensor a holds 2^63 + 4 bytes (padded: 2^63 + 32),
+     * tensor b 2^63 - 16 bytes at offset 2^63 + 32. The padded running sum
+     * passes 2^64 but the plain sum (2^64 - 12) does not, and b's offset +
+     * size wraps to 16: it was accepted as 16.0 EiB of weights. */
+    ogfix_gguf *g = ogfix_gguf_new(3);
+    ogfix_kv_str(g, "general.architecture", "llama");
+    uint64_t da[1] = {(1ull << 61) + 1}, db[1] = {(1ull << 61) - 4};
+    ck_assert_int_eq(ogfix_tensor(g, "a", OGFIX_F32, 1, da), 0);
+    ck_assert_int_eq(ogfix_tensor(g, "b", OGFIX_F32, 1, db), 0);
+    uint8_t *buf;
+    size_t len;
+    uint64_t fsz;
+    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsz), 0);
+    ogfix_gguf_free(g);
+    og_error err;
+    ck_assert_int_eq(parse_bytes(buf, len, &err), OG_ERR_INVALID);
+    ck_assert_msg(strstr(err.message, "overflow") != NULL, "%s", err.message);
+    /* two tensors of 2^63 bytes: the sum itself overflows */
+    uint64_t d[2] = {1ull << 31, 1ull << 30}; /* 2^61 f32 elements = 2^63 bytes */
+    g = ogfix_gguf_new(3);
+    ogfix_kv_str(g, "general.architecture", "llama");
+    ck_assert_int_eq(ogfix_tensor(g, "a", OGFIX_F32, 2, d), 0);
+    ck_assert_int_eq(ogfix_tensor(g, "b", OGFIX_F32, 2, d), 0);
+    uint8_t *two;
+    size_t two_len;
+    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &two, &two_len, &fsz), 0);
+    ogfix_gguf_free(g);
+    ck_assert_int_eq(parse_bytes(two, two_len, &err), OG_ERR_INVALID);
+    free(two);
+    /* one such tensor: offset 0 + 2^63 bytes is past the end of the file */
+    g = ogfix_gguf_new(3);
+    ogfix_kv_str(g, "general.architecture", "llama");
+    ck_assert_int_eq(ogfix_tensor(g, "a", OGFIX_F32, 2, d), 0);
+    uint8_t *one;
+    size_t one_len;
+    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &one, &one_len, &fsz), 0);
+    ogfix_gguf_free(g);
+    ck_assert_int_eq(parse_bytes(one, one_len, &err), OG_ERR_INVALID);
+    free(one);
+    /* the command line: exit 2 with a message naming the file */
+    const char *path = og_test_path(tmpdir, "wrap.gguf");
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+    fclose(f);
+    free(buf);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' inspect '%s' >/dev/null 2>&1", OG_BINARY, path);
+    int rc = system(cmd);
+    ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "inspect exit %d", rc);
+}
+END_TEST
+
+START_TEST(test_half_downloaded_split)
+{
+    /* Issue 18 item 2: shard 1 of 2 present, shard 2 missing (a download in
+     * progress). The second gguf_file was freed uninitialised; fill the stack
+     * with garbage first so that a missing initialisation crashes here. */
+    ogfix_gguf *g = ogfix_gguf_new(3);
+    ogfix_kv_str(g, "general.architecture", "llama");
+    ogfix_kv_u32(g, "split.no", 0);
+    ogfix_kv_u32(g, "split.count", 2);
+    ogfix_kv_i32(g, "split.tensors.count", 2);
+    uint64_t d[2] = {256, 256};
+    ck_assert_int_eq(ogfix_tensor(g, "a", OGFIX_Q8_0, 2, d), 0);
+    ck_assert_int_eq(ogfix_gguf_write(g, og_test_path(tmpdir, "m-00001-of-00002.gguf")), 0);
+    ogfix_gguf_free(g);
+    for (int round = 0; round < 8; round++) {
+        volatile unsigned char junk[4096];
+        for (size_t i = 0; i < sizeof junk; i++)
+            junk[i] = (unsigned char)(0xA5 + round + i);
+        (void)junk[round];
+        og_model *m = NULL;
+        og_error err;
+        ck_assert_int_eq(og_model_open(og_test_path(tmpdir, "m-00001-of-00002.gguf"), &m, &err),
+                         OG_ERR_NOT_FOUND);
+        ck_assert_ptr_null(m);
+        ck_assert_msg(strstr(err.message, "00002-of-00002") != NULL, "%s", err.message);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gguf");
@@ -417,6 +502,8 @@ int main(void)
     tcase_add_test(tc, test_hostile_headers);
     tcase_add_test(tc, test_bad_tensor_infos);
     tcase_add_test(tc, test_split_files);
+    tcase_add_test(tc, test_offset_overflow);
+    tcase_add_test(tc, test_half_downloaded_split);
     tcase_add_test(tc, test_type_table);
     tcase_add_test(tc, test_sizes);
     suite_add_tcase(s, tc);
