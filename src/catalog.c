@@ -600,18 +600,77 @@ static og_status load_user(og_error *err)
     return OG_OK;
 }
 
+/* The installed catalog: $OOMGUARD_DATADIR/catalog.json, else the one
+ * installed with the library (share/oomguard/catalog.json under the install
+ * prefix, OG_DATADIR from CMake). A packaged update of that file needs no
+ * rebuild; the built-in copy is the fallback when it is missing or bad. */
+static int installed_path(char *path, size_t n)
+{
+    const char *env = getenv("OOMGUARD_DATADIR");
+#ifdef OG_DATADIR
+    const char *dir = env && *env ? env : OG_DATADIR;
+#else
+    const char *dir = env;
+#endif
+    if (!dir || !*dir)
+        return 0;
+    snprintf(path, n, "%s/catalog.json", dir);
+    return 1;
+}
+
+static og_status load_installed(og_error *err)
+{
+    char path[1024];
+    if (!installed_path(path, sizeof path))
+        return OG_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return OG_OK; /* not installed (a build tree): the built-in copy */
+    fclose(f);
+    char *buf = NULL;
+    size_t len = 0;
+    og_status st = og_read_small_file(path, 16u << 20, &buf, &len, err);
+    if (st != OG_OK)
+        return st;
+    og_catalog_entry *es = NULL;
+    uint32_t n = 0;
+    st = og_catalog_parse(buf, len, path, &es, &n, err);
+    free(buf);
+    if (st != OG_OK) {
+        char msg[OG_ERROR_MESSAGE_MAX];
+        og_strlcpy(msg, err->message, sizeof msg);
+        return og_error_set(err, st, "%s", msg);
+    }
+    if (n == 0) {
+        free(es);
+        return og_error_set(err, OG_ERR_INVALID, "%s: no models", path);
+    }
+    g_entries = es;
+    g_n = n;
+    for (uint32_t i = 0; i < g_n; i++)
+        og_strlcpy(g_entries[i].origin, path, sizeof g_entries[i].origin);
+    return OG_OK;
+}
+
 static void load_locked(void)
 {
     og_error_clear(&g_load_err);
-    og_status st = og_catalog_parse((const char *)builtin_json, sizeof builtin_json - 1,
-                                    "built-in catalog", &g_entries, &g_n, &g_load_err);
-    if (st != OG_OK) {
-        g_load_err.status = OG_ERR_INTERNAL; /* the built-in data is ours: a bug */
-        return;
+    og_error inst_err;
+    og_error_clear(&inst_err);
+    if (load_installed(&inst_err) != OG_OK || !g_entries) {
+        og_status st = og_catalog_parse((const char *)builtin_json, sizeof builtin_json - 1,
+                                        "built-in catalog", &g_entries, &g_n, &g_load_err);
+        if (st != OG_OK) {
+            g_load_err.status = OG_ERR_INTERNAL; /* the built-in data is ours: a bug */
+            return;
+        }
+        for (uint32_t i = 0; i < g_n; i++)
+            og_strlcpy(g_entries[i].origin, "built-in", sizeof g_entries[i].origin);
     }
-    for (uint32_t i = 0; i < g_n; i++)
-        og_strlcpy(g_entries[i].origin, "built-in", sizeof g_entries[i].origin);
     load_user(&g_load_err);
+    /* a bad installed file is reported unless a bad user file already is */
+    if (g_load_err.status == OG_OK && inst_err.status != OG_OK)
+        g_load_err = inst_err;
 }
 
 og_status og_catalog_load(og_error *err)

@@ -49,21 +49,44 @@ static const struct {
     int mlx;
     uint32_t bits;  /* MLX */
     uint32_t ftype; /* GGUF */
+    double bpw;     /* main type's bits per weight (ordering only) */
 } builds[OG_BUILD_COUNT] = {
-    [OG_BUILD_MLX_3BIT] = {"mlx-3bit", 1, 3, 0},
-    [OG_BUILD_MLX_4BIT] = {"mlx-4bit", 1, 4, 0},
-    [OG_BUILD_MLX_6BIT] = {"mlx-6bit", 1, 6, 0},
-    [OG_BUILD_MLX_8BIT] = {"mlx-8bit", 1, 8, 0},
-    [OG_BUILD_MLX_BF16] = {"mlx-bf16", 1, 16, 0},
-    [OG_BUILD_GGUF_Q2_K] = {"Q2_K", 0, 0, OG_FTYPE_Q2_K},
-    [OG_BUILD_GGUF_Q3_K_M] = {"Q3_K_M", 0, 0, OG_FTYPE_Q3_K_M},
-    [OG_BUILD_GGUF_Q4_0] = {"Q4_0", 0, 0, OG_FTYPE_Q4_0},
-    [OG_BUILD_GGUF_IQ4_XS] = {"IQ4_XS", 0, 0, OG_FTYPE_IQ4_XS},
-    [OG_BUILD_GGUF_Q4_K_M] = {"Q4_K_M", 0, 0, OG_FTYPE_Q4_K_M},
-    [OG_BUILD_GGUF_Q5_K_M] = {"Q5_K_M", 0, 0, OG_FTYPE_Q5_K_M},
-    [OG_BUILD_GGUF_Q6_K] = {"Q6_K", 0, 0, OG_FTYPE_Q6_K},
-    [OG_BUILD_GGUF_Q8_0] = {"Q8_0", 0, 0, OG_FTYPE_Q8_0},
-    [OG_BUILD_GGUF_F16] = {"F16", 0, 0, OG_FTYPE_F16},
+    [OG_BUILD_MLX_3BIT] = {"mlx-3bit", 1, 3, 0, 3.5},
+    [OG_BUILD_MLX_4BIT] = {"mlx-4bit", 1, 4, 0, 4.5},
+    [OG_BUILD_MLX_5BIT] = {"mlx-5bit", 1, 5, 0, 5.5},
+    [OG_BUILD_MLX_6BIT] = {"mlx-6bit", 1, 6, 0, 6.5},
+    [OG_BUILD_MLX_8BIT] = {"mlx-8bit", 1, 8, 0, 8.5},
+    [OG_BUILD_MLX_BF16] = {"mlx-bf16", 1, 16, 0, 16},
+    [OG_BUILD_GGUF_IQ1_S] = {"IQ1_S", 0, 0, OG_FTYPE_IQ1_S, 1.5625},
+    [OG_BUILD_GGUF_IQ1_M] = {"IQ1_M", 0, 0, OG_FTYPE_IQ1_M, 1.75},
+    [OG_BUILD_GGUF_IQ2_XXS] = {"IQ2_XXS", 0, 0, OG_FTYPE_IQ2_XXS, 2.0625},
+    [OG_BUILD_GGUF_IQ2_XS] = {"IQ2_XS", 0, 0, OG_FTYPE_IQ2_XS, 2.3125},
+    [OG_BUILD_GGUF_IQ2_S] = {"IQ2_S", 0, 0, OG_FTYPE_IQ2_S, 2.4},
+    [OG_BUILD_GGUF_IQ2_M] = {"IQ2_M", 0, 0, OG_FTYPE_IQ2_M, 2.6},
+    [OG_BUILD_GGUF_Q2_K_S] = {"Q2_K_S", 0, 0, OG_FTYPE_Q2_K_S, 2.7},
+    [OG_BUILD_GGUF_Q2_K] = {"Q2_K", 0, 0, OG_FTYPE_Q2_K, 2.9},
+    [OG_BUILD_GGUF_IQ3_XXS] = {"IQ3_XXS", 0, 0, OG_FTYPE_IQ3_XXS, 3.0625},
+    [OG_BUILD_GGUF_IQ3_XS] = {"IQ3_XS", 0, 0, OG_FTYPE_IQ3_XS, 3.3},
+    [OG_BUILD_GGUF_Q3_K_S] = {"Q3_K_S", 0, 0, OG_FTYPE_Q3_K_S, 3.45},
+    [OG_BUILD_GGUF_IQ3_S] = {"IQ3_S", 0, 0, OG_FTYPE_IQ3_S, 3.46},
+    [OG_BUILD_GGUF_IQ3_M] = {"IQ3_M", 0, 0, OG_FTYPE_IQ3_M, 3.6},
+    [OG_BUILD_GGUF_Q3_K_M] = {"Q3_K_M", 0, 0, OG_FTYPE_Q3_K_M, 3.9},
+    [OG_BUILD_GGUF_Q3_K_L] = {"Q3_K_L", 0, 0, OG_FTYPE_Q3_K_L, 4.2},
+    [OG_BUILD_GGUF_IQ4_XS] = {"IQ4_XS", 0, 0, OG_FTYPE_IQ4_XS, 4.25},
+    [OG_BUILD_GGUF_MXFP4] = {"MXFP4", 0, 0, OG_FTYPE_MXFP4_MOE, 4.3},
+    [OG_BUILD_GGUF_IQ4_NL] = {"IQ4_NL", 0, 0, OG_FTYPE_IQ4_NL, 4.5},
+    [OG_BUILD_GGUF_Q4_0] = {"Q4_0", 0, 0, OG_FTYPE_Q4_0, 4.55},
+    [OG_BUILD_GGUF_Q4_K_S] = {"Q4_K_S", 0, 0, OG_FTYPE_Q4_K_S, 4.6},
+    [OG_BUILD_GGUF_Q4_K_M] = {"Q4_K_M", 0, 0, OG_FTYPE_Q4_K_M, 4.85},
+    [OG_BUILD_GGUF_Q4_1] = {"Q4_1", 0, 0, OG_FTYPE_Q4_1, 5.0},
+    [OG_BUILD_GGUF_Q5_0] = {"Q5_0", 0, 0, OG_FTYPE_Q5_0, 5.5},
+    [OG_BUILD_GGUF_Q5_K_S] = {"Q5_K_S", 0, 0, OG_FTYPE_Q5_K_S, 5.55},
+    [OG_BUILD_GGUF_Q5_K_M] = {"Q5_K_M", 0, 0, OG_FTYPE_Q5_K_M, 5.7},
+    [OG_BUILD_GGUF_Q5_1] = {"Q5_1", 0, 0, OG_FTYPE_Q5_1, 6.0},
+    [OG_BUILD_GGUF_Q6_K] = {"Q6_K", 0, 0, OG_FTYPE_Q6_K, 6.56},
+    [OG_BUILD_GGUF_Q8_0] = {"Q8_0", 0, 0, OG_FTYPE_Q8_0, 8.5},
+    [OG_BUILD_GGUF_BF16] = {"BF16", 0, 0, OG_FTYPE_BF16, 16},
+    [OG_BUILD_GGUF_F16] = {"F16", 0, 0, OG_FTYPE_F16, 16.01},
 };
 
 const char *og_catalog_build_name(og_catalog_build b)
@@ -76,20 +99,42 @@ int og_catalog_build_is_mlx(og_catalog_build b)
     return (unsigned)b < OG_BUILD_COUNT && builds[b].mlx;
 }
 
+double og_catalog_build_bits(og_catalog_build b)
+{
+    return (unsigned)b < OG_BUILD_COUNT ? builds[b].bpw : 0;
+}
+
+/* Every build name, in the order they are offered (a message lists them). */
+static void build_names(char *out, size_t n)
+{
+    size_t j = 0;
+    out[0] = '\0';
+    for (int mlx = 1; mlx >= 0; mlx--)
+        for (int i = 0; i < OG_BUILD_COUNT; i++)
+            if (builds[i].mlx == mlx && j < n)
+                j += (size_t)snprintf(out + j, n - j, "%s%s", j ? ", " : "", builds[i].name);
+}
+
 og_status og_catalog_build_from_name(const char *name, og_catalog_build *out, og_error *err)
 {
     char n[32];
     og_catalog_normalize(name, n, sizeof n);
+    /* mlx-community publishes DWQ (distilled) and QAT variants with the
+     * layout of the plain build: "Qwen3-8B-4bit-DWQ" */
+    size_t l = strlen(n);
+    if (l > 3 && (!strcmp(n + l - 3, "dwq") || !strcmp(n + l - 3, "qat")))
+        n[l - 3] = '\0';
     static const struct {
         const char *alias;
         og_catalog_build b;
-    } extra[] = {{"3bit", OG_BUILD_MLX_3BIT},    {"mlx3", OG_BUILD_MLX_3BIT},
-                 {"4bit", OG_BUILD_MLX_4BIT},    {"mlx4", OG_BUILD_MLX_4BIT},
-                 {"6bit", OG_BUILD_MLX_6BIT},    {"mlx6", OG_BUILD_MLX_6BIT},
-                 {"8bit", OG_BUILD_MLX_8BIT},    {"mlx8", OG_BUILD_MLX_8BIT},
-                 {"bf16", OG_BUILD_MLX_BF16},    {"mlx", OG_BUILD_MLX_BF16},
-                 {"q4km", OG_BUILD_GGUF_Q4_K_M}, {"q5km", OG_BUILD_GGUF_Q5_K_M},
-                 {"q3km", OG_BUILD_GGUF_Q3_K_M}, {"fp16", OG_BUILD_GGUF_F16}};
+    } extra[] = {{"3bit", OG_BUILD_MLX_3BIT},   {"mlx3", OG_BUILD_MLX_3BIT},
+                 {"4bit", OG_BUILD_MLX_4BIT},   {"mlx4", OG_BUILD_MLX_4BIT},
+                 {"5bit", OG_BUILD_MLX_5BIT},   {"mlx5", OG_BUILD_MLX_5BIT},
+                 {"6bit", OG_BUILD_MLX_6BIT},   {"mlx6", OG_BUILD_MLX_6BIT},
+                 {"8bit", OG_BUILD_MLX_8BIT},   {"mlx8", OG_BUILD_MLX_8BIT},
+                 {"mlx", OG_BUILD_MLX_BF16},    {"mxfp4moe", OG_BUILD_GGUF_MXFP4},
+                 {"fp16", OG_BUILD_GGUF_F16},   {"q4k", OG_BUILD_GGUF_Q4_K_M},
+                 {"q5k", OG_BUILD_GGUF_Q5_K_M}, {"q3k", OG_BUILD_GGUF_Q3_K_M}};
     for (int i = 0; i < OG_BUILD_COUNT; i++) {
         char b[32];
         og_catalog_normalize(builds[i].name, b, sizeof b);
@@ -103,15 +148,37 @@ og_status og_catalog_build_from_name(const char *name, og_catalog_build *out, og
             *out = extra[i].b;
             return OG_OK;
         }
-    return og_error_set(err, OG_ERR_INVALID,
-                        "unknown build '%s' (one of: mlx-3bit, mlx-4bit, mlx-6bit, mlx-8bit, "
-                        "mlx-bf16, Q2_K, Q3_K_M, Q4_0, IQ4_XS, Q4_K_M, Q5_K_M, Q6_K, Q8_0, F16)",
-                        name);
+    char all[512];
+    build_names(all, sizeof all);
+    return og_error_set(err, OG_ERR_INVALID, "unknown build '%s' (one of: %s)", name, all);
 }
 
 int og_catalog_has_build(const og_catalog_entry *e, og_catalog_build b)
 {
-    return e && (unsigned)b < OG_BUILD_COUNT;
+    if (!e || (unsigned)b >= OG_BUILD_COUNT)
+        return 0;
+    if (b == OG_BUILD_GGUF_MXFP4)
+        return e->hp.n_expert > 1;
+    return 1;
+}
+
+uint32_t og_catalog_builds(const og_catalog_entry *e, int mlx, og_catalog_build *out, uint32_t max)
+{
+    og_catalog_build list[OG_BUILD_COUNT];
+    uint32_t n = 0;
+    for (int i = 0; i < OG_BUILD_COUNT; i++)
+        if (builds[i].mlx == !!mlx && og_catalog_has_build(e, (og_catalog_build)i)) {
+            /* insertion by bits, most first */
+            uint32_t k = n++;
+            while (k > 0 && builds[list[k - 1]].bpw < builds[i].bpw) {
+                list[k] = list[k - 1];
+                k--;
+            }
+            list[k] = (og_catalog_build)i;
+        }
+    for (uint32_t i = 0; i < n && i < max && out; i++)
+        out[i] = list[i];
+    return n;
 }
 
 /* ---- the abstract tensor list ---- */
@@ -435,6 +502,7 @@ static og_status build_gguf(const og_catalog_entry *e, uint32_t ftype, const tli
     q.n_layer_all = hp->n_layer_all;
     q.n_expert = hp->n_expert;
     q.n_gqa = hp->n_head_kv[0] ? hp->n_head[0] / hp->n_head_kv[0] : 0;
+    q.has_imatrix = og_qmix_needs_imatrix(ftype);
     /* llama.cpp src/models/llama.cpp, qwen2.cpp: 80 layers -> LLM_TYPE_70B */
     q.is_70b = hp->n_layer_all == 80 &&
                (!strcmp(hp->arch, "llama") || !strcmp(hp->arch, "qwen2")) &&
@@ -532,6 +600,10 @@ og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b, og_mod
     *out = NULL;
     if (!e || (unsigned)b >= OG_BUILD_COUNT)
         return og_error_set(err, OG_ERR_INVALID, "catalog: bad entry or build");
+    if (!og_catalog_has_build(e, b))
+        return og_error_set(err, OG_ERR_INVALID,
+                            "%s: no %s build (MXFP4 files exist only for mixtures of experts)",
+                            e->name, builds[b].name);
     tlist l = {0};
     og_status st = gen_all(e, &l, err);
     og_model *m = NULL;

@@ -5,10 +5,13 @@
  * tensor_get_category, llama_tensor_get_type_impl (the per-ftype rules:
  * use_more_bits, the 8-expert and 70B bumps, output/token_embd handling),
  * tensor_type_fallback (row length not a multiple of the block size) and
- * llama_ftype_get_default_type. Only the ftypes the catalog offers are
- * implemented (Q2_K, Q3_K_M, Q4_0, IQ4_XS, Q4_K_M, Q5_K_M, Q6_K, Q8_0, F16),
- * without an importance matrix (has_imatrix = false), as published files
- * from llama-quantize without --imatrix are made.
+ * llama_ftype_get_default_type and tensor_requires_imatrix, for every
+ * llama_ftype people download: Q2_K(_S), Q3_K_S/M/L, Q4_0/1, Q4_K_S/M,
+ * Q5_0/1, Q5_K_S/M, Q6_K, Q8_0, IQ1_S/M, IQ2_XXS/XS/S/M, IQ3_XXS/XS/S/M,
+ * IQ4_NL/XS, MXFP4_MOE, BF16 and F16. The importance matrix: present for the
+ * ftypes llama-quantize refuses to make without one (og_qmix_needs_imatrix),
+ * absent for the others (as llama-quantize without --imatrix makes them).
+ * The Falcon-only branches are left out (the catalog has no Falcon).
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +74,13 @@ static uint32_t block_size(uint32_t t)
     case OG_GGML_Q4_K:
     case OG_GGML_Q5_K:
     case OG_GGML_Q6_K:
+    case OG_GGML_IQ2_XXS:
+    case OG_GGML_IQ2_XS:
+    case OG_GGML_IQ2_S:
+    case OG_GGML_IQ3_XXS:
+    case OG_GGML_IQ3_S:
+    case OG_GGML_IQ1_S:
+    case OG_GGML_IQ1_M:
     case OG_GGML_IQ4_XS:
         return 256;
     case OG_GGML_Q4_0:
@@ -96,24 +106,75 @@ uint32_t og_qmix_default_type(uint32_t ftype)
     switch (ftype) {
     case OG_FTYPE_Q4_0:
         return OG_GGML_Q4_0;
+    case OG_FTYPE_Q4_1:
+        return OG_GGML_Q4_1;
+    case OG_FTYPE_Q5_0:
+        return OG_GGML_Q5_0;
+    case OG_FTYPE_Q5_1:
+        return OG_GGML_Q5_1;
     case OG_FTYPE_Q8_0:
         return OG_GGML_Q8_0;
-    case OG_FTYPE_F16:
-        return OG_GGML_F16;
+    case OG_FTYPE_BF16:
+        return OG_GGML_BF16;
+    case OG_FTYPE_MXFP4_MOE:
+        return OG_GGML_MXFP4;
+    case OG_FTYPE_Q2_K_S:
     case OG_FTYPE_Q2_K:
         return OG_GGML_Q2_K;
+    case OG_FTYPE_IQ3_XS:
+        return OG_GGML_IQ3_S;
+    case OG_FTYPE_Q3_K_S:
     case OG_FTYPE_Q3_K_M:
+    case OG_FTYPE_Q3_K_L:
         return OG_GGML_Q3_K;
+    case OG_FTYPE_Q4_K_S:
     case OG_FTYPE_Q4_K_M:
         return OG_GGML_Q4_K;
+    case OG_FTYPE_Q5_K_S:
     case OG_FTYPE_Q5_K_M:
         return OG_GGML_Q5_K;
     case OG_FTYPE_Q6_K:
         return OG_GGML_Q6_K;
+    case OG_FTYPE_IQ2_XXS:
+        return OG_GGML_IQ2_XXS;
+    case OG_FTYPE_IQ2_XS:
+    case OG_FTYPE_IQ2_S:
+        return OG_GGML_IQ2_XS;
+    case OG_FTYPE_IQ2_M:
+        return OG_GGML_IQ2_S;
+    case OG_FTYPE_IQ3_XXS:
+        return OG_GGML_IQ3_XXS;
+    case OG_FTYPE_IQ1_S:
+        return OG_GGML_IQ1_S;
+    case OG_FTYPE_IQ1_M:
+        return OG_GGML_IQ1_M;
+    case OG_FTYPE_IQ4_NL:
+        return OG_GGML_IQ4_NL;
     case OG_FTYPE_IQ4_XS:
         return OG_GGML_IQ4_XS;
+    case OG_FTYPE_IQ3_S:
+    case OG_FTYPE_IQ3_M:
+        return OG_GGML_IQ3_S;
     default:
         return OG_GGML_F16;
+    }
+}
+
+int og_qmix_needs_imatrix(uint32_t ftype)
+{
+    switch (ftype) {
+    case OG_FTYPE_IQ1_S:
+    case OG_FTYPE_IQ1_M:
+    case OG_FTYPE_IQ2_XXS:
+    case OG_FTYPE_IQ2_XS:
+    case OG_FTYPE_IQ2_S:
+    case OG_FTYPE_IQ2_M:
+    case OG_FTYPE_IQ3_XXS:
+    case OG_FTYPE_IQ3_XS: /* its attn_q/attn_k become IQ3_XXS */
+    case OG_FTYPE_Q2_K_S:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -135,7 +196,8 @@ static int allows_quantization(const char *n, uint32_t n_dims)
     if (l < 6 || strcmp(n + l - 6, "weight") != 0)
         return 0;
     if (strstr(n, "_norm.weight") || strstr(n, "ffn_gate_inp.weight") || strstr(n, "ssm_conv1d") ||
-        strstr(n, "shortconv.conv.weight"))
+        strstr(n, "shortconv.conv.weight") || strstr(n, "altup") || strstr(n, "laurel") ||
+        strstr(n, "per_layer_model_proj"))
         return 0;
     return 1;
 }
@@ -146,75 +208,191 @@ static int use_more_bits(int i_layer, int n_layers)
            (i_layer - n_layers / 8) % 3 == 2;
 }
 
-/* llama_tensor_get_type_impl for the offered ftypes (no imatrix). */
-static uint32_t get_type_impl(og_qmix *q, uint32_t new_type, const char *name, uint64_t ne0, cat c)
+/* layer_info: with experts the layer comes from the name (Mixtral's experts
+ * are not in layer order), else the running counter. */
+static int layer_of(const og_qmix *q, int counter, const char *name)
+{
+    int il;
+    if (q->n_expert > 1 && sscanf(name, "blk.%d.", &il) == 1)
+        return il;
+    return counter;
+}
+
+static int ft_in(uint32_t ft, const uint32_t *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (set[i] == ft)
+            return 1;
+    return 0;
+}
+#define FT_IN(ft, ...)                                                                             \
+    ft_in((ft), (const uint32_t[]){__VA_ARGS__},                                                   \
+          sizeof((const uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t))
+
+/* The 1-2 bit IQ ftypes' branch of llama_tensor_get_type_impl. */
+static uint32_t low_iq_type(og_qmix *q, uint32_t t, cat c)
+{
+    uint32_t ft = q->ftype;
+    int s_or_m = ft == OG_FTYPE_IQ2_S || ft == OG_FTYPE_IQ2_M;
+    if (is_attn_v(c)) {
+        if (q->n_gqa >= 4 || q->n_expert >= 4)
+            t = OG_GGML_Q4_K;
+        else
+            t = s_or_m ? OG_GGML_IQ3_S : OG_GGML_Q2_K;
+        q->i_attention_wv++;
+    } else if (q->n_expert == 8 && c == CAT_ATTN_K) {
+        t = OG_GGML_Q4_K;
+    } else if (c == CAT_FFN_DOWN) {
+        if (q->i_ffn_down < (int)q->n_layer_all / 8)
+            t = s_or_m ? OG_GGML_IQ3_S : OG_GGML_Q2_K;
+        q->i_ffn_down++;
+    } else if (c == CAT_ATTN_OUTPUT) {
+        if (q->n_expert == 8)
+            t = OG_GGML_Q5_K;
+        else if (ft == OG_FTYPE_IQ1_S || ft == OG_FTYPE_IQ1_M)
+            t = OG_GGML_IQ2_XXS;
+        else if (s_or_m)
+            t = OG_GGML_IQ3_S;
+    }
+    return t;
+}
+
+static uint32_t attn_v_type(og_qmix *q, uint32_t t)
+{
+    uint32_t ft = q->ftype;
+    int gqa4 = q->n_gqa >= 4;
+    if (ft == OG_FTYPE_Q2_K)
+        t = gqa4 ? OG_GGML_Q4_K : OG_GGML_Q3_K;
+    else if (ft == OG_FTYPE_Q2_K_S && gqa4)
+        t = OG_GGML_Q4_K;
+    else if (ft == OG_FTYPE_IQ3_XXS)
+        t = gqa4 ? OG_GGML_Q4_K : q->has_imatrix ? OG_GGML_IQ3_XXS : OG_GGML_IQ3_S;
+    else if ((ft == OG_FTYPE_IQ3_XS || ft == OG_FTYPE_IQ3_S) && gqa4)
+        t = OG_GGML_Q4_K;
+    else if (ft == OG_FTYPE_IQ3_M)
+        t = OG_GGML_Q4_K;
+    else if (ft == OG_FTYPE_Q3_K_M)
+        t = q->i_attention_wv < 2 ? OG_GGML_Q5_K : OG_GGML_Q4_K;
+    else if (ft == OG_FTYPE_Q3_K_L)
+        t = OG_GGML_Q5_K;
+    else if ((ft == OG_FTYPE_IQ4_NL || ft == OG_FTYPE_IQ4_XS) && gqa4)
+        t = OG_GGML_Q5_K;
+    else if ((ft == OG_FTYPE_Q4_K_M || ft == OG_FTYPE_Q5_K_M) &&
+             use_more_bits(q->i_attention_wv, q->n_attention_wv))
+        t = OG_GGML_Q6_K;
+    else if (ft == OG_FTYPE_Q4_K_S && q->i_attention_wv < 4)
+        t = OG_GGML_Q5_K;
+    if (q->is_70b && (t == OG_GGML_Q3_K || t == OG_GGML_Q4_K))
+        t = OG_GGML_Q5_K;
+    if (q->n_expert == 8)
+        t = OG_GGML_Q8_0;
+    q->i_attention_wv++;
+    return t;
+}
+
+static uint32_t ffn_down_type(og_qmix *q, uint32_t t, const char *name)
+{
+    uint32_t ft = q->ftype;
+    int n_layer = (int)q->n_layer_all, i_layer = layer_of(q, q->i_ffn_down, name);
+    if (ft == OG_FTYPE_Q2_K)
+        t = OG_GGML_Q3_K;
+    else if (ft == OG_FTYPE_Q2_K_S) {
+        if (i_layer < n_layer / 8)
+            t = OG_GGML_Q4_K;
+    } else if (ft == OG_FTYPE_IQ3_XXS && !q->has_imatrix)
+        t = i_layer < n_layer / 8 ? OG_GGML_Q4_K : OG_GGML_Q3_K;
+    else if (ft == OG_FTYPE_Q3_K_M)
+        t = i_layer < n_layer / 16 ? OG_GGML_Q5_K : OG_GGML_Q4_K; /* non-Falcon */
+    else if (ft == OG_FTYPE_IQ3_M &&
+             (i_layer < n_layer / 8 || (q->n_expert == 8 && use_more_bits(i_layer, n_layer))))
+        t = OG_GGML_Q4_K;
+    else if (ft == OG_FTYPE_Q3_K_L)
+        t = OG_GGML_Q5_K;
+    else if (ft == OG_FTYPE_Q4_K_M) {
+        if (use_more_bits(i_layer, n_layer))
+            t = OG_GGML_Q6_K;
+    } else if (i_layer < n_layer / 8 && (ft == OG_FTYPE_IQ4_NL || ft == OG_FTYPE_IQ4_XS) &&
+               !q->has_imatrix)
+        t = OG_GGML_Q5_K;
+    else if (ft == OG_FTYPE_Q5_K_M && use_more_bits(i_layer, n_layer))
+        t = OG_GGML_Q6_K;
+    else if (ft == OG_FTYPE_Q4_K_S && i_layer < n_layer / 8)
+        t = OG_GGML_Q5_K;
+    else if ((ft == OG_FTYPE_Q4_0 || ft == OG_FTYPE_Q5_0) && q->has_imatrix &&
+             i_layer < n_layer / 8)
+        t = ft == OG_FTYPE_Q4_0 ? OG_GGML_Q4_1 : OG_GGML_Q5_1;
+    q->i_ffn_down++;
+    return t;
+}
+
+/* llama_tensor_get_type_impl (no user overrides, not --pure). */
+static uint32_t get_type_impl(og_qmix *q, uint32_t t, const char *name, uint64_t ne0, uint64_t ne2,
+                              cat c)
 {
     uint32_t ft = q->ftype;
     int n_expert8 = q->n_expert == 8;
     int tied = !q->has_output;
 
     if (c == CAT_OUTPUT || (tied && c == CAT_TOKEN_EMBD)) {
-        if (ne0 % block_size(new_type) != 0)
-            new_type = OG_GGML_Q8_0;
-        else if (new_type != OG_GGML_Q8_0)
-            new_type = OG_GGML_Q6_K;
+        if (ft == OG_FTYPE_MXFP4_MOE || ne0 % block_size(t) != 0)
+            t = OG_GGML_Q8_0;
+        else if (FT_IN(ft, OG_FTYPE_IQ2_XXS, OG_FTYPE_IQ2_XS, OG_FTYPE_IQ3_XXS, OG_FTYPE_IQ1_S,
+                       OG_FTYPE_IQ2_S, OG_FTYPE_IQ2_M, OG_FTYPE_IQ1_M))
+            t = OG_GGML_Q5_K;
+        else if (t != OG_GGML_Q8_0)
+            t = OG_GGML_Q6_K;
+    } else if (ft == OG_FTYPE_MXFP4_MOE) {
+        /* expert tensors (3-D) MXFP4, everything else Q8_0 */
+        t = ne2 > 1 ? OG_GGML_MXFP4 : OG_GGML_Q8_0;
     } else if (c == CAT_TOKEN_EMBD) {
-        /* only IQ1/IQ2/TQ ftypes change the embeddings */
+        if (FT_IN(ft, OG_FTYPE_IQ2_XXS, OG_FTYPE_IQ2_XS, OG_FTYPE_IQ1_S, OG_FTYPE_IQ1_M))
+            t = OG_GGML_Q2_K;
+        else if (FT_IN(ft, OG_FTYPE_IQ2_S, OG_FTYPE_IQ2_M, OG_FTYPE_IQ3_XXS))
+            t = OG_GGML_IQ3_S;
+    } else if (FT_IN(ft, OG_FTYPE_IQ2_XXS, OG_FTYPE_IQ2_XS, OG_FTYPE_IQ1_S, OG_FTYPE_IQ2_S,
+                     OG_FTYPE_IQ2_M, OG_FTYPE_IQ1_M)) {
+        t = low_iq_type(q, t, c);
     } else if (is_attn_v(c)) {
-        if (ft == OG_FTYPE_Q2_K)
-            new_type = q->n_gqa >= 4 ? OG_GGML_Q4_K : OG_GGML_Q3_K;
-        else if (ft == OG_FTYPE_Q3_K_M)
-            new_type = q->i_attention_wv < 2 ? OG_GGML_Q5_K : OG_GGML_Q4_K;
-        else if (ft == OG_FTYPE_IQ4_XS && q->n_gqa >= 4)
-            new_type = OG_GGML_Q5_K;
-        else if ((ft == OG_FTYPE_Q4_K_M || ft == OG_FTYPE_Q5_K_M) &&
-                 use_more_bits(q->i_attention_wv, q->n_attention_wv))
-            new_type = OG_GGML_Q6_K;
-        if (q->is_70b && (new_type == OG_GGML_Q3_K || new_type == OG_GGML_Q4_K))
-            new_type = OG_GGML_Q5_K;
-        if (n_expert8)
-            new_type = OG_GGML_Q8_0;
-        q->i_attention_wv++;
+        t = attn_v_type(q, t);
     } else if (c == CAT_ATTN_K) {
         if (n_expert8)
-            new_type = OG_GGML_Q8_0;
+            t = OG_GGML_Q8_0;
+        else if (ft == OG_FTYPE_IQ3_XS)
+            t = OG_GGML_IQ3_XXS;
+        else if (ft == OG_FTYPE_IQ3_XXS)
+            t = OG_GGML_IQ2_S;
     } else if (c == CAT_ATTN_Q) {
-        /* only IQ3 ftypes */
+        if (ft == OG_FTYPE_IQ3_XS)
+            t = OG_GGML_IQ3_XXS;
+        else if (ft == OG_FTYPE_IQ3_XXS)
+            t = OG_GGML_IQ2_S;
     } else if (c == CAT_FFN_DOWN) {
-        int i_layer = q->i_ffn_down, n_layer = (int)q->n_layer_all;
-        if (q->n_expert > 1) {
-            /* layer_info: the layer comes from the name */
-            int il;
-            if (sscanf(name, "blk.%d.", &il) == 1)
-                i_layer = il;
-        }
-        if (ft == OG_FTYPE_Q2_K)
-            new_type = OG_GGML_Q3_K;
-        else if (ft == OG_FTYPE_Q3_K_M)
-            new_type = i_layer < n_layer / 16 ? OG_GGML_Q5_K : OG_GGML_Q4_K;
-        else if (ft == OG_FTYPE_Q4_K_M) {
-            if (use_more_bits(i_layer, n_layer))
-                new_type = OG_GGML_Q6_K;
-        } else if (i_layer < n_layer / 8 && ft == OG_FTYPE_IQ4_XS)
-            new_type = OG_GGML_Q5_K;
-        else if (ft == OG_FTYPE_Q5_K_M && use_more_bits(i_layer, n_layer))
-            new_type = OG_GGML_Q6_K;
-        q->i_ffn_down++;
+        t = ffn_down_type(q, t, name);
     } else if (c == CAT_ATTN_OUTPUT) {
         if (n_expert8) {
-            if (ft == OG_FTYPE_Q2_K || ft == OG_FTYPE_Q3_K_M || ft == OG_FTYPE_Q4_K_M ||
-                ft == OG_FTYPE_IQ4_XS)
-                new_type = OG_GGML_Q5_K;
-        } else {
-            if (ft == OG_FTYPE_Q2_K)
-                new_type = OG_GGML_Q3_K;
-            else if (ft == OG_FTYPE_Q3_K_M)
-                new_type = OG_GGML_Q4_K;
+            if (FT_IN(ft, OG_FTYPE_Q2_K, OG_FTYPE_IQ3_XS, OG_FTYPE_IQ3_XXS, OG_FTYPE_Q3_K_S,
+                      OG_FTYPE_Q3_K_M, OG_FTYPE_IQ4_NL, OG_FTYPE_Q4_K_S, OG_FTYPE_Q4_K_M,
+                      OG_FTYPE_IQ3_S, OG_FTYPE_IQ3_M, OG_FTYPE_IQ4_XS))
+                t = OG_GGML_Q5_K;
+        } else if (ft == OG_FTYPE_Q2_K) {
+            t = OG_GGML_Q3_K;
+        } else if (ft == OG_FTYPE_IQ3_XXS) {
+            t = OG_GGML_IQ3_S;
+        } else if (ft == OG_FTYPE_Q3_K_M || ft == OG_FTYPE_IQ3_M) {
+            t = OG_GGML_Q4_K;
+        } else if (ft == OG_FTYPE_Q3_K_L) {
+            t = OG_GGML_Q5_K;
         }
-    } else if (c == CAT_ATTN_QKV) {
-        /* unreachable: attn_qkv is attention-V-like and handled above */
+    } else if (c == CAT_FFN_GATE || c == CAT_FFN_UP) {
+        int *ctr = c == CAT_FFN_GATE ? &q->i_ffn_gate : &q->i_ffn_up;
+        int n_layer = (int)q->n_layer_all, i_layer = layer_of(q, *ctr, name);
+        if (ft == OG_FTYPE_IQ3_XS && i_layer >= n_layer / 8 && i_layer < 7 * n_layer / 8)
+            t = OG_GGML_IQ3_XXS;
+        (*ctr)++;
     }
-    return new_type;
+    /* attn_qkv is attention-V-like and handled above (the ATTENTION_QKV
+     * branch of llama_tensor_get_type_impl is unreachable there too) */
+    return t;
 }
 
 /* tensor_type_fallback */
@@ -224,6 +402,13 @@ static uint32_t fallback(uint32_t t, uint64_t ne0)
         return t;
     uint32_t r;
     switch (t) {
+    case OG_GGML_IQ1_S:
+    case OG_GGML_IQ1_M:
+    case OG_GGML_IQ2_XXS:
+    case OG_GGML_IQ2_XS:
+    case OG_GGML_IQ2_S:
+    case OG_GGML_IQ3_XXS:
+    case OG_GGML_IQ3_S:
     case OG_GGML_IQ4_XS:
         r = OG_GGML_IQ4_NL;
         break;
@@ -252,16 +437,15 @@ static uint32_t fallback(uint32_t t, uint64_t ne0)
 uint32_t og_qmix_type(og_qmix *q, const char *name, uint32_t n_dims, uint64_t ne0, uint64_t ne2,
                       uint32_t source_type)
 {
-    (void)ne2;
     if (!allows_quantization(name, n_dims))
         return source_type;
-    /* The F16 files users download are convert_hf_to_gguf.py output: experts
-     * that were MXFP4 in the checkpoint (gpt-oss) stay MXFP4 there. */
-    if (q->ftype == OG_FTYPE_F16 && source_type == OG_GGML_MXFP4)
+    /* The F16/BF16 files users download are convert_hf_to_gguf.py output:
+     * experts that were MXFP4 in the checkpoint (gpt-oss) stay MXFP4 there. */
+    if ((q->ftype == OG_FTYPE_F16 || q->ftype == OG_FTYPE_BF16) && source_type == OG_GGML_MXFP4)
         return source_type;
     uint32_t t = og_qmix_default_type(q->ftype);
     if (is_quantized(t)) {
-        t = get_type_impl(q, t, name, ne0, category(name));
+        t = get_type_impl(q, t, name, ne0, ne2, category(name));
         t = fallback(t, ne0);
     }
     return t;

@@ -19,23 +19,51 @@ enum {
     OG_GGML_Q4_K = 12,
     OG_GGML_Q5_K = 13,
     OG_GGML_Q6_K = 14,
+    OG_GGML_IQ2_XXS = 16,
+    OG_GGML_IQ2_XS = 17,
+    OG_GGML_IQ3_XXS = 18,
+    OG_GGML_IQ1_S = 19,
     OG_GGML_IQ4_NL = 20,
+    OG_GGML_IQ3_S = 21,
+    OG_GGML_IQ2_S = 22,
     OG_GGML_IQ4_XS = 23,
+    OG_GGML_IQ1_M = 29,
     OG_GGML_BF16 = 30,
     OG_GGML_MXFP4 = 39
 };
 
-/* llama_ftype values (include/llama.h) for the mixes the catalog offers. */
+/* llama_ftype values (llama.cpp include/llama.h) for the mixes the catalog offers. */
 enum {
     OG_FTYPE_F16 = 1,
     OG_FTYPE_Q4_0 = 2,
+    OG_FTYPE_Q4_1 = 3,
     OG_FTYPE_Q8_0 = 7,
+    OG_FTYPE_Q5_0 = 8,
+    OG_FTYPE_Q5_1 = 9,
     OG_FTYPE_Q2_K = 10,
+    OG_FTYPE_Q3_K_S = 11,
     OG_FTYPE_Q3_K_M = 12,
+    OG_FTYPE_Q3_K_L = 13,
+    OG_FTYPE_Q4_K_S = 14,
     OG_FTYPE_Q4_K_M = 15,
+    OG_FTYPE_Q5_K_S = 16,
     OG_FTYPE_Q5_K_M = 17,
     OG_FTYPE_Q6_K = 18,
-    OG_FTYPE_IQ4_XS = 30
+    OG_FTYPE_IQ2_XXS = 19,
+    OG_FTYPE_IQ2_XS = 20,
+    OG_FTYPE_Q2_K_S = 21,
+    OG_FTYPE_IQ3_XS = 22,
+    OG_FTYPE_IQ3_XXS = 23,
+    OG_FTYPE_IQ1_S = 24,
+    OG_FTYPE_IQ4_NL = 25,
+    OG_FTYPE_IQ3_S = 26,
+    OG_FTYPE_IQ3_M = 27,
+    OG_FTYPE_IQ2_S = 28,
+    OG_FTYPE_IQ2_M = 29,
+    OG_FTYPE_IQ4_XS = 30,
+    OG_FTYPE_IQ1_M = 31,
+    OG_FTYPE_BF16 = 32,
+    OG_FTYPE_MXFP4_MOE = 38
 };
 
 /* What llama-quantize knows about the model while it picks types
@@ -49,7 +77,8 @@ typedef struct og_qmix {
     int has_output;     /* an output.weight exists (else embeddings are tied) */
     int n_attention_wv; /* attn_v / attn_qkv / attn_kv_b tensors */
     int i_attention_wv;
-    int i_ffn_down;
+    int i_ffn_down, i_ffn_gate, i_ffn_up;
+    int has_imatrix; /* og_qmix_needs_imatrix(ftype) */
 } og_qmix;
 
 /* Count attention-V-like tensors: call once per tensor name, in file order,
@@ -65,5 +94,10 @@ uint32_t og_qmix_type(og_qmix *q, const char *name, uint32_t n_dims, uint64_t ne
 
 /* The default type of an ftype (llama_ftype_get_default_type). */
 uint32_t og_qmix_default_type(uint32_t ftype);
+
+/* Whether published files of this ftype are made with an importance matrix:
+ * 1 where llama-quantize refuses to make them without one (tensor types
+ * IQ1_S/IQ1_M/IQ2_XXS/IQ2_XS/IQ2_S/IQ3_XXS, Q2_K in Q2_K_S). */
+int og_qmix_needs_imatrix(uint32_t ftype);
 
 #endif

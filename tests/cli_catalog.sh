@@ -48,4 +48,19 @@ OOMGUARD_CATALOG=$T/cat.json "$OG" --machine m4-max-64gb | grep -q "Tiny Test" |
 sed 's/"n_ff"/"n_fff"/' "$T/cat.json" > "$T/bad.json"
 OOMGUARD_CATALOG=$T/bad.json "$OG" --machine m4-max-64gb > /dev/null 2> "$T/e" || fail "bad user catalog is a warning"
 grep -q "bad.json: entry 'tiny-test': key 'n_fff': unknown key" "$T/e" || fail "bad catalog message: $(cat "$T/e")"
+
+# the installed share/oomguard/catalog.json is read at run time (a packaged
+# update needs no rebuild); a bad one is reported by file and entry and the
+# built-in copy is used
+mkdir -p "$T/share"
+cp "$T/cat.json" "$T/share/catalog.json"
+OOMGUARD_DATADIR=$T/share "$OG" --json --machine m4-max-64gb > "$T/ji" || fail "installed catalog"
+python3 -c "
+import json; d=json.load(open('$T/ji')); n=[x['name'] for x in d['models']]
+assert n == ['tiny-test'], n" || fail "installed catalog replaces the built-in one"
+sed 's/"n_ff"/"n_fff"/' "$T/cat.json" > "$T/share/catalog.json"
+OOMGUARD_DATADIR=$T/share "$OG" --json --machine m4-max-64gb > "$T/ji" 2> "$T/e" || fail "bad installed catalog is a warning"
+grep -q "share/catalog.json: entry 'tiny-test': key 'n_fff': unknown key" "$T/e" || fail "bad installed catalog message: $(cat "$T/e")"
+python3 -c "
+import json; d=json.load(open('$T/ji')); assert len(d['models']) >= 60" || fail "built-in fallback"
 echo ok

@@ -54,6 +54,13 @@ START_TEST(test_all_entries_build)
         uint64_t bytes[OG_BUILD_COUNT];
         for (int b = 0; b < OG_BUILD_COUNT; b++) {
             og_model *m = NULL;
+            if (b == OG_BUILD_GGUF_MXFP4 && e->hp.n_expert == 0) {
+                ck_assert(!og_catalog_has_build(e, (og_catalog_build)b));
+                ck_assert_int_eq(og_catalog_model(e, (og_catalog_build)b, &m, &err),
+                                 OG_ERR_INVALID);
+                bytes[b] = 0;
+                continue;
+            }
             ck_assert_msg(og_catalog_model(e, (og_catalog_build)b, &m, &err) == OG_OK, "%s %s: %s",
                           e->name, og_catalog_build_name((og_catalog_build)b), err.message);
             ck_assert_int_eq(m->format, OG_FORMAT_CATALOG);
@@ -64,21 +71,140 @@ START_TEST(test_all_entries_build)
             og_model_free(m);
         }
         /* more bits, more bytes (builds whose mixes cannot overlap) */
-        static const og_catalog_build order[][2] = {
-            {OG_BUILD_MLX_3BIT, OG_BUILD_MLX_4BIT},     {OG_BUILD_MLX_4BIT, OG_BUILD_MLX_6BIT},
-            {OG_BUILD_MLX_6BIT, OG_BUILD_MLX_8BIT},     {OG_BUILD_MLX_8BIT, OG_BUILD_MLX_BF16},
-            {OG_BUILD_GGUF_Q2_K, OG_BUILD_GGUF_Q4_K_M}, {OG_BUILD_GGUF_Q4_0, OG_BUILD_GGUF_Q5_K_M},
-            {OG_BUILD_GGUF_Q4_K_M, OG_BUILD_GGUF_Q6_K}, {OG_BUILD_GGUF_Q6_K, OG_BUILD_GGUF_Q8_0},
-            {OG_BUILD_GGUF_Q8_0, OG_BUILD_GGUF_F16}};
+        static const og_catalog_build order[][2] = {{OG_BUILD_MLX_3BIT, OG_BUILD_MLX_4BIT},
+                                                    {OG_BUILD_MLX_4BIT, OG_BUILD_MLX_6BIT},
+                                                    {OG_BUILD_MLX_6BIT, OG_BUILD_MLX_8BIT},
+                                                    {OG_BUILD_MLX_8BIT, OG_BUILD_MLX_BF16},
+                                                    {OG_BUILD_GGUF_Q2_K, OG_BUILD_GGUF_Q4_K_M},
+                                                    {OG_BUILD_GGUF_Q4_0, OG_BUILD_GGUF_Q5_K_M},
+                                                    {OG_BUILD_GGUF_Q4_K_M, OG_BUILD_GGUF_Q6_K},
+                                                    {OG_BUILD_GGUF_Q6_K, OG_BUILD_GGUF_Q8_0},
+                                                    {OG_BUILD_GGUF_Q8_0, OG_BUILD_GGUF_F16},
+                                                    {OG_BUILD_MLX_4BIT, OG_BUILD_MLX_5BIT},
+                                                    {OG_BUILD_MLX_5BIT, OG_BUILD_MLX_6BIT},
+                                                    {OG_BUILD_GGUF_IQ1_S, OG_BUILD_GGUF_IQ1_M},
+                                                    {OG_BUILD_GGUF_IQ1_M, OG_BUILD_GGUF_IQ2_XXS},
+                                                    {OG_BUILD_GGUF_IQ2_XXS, OG_BUILD_GGUF_IQ2_XS},
+                                                    {OG_BUILD_GGUF_IQ2_XS, OG_BUILD_GGUF_IQ2_M},
+                                                    {OG_BUILD_GGUF_IQ2_M, OG_BUILD_GGUF_IQ3_XXS},
+                                                    {OG_BUILD_GGUF_IQ3_XXS, OG_BUILD_GGUF_IQ3_M},
+                                                    {OG_BUILD_GGUF_IQ3_M, OG_BUILD_GGUF_IQ4_XS},
+                                                    {OG_BUILD_GGUF_IQ4_XS, OG_BUILD_GGUF_IQ4_NL},
+                                                    {OG_BUILD_GGUF_Q3_K_S, OG_BUILD_GGUF_Q3_K_M},
+                                                    {OG_BUILD_GGUF_Q3_K_M, OG_BUILD_GGUF_Q3_K_L},
+                                                    {OG_BUILD_GGUF_Q4_K_S, OG_BUILD_GGUF_Q4_K_M},
+                                                    {OG_BUILD_GGUF_Q5_K_S, OG_BUILD_GGUF_Q5_K_M},
+                                                    {OG_BUILD_GGUF_Q4_0, OG_BUILD_GGUF_Q4_1},
+                                                    {OG_BUILD_GGUF_Q5_0, OG_BUILD_GGUF_Q5_1},
+                                                    {OG_BUILD_GGUF_Q2_K_S, OG_BUILD_GGUF_Q2_K}};
         for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
             /* gpt-oss F16 files keep the checkpoint's MXFP4 experts: smaller than Q8_0 */
             if (e->moe_bias && order[k][0] == OG_BUILD_GGUF_Q8_0)
+                continue;
+            /* Q2_K_S gives the first eighth's ffn_down q4_K (Q2_K: q3_K): with
+             * experts that outweighs its q2_K attention output */
+            if (e->hp.n_expert > 1 && order[k][0] == OG_BUILD_GGUF_Q2_K_S)
+                continue;
+            /* rows not a multiple of 256 fall back to the same 32-block type */
+            if (e->hp.n_embd % 256 != 0 && bytes[order[k][0]] == bytes[order[k][1]])
                 continue;
             ck_assert_msg(bytes[order[k][0]] < bytes[order[k][1]], "%s: %s not smaller than %s",
                           e->name, og_catalog_build_name(order[k][0]),
                           og_catalog_build_name(order[k][1]));
         }
     }
+}
+END_TEST
+
+/* The mixes of the types added for issue 13, against llama.cpp
+ * src/llama-quant.cpp llama_tensor_get_type_impl (node-llama-cpp 3.21.1):
+ * Llama 3.1 8B has 32 layers and 4 query heads per KV head. */
+START_TEST(test_more_quant_mixes)
+{
+    const og_catalog_entry *e = find("llama-3.1-8b");
+    og_error err;
+    og_model *m = NULL;
+    /* Q4_K_S: attn_v of the first 4 layers and ffn_down of the first 32/8 -> q5_K */
+    ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_Q4_K_S, &m, &err), OG_OK);
+    ck_assert_str_eq(tensor(m, "blk.3.attn_v.weight")->type_name, "q5_K");
+    ck_assert_str_eq(tensor(m, "blk.4.attn_v.weight")->type_name, "q4_K");
+    ck_assert_str_eq(tensor(m, "blk.3.ffn_down.weight")->type_name, "q5_K");
+    ck_assert_str_eq(tensor(m, "blk.4.ffn_down.weight")->type_name, "q4_K");
+    ck_assert_str_eq(tensor(m, "output.weight")->type_name, "q6_K");
+    og_model_free(m);
+    /* IQ2_XXS (imatrix): embeddings q2_K, output q5_K, attn_v q4_K (GQA >= 4),
+     * ffn_down q2_K in the first eighth, iq2_xxs elsewhere */
+    ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_IQ2_XXS, &m, &err), OG_OK);
+    ck_assert_str_eq(tensor(m, "token_embd.weight")->type_name, "q2_K");
+    ck_assert_str_eq(tensor(m, "output.weight")->type_name, "q5_K");
+    ck_assert_str_eq(tensor(m, "blk.9.attn_v.weight")->type_name, "q4_K");
+    ck_assert_str_eq(tensor(m, "blk.0.ffn_down.weight")->type_name, "q2_K");
+    ck_assert_str_eq(tensor(m, "blk.9.ffn_down.weight")->type_name, "iq2_xxs");
+    ck_assert_str_eq(tensor(m, "blk.9.attn_q.weight")->type_name, "iq2_xxs");
+    og_model_free(m);
+    /* IQ3_XS: attn_q/attn_k iq3_xxs, ffn_up/gate iq3_xxs in the middle layers */
+    ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_IQ3_XS, &m, &err), OG_OK);
+    ck_assert_str_eq(tensor(m, "blk.9.attn_k.weight")->type_name, "iq3_xxs");
+    ck_assert_str_eq(tensor(m, "blk.9.ffn_up.weight")->type_name, "iq3_xxs");
+    ck_assert_str_eq(tensor(m, "blk.0.ffn_up.weight")->type_name, "iq3_s");
+    ck_assert_str_eq(tensor(m, "blk.9.attn_v.weight")->type_name, "q4_K");
+    og_model_free(m);
+    /* Q3_K_L: attn_v and ffn_down q5_K, attn_output q5_K */
+    ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_Q3_K_L, &m, &err), OG_OK);
+    ck_assert_str_eq(tensor(m, "blk.9.attn_v.weight")->type_name, "q5_K");
+    ck_assert_str_eq(tensor(m, "blk.9.ffn_down.weight")->type_name, "q5_K");
+    ck_assert_str_eq(tensor(m, "blk.9.attn_output.weight")->type_name, "q5_K");
+    ck_assert_str_eq(tensor(m, "blk.9.ffn_up.weight")->type_name, "q3_K");
+    og_model_free(m);
+    /* BF16 weights, F32 norms */
+    ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_BF16, &m, &err), OG_OK);
+    ck_assert_str_eq(tensor(m, "blk.9.ffn_up.weight")->type_name, "bf16");
+    ck_assert_str_eq(tensor(m, "blk.9.attn_norm.weight")->type_name, "f32");
+    og_model_free(m);
+    /* MXFP4_MOE: experts mxfp4, the rest q8_0; dense models have no such build */
+    const og_catalog_entry *moe = find("qwen3-30b-a3b");
+    ck_assert_int_eq(og_catalog_model(moe, OG_BUILD_GGUF_MXFP4, &m, &err), OG_OK);
+    ck_assert_str_eq(tensor(m, "blk.5.ffn_up_exps.weight")->type_name, "mxfp4");
+    ck_assert_str_eq(tensor(m, "blk.5.attn_q.weight")->type_name, "q8_0");
+    ck_assert_str_eq(tensor(m, "output.weight")->type_name, "q8_0");
+    og_model_free(m);
+    ck_assert(!og_catalog_has_build(e, OG_BUILD_GGUF_MXFP4));
+}
+END_TEST
+
+/* The accepted-build list: every name parses back, best first, MXFP4 only for MoE. */
+START_TEST(test_accepted_builds)
+{
+    const og_catalog_entry *dense = find("llama-3.1-8b"), *moe = find("qwen3-30b-a3b");
+    og_catalog_build b[OG_BUILD_COUNT];
+    uint32_t ng = og_catalog_builds(dense, 0, b, OG_BUILD_COUNT);
+    ck_assert_uint_ge(ng, 25);
+    ck_assert_int_eq(b[ng - 1], OG_BUILD_GGUF_IQ1_S);
+    for (uint32_t i = 0; i < ng; i++) {
+        og_catalog_build back;
+        og_error err;
+        ck_assert(!og_catalog_build_is_mlx(b[i]));
+        ck_assert(b[i] != OG_BUILD_GGUF_MXFP4);
+        ck_assert_int_eq(og_catalog_build_from_name(og_catalog_build_name(b[i]), &back, &err),
+                         OG_OK);
+        ck_assert_int_eq(back, b[i]);
+        if (i)
+            ck_assert(og_catalog_build_bits(b[i - 1]) >= og_catalog_build_bits(b[i]));
+    }
+    ck_assert_uint_eq(og_catalog_builds(moe, 0, NULL, 0), ng + 1);
+    uint32_t nm = og_catalog_builds(dense, 1, b, OG_BUILD_COUNT);
+    ck_assert_uint_eq(nm, 6);
+    ck_assert_int_eq(b[0], OG_BUILD_MLX_BF16);
+    og_catalog_build x;
+    og_error err;
+    ck_assert_int_eq(og_catalog_build_from_name("mlx-4bit-DWQ", &x, &err), OG_OK);
+    ck_assert_int_eq(x, OG_BUILD_MLX_4BIT);
+    ck_assert_int_eq(og_catalog_build_from_name("iq2-xxs", &x, &err), OG_OK);
+    ck_assert_int_eq(x, OG_BUILD_GGUF_IQ2_XXS);
+    ck_assert_int_eq(og_catalog_build_from_name("MXFP4_MOE", &x, &err), OG_OK);
+    ck_assert_int_eq(x, OG_BUILD_GGUF_MXFP4);
+    ck_assert_int_eq(og_catalog_build_from_name("Q9_K", &x, &err), OG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.message, "IQ3_XXS"));
 }
 END_TEST
 
@@ -668,6 +794,8 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_all_entries_build);
+    tcase_add_test(tc, test_more_quant_mixes);
+    tcase_add_test(tc, test_accepted_builds);
     tcase_add_test(tc, test_params_vs_published);
     tcase_add_test(tc, test_sources_marked);
     tcase_add_test(tc, test_catalog_vs_config_fixtures);

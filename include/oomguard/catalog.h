@@ -47,15 +47,45 @@ typedef enum og_catalog_build {
     OG_BUILD_GGUF_Q6_K,
     OG_BUILD_GGUF_Q8_0,
     OG_BUILD_GGUF_F16,
+    /* every other llama-quantize type people download (llama.cpp
+     * include/llama.h llama_ftype; mixes in src/quantmix.c) */
+    OG_BUILD_GGUF_Q2_K_S,
+    OG_BUILD_GGUF_Q3_K_S,
+    OG_BUILD_GGUF_Q3_K_L,
+    OG_BUILD_GGUF_Q4_1,
+    OG_BUILD_GGUF_Q4_K_S,
+    OG_BUILD_GGUF_Q5_0,
+    OG_BUILD_GGUF_Q5_1,
+    OG_BUILD_GGUF_Q5_K_S,
+    OG_BUILD_GGUF_IQ1_S,
+    OG_BUILD_GGUF_IQ1_M,
+    OG_BUILD_GGUF_IQ2_XXS,
+    OG_BUILD_GGUF_IQ2_XS,
+    OG_BUILD_GGUF_IQ2_S,
+    OG_BUILD_GGUF_IQ2_M,
+    OG_BUILD_GGUF_IQ3_XXS,
+    OG_BUILD_GGUF_IQ3_XS,
+    OG_BUILD_GGUF_IQ3_S,
+    OG_BUILD_GGUF_IQ3_M,
+    OG_BUILD_GGUF_IQ4_NL,
+    OG_BUILD_GGUF_MXFP4,
+    OG_BUILD_GGUF_BF16,
+    OG_BUILD_MLX_5BIT,
     OG_BUILD_COUNT
 } og_catalog_build;
 
-/* "mlx-4bit", "mlx-bf16", "Q4_K_M", "F16" ... */
+/* "mlx-4bit", "mlx-bf16", "Q4_K_M", "IQ2_XXS", "MXFP4", "BF16", "F16" ... */
 OG_API const char *og_catalog_build_name(og_catalog_build b);
 /* 1 for MLX builds, 0 for GGUF. */
 OG_API int og_catalog_build_is_mlx(og_catalog_build b);
-/* Parse a build name, case-insensitive; accepts "mlx-4bit", "4bit", "mlx4", "q4_k_m",
- * "bf16" (MLX), "f16" (GGUF). OG_ERR_INVALID naming the accepted names otherwise. */
+/* Approximate bits per weight of a build's main type (for ordering and
+ * labels only; sizes are always computed per tensor). */
+OG_API double og_catalog_build_bits(og_catalog_build b);
+/* Parse a build name, case-insensitive, punctuation ignored: every name
+ * og_catalog_build_name returns ("q4_k_m", "iq2-xxs", "MXFP4_MOE" too), and
+ * "4bit", "mlx4", "mlx-4bit-dwq"/"-qat" (same layout as mlx-4bit), "fp16".
+ * "bf16" is the GGUF BF16 build; "mlx-bf16" the MLX one. OG_ERR_INVALID
+ * naming the accepted names otherwise. */
 OG_API og_status og_catalog_build_from_name(const char *name, og_catalog_build *out, og_error *err);
 
 /* Attention / block details that change the tensor list. */
@@ -115,9 +145,16 @@ OG_API og_status og_catalog_find(const char *name, const og_catalog_entry **out,
 /* Up to max suggestions for a typo, closest first; returns how many. */
 OG_API uint32_t og_catalog_suggest(const char *name, const og_catalog_entry **out, uint32_t max);
 
-/* Whether this build exists for the entry (MLX builds need an mlx-lm model
- * class for the architecture; all GGUF builds exist). */
+/* Whether this build exists for the entry: every GGUF type, except MXFP4
+ * (llama-quantize MXFP4_MOE) which only mixture-of-experts entries get, and
+ * every MLX build. */
 OG_API int og_catalog_has_build(const og_catalog_entry *e, og_catalog_build b);
+
+/* The builds `--quant` accepts for an entry, for one engine family (mlx = 1:
+ * MLX builds, else GGUF builds), best first (most bits first). Advice should
+ * name only these. Writes up to max into out; returns how many there are. */
+OG_API uint32_t og_catalog_builds(const og_catalog_entry *e, int mlx, og_catalog_build *out,
+                                  uint32_t max);
 
 /* Build the model: format OG_FORMAT_CATALOG, path = entry name, name =
  * display name, quant_label = build name, a synthetic tensor list
