@@ -147,7 +147,7 @@ int cmd_top(int argc, char **argv)
     qsort(l.procs, l.n, sizeof *l.procs, sort_gpu ? by_gpu : by_footprint);
 
     uint64_t tot_fp = 0, tot_gpu = 0;
-    uint32_t n_pss = 0, n_rss = 0, n_phys = 0, n_unknown = 0;
+    uint32_t n_pss = 0, n_rss = 0, n_phys = 0;
     for (uint32_t i = 0; i < l.n; i++) {
         tot_fp += l.procs[i].footprint_bytes;
         tot_gpu += l.procs[i].gpu_bytes;
@@ -162,7 +162,6 @@ int cmd_top(int argc, char **argv)
             n_phys++;
             break;
         case OG_MEM_UNKNOWN:
-            n_unknown++;
             break;
         }
     }
