@@ -1,6 +1,11 @@
 /* Where a GGUF header ends, from a prefix of the file (see gguf_internal.h).
  * Walks the same layout as gguf.c (ggml docs/gguf.md) without building
- * anything, and extrapolates when the prefix ends inside the header. */
+ * anything, and extrapolates when the prefix ends inside the header.
+ *
+ * The prefix comes from a server: every length is compared with what
+ * remains before it is used (never added to the position first), sums are
+ * saturating, and each step consumes at least 8 bytes, so the work is
+ * bounded by the prefix length whatever the counts say. */
 #include <string.h>
 
 #include "gguf_internal.h"
@@ -9,13 +14,30 @@ typedef struct scan {
     const uint8_t *p;
     size_t len, pos;
     int swap;
-    uint64_t vocab; /* longest string array seen (the token list), 0 if none */
-    int bpe;        /* tokenizer.ggml.model is "gpt2" (BPE: merges follow the tokens) */
+    uint64_t vocab;   /* element count of the token list, 0 if not seen */
+    int bpe;          /* tokenizer.ggml.model is "gpt2" (BPE: merges follow the tokens) */
+    int seen_types;   /* tokenizer.ggml.token_type seen (or being read) */
+    int seen_scores;  /* tokenizer.ggml.scores */
+    int seen_merges;  /* tokenizer.ggml.merges */
+    uint64_t tok_avg; /* bytes per token (with its 8-byte length) in the list so far */
+    uint64_t small_bytes, small_n; /* pairs under 1 KiB: their average */
 } scan;
 
-static int need(const scan *s, size_t n)
+/* Whether n more bytes remain. n may come straight from the file (a 64-bit
+ * length): compare it with what remains, never add it to the position. */
+static int need(const scan *s, uint64_t n)
 {
-    return s->pos + n <= s->len;
+    return n <= (uint64_t)(s->len - s->pos);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
 }
 
 static uint64_t rd64(scan *s)
@@ -43,34 +65,57 @@ static uint32_t rd32(scan *s)
 
 static const uint8_t scalar_size[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
 
-/* Estimate for the rest of the header once the prefix ran out: what is left
- * of the current array, the remaining pairs at the average size so far, and
- * the tensor infos at ~96 bytes each; plus a quarter for safety. */
-static uint64_t extrapolate(const scan *s, uint64_t kv_left, uint64_t kv_done, uint64_t kv_bytes,
-                            uint64_t arr_left, uint64_t arr_avg, uint64_t n_tensors)
+/* A tensor info (name length, name, n_dims, dims, type, offset): names like
+ * "blk.12.attn_output.weight" with two dimensions are ~62 bytes, MoE ones
+ * with three dimensions and longer names ~75: guess between. The average of
+ * those already read is used once the infos have begun. */
+#define TENSOR_INFO_GUESS 72u
+
+/* The estimate once the prefix ran out, from what the prefix showed: the
+ * rest of the current item (exact when its size is known, else the average
+ * element so far), the vocabulary lists that usually follow the token list
+ * and are not read yet (llama.cpp's converters write tokenizer.ggml.model,
+ * then tokens, scores/token_type, merges: types and scores are exactly 4
+ * bytes a token; BPE merges, one per learned token, are a token's text plus
+ * a space), the remaining small pairs at their average size, and the tensor
+ * infos. Exact parts get no margin; guessed parts get an eighth, plus 4 KiB,
+ * except the rest of an array whose average comes from a quarter or more of
+ * it (a 32nd). Never shorter than what was read. */
+static uint64_t estimate_rest(const scan *s, uint64_t exact, uint64_t arr_rest, int arr_sampled,
+                              uint64_t kv_left, uint64_t t_left, uint64_t t_avg)
 {
-    uint64_t avg_kv = kv_done ? kv_bytes / kv_done : 64;
-    uint64_t rest = arr_left * arr_avg + kv_left * avg_kv + n_tensors * 96;
-    /* After the token list come per-token types (4 bytes) and either scores
-     * (SentencePiece, 4 bytes) or merges (BPE: about twice as many as tokens,
-     * ~10 bytes each; llama.cpp's converters write tokenizer.ggml.model
-     * before the lists). Over-reading a little is cheaper than another round
-     * trip. */
-    if (kv_left && s->vocab)
-        rest += s->vocab * (s->bpe ? 26 : 9);
-    uint64_t est = s->pos + rest + rest / 4 + 4096;
-    return est > s->len ? est : s->len + 1;
+    uint64_t guessed = arr_sampled ? 0 : arr_rest;
+    exact = sat_add(exact, arr_sampled ? sat_add(arr_rest, arr_rest / 32) : 0);
+    if (kv_left && s->vocab) {
+        if (!s->seen_types)
+            exact = sat_add(exact, sat_add(sat_mul(s->vocab, 4), 48));
+        if (!s->bpe && !s->seen_scores)
+            exact = sat_add(exact, sat_add(sat_mul(s->vocab, 4), 48));
+        if (s->bpe && !s->seen_merges)
+            guessed = sat_add(guessed, sat_mul(s->vocab, (s->tok_avg ? s->tok_avg : 16) + 1));
+    }
+    uint64_t avg_kv = s->small_n ? s->small_bytes / s->small_n : 48;
+    guessed = sat_add(guessed, sat_mul(kv_left, avg_kv));
+    guessed = sat_add(guessed, sat_mul(t_left, t_avg));
+    uint64_t est = sat_add(sat_add(s->pos, exact), sat_add(guessed, guessed / 8 + 4096));
+    return est > s->len ? est : (uint64_t)s->len + 1;
+}
+
+static int key_is(const scan *s, uint64_t klen, const char *k)
+{
+    return klen == strlen(k) && memcmp(s->p + s->pos, k, klen) == 0;
 }
 
 int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, uint64_t *estimate)
 {
-    scan s = {buf, len, 0, 0, 0, 0};
+    scan s;
+    memset(&s, 0, sizeof s);
+    s.p = buf;
+    s.len = len;
     *header_bytes = 0;
-    *estimate = 1u << 20;
-    if (!need(&s, 24)) {
-        *estimate = 1u << 20;
+    *estimate = (uint64_t)len + (64u << 10);
+    if (!need(&s, 24))
         return len >= 4 && memcmp(buf, "GGUF", 4) != 0 ? -1 : 0;
-    }
     if (memcmp(buf, "GGUF", 4) != 0)
         return -1;
     s.pos = 4;
@@ -84,10 +129,9 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
     uint64_t n_tensors = rd64(&s), n_kv = rd64(&s);
     if (n_tensors > (1ull << 32) || n_kv > (1ull << 32))
         return -1;
-    size_t kv_start = s.pos;
     for (uint64_t i = 0; i < n_kv; i++) {
-        uint64_t left = n_kv - i;
-        size_t kv_bytes = s.pos - kv_start;
+        uint64_t left = n_kv - i - 1; /* pairs after this one */
+        size_t kv_start = s.pos;
         if (!need(&s, 8))
             goto more_kv;
         uint64_t klen = rd64(&s);
@@ -95,7 +139,14 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
             return -1;
         if (!need(&s, klen + 4))
             goto more_kv;
-        int is_model_key = klen == 20 && memcmp(s.p + s.pos, "tokenizer.ggml.model", 20) == 0;
+        int is_model = key_is(&s, klen, "tokenizer.ggml.model");
+        int is_tokens = key_is(&s, klen, "tokenizer.ggml.tokens");
+        if (key_is(&s, klen, "tokenizer.ggml.token_type"))
+            s.seen_types = 1;
+        if (key_is(&s, klen, "tokenizer.ggml.scores"))
+            s.seen_scores = 1;
+        if (key_is(&s, klen, "tokenizer.ggml.merges"))
+            s.seen_merges = 1;
         s.pos += klen;
         uint32_t type = rd32(&s);
         if (type == 8) { /* string */
@@ -103,10 +154,11 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
                 goto more_kv;
             uint64_t l = rd64(&s);
             if (!need(&s, l)) {
-                *estimate = extrapolate(&s, left - 1, i, kv_bytes, 0, 0, n_tensors) + l;
+                *estimate =
+                    estimate_rest(&s, l, 0, 0, left, n_tensors, TENSOR_INFO_GUESS); /* l exact */
                 return 0;
             }
-            if (is_model_key)
+            if (is_model)
                 s.bpe = l == 4 && memcmp(s.p + s.pos, "gpt2", 4) == 0;
             s.pos += l;
         } else if (type == 9) { /* array */
@@ -115,24 +167,43 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
             uint32_t et = rd32(&s);
             uint64_t n = rd64(&s);
             if (et == 8) {
-                size_t arr_start = s.pos;
-                if (n > s.vocab)
+                size_t arr_start = s.pos, half_pos = s.pos;
+                uint64_t half_k = 0;
+                if (is_tokens)
                     s.vocab = n;
                 for (uint64_t k = 0; k < n; k++) {
-                    uint64_t l = need(&s, 8) ? peek64(&s) : 0;
-                    if (!need(&s, 8) || l > len || !need(&s, 8 + (size_t)l)) {
+                    if (!need(&s, 8) || !need(&s, sat_add(8, peek64(&s)))) {
                         uint64_t avg = k ? (s.pos - arr_start) / k : 16;
-                        *estimate = extrapolate(&s, left - 1, i, kv_bytes, n - k, avg, n_tensors);
+                        if (is_tokens)
+                            s.tok_avg = avg;
+                        /* Token lists and merges grow longer towards their
+                         * end: with a large sample, the rest is estimated
+                         * from the later half of it. */
+                        int sampled = k >= 1000 && k >= n / 4;
+                        uint64_t rest = sampled ? sat_mul(n - k, s.pos - half_pos) / (k - half_k)
+                                                : sat_mul(n - k, avg);
+                        *estimate =
+                            estimate_rest(&s, 0, rest, sampled, left, n_tensors, TENSOR_INFO_GUESS);
                         return 0;
                     }
-                    s.pos += 8 + (size_t)l;
+                    s.pos += 8 + (size_t)peek64(&s);
+                    if ((k + 1) / 2 > half_k) {
+                        /* keep the half mark at element (k + 1) / 2: walk one
+                         * element already checked above */
+                        uint64_t hl;
+                        memcpy(&hl, s.p + half_pos, 8);
+                        half_pos += 8 + (size_t)(s.swap ? __builtin_bswap64(hl) : hl);
+                        half_k++;
+                    }
                 }
+                if (is_tokens && n)
+                    s.tok_avg = (s.pos - arr_start) / n;
             } else if (et < 13 && scalar_size[et]) {
-                uint64_t bytes = n * scalar_size[et];
                 if (n > (1ull << 40))
                     return -1;
+                uint64_t bytes = n * scalar_size[et];
                 if (!need(&s, bytes)) {
-                    *estimate = extrapolate(&s, left - 1, i, kv_bytes, 0, 0, n_tensors) + bytes;
+                    *estimate = estimate_rest(&s, bytes, 0, 0, left, n_tensors, TENSOR_INFO_GUESS);
                     return 0;
                 }
                 s.pos += bytes;
@@ -144,12 +215,19 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
             s.pos += scalar_size[type];
         } else
             return -1;
+        if (s.pos - kv_start < 1024) {
+            s.small_bytes += s.pos - kv_start;
+            s.small_n++;
+        }
         continue;
     more_kv:
-        *estimate = extrapolate(&s, left, i, kv_bytes, 0, 0, n_tensors);
+        s.pos = kv_start;
+        *estimate = estimate_rest(&s, 0, 0, 0, left + 1, n_tensors, TENSOR_INFO_GUESS);
         return 0;
     }
+    size_t t_start = s.pos;
     for (uint64_t i = 0; i < n_tensors; i++) {
+        size_t info_start = s.pos;
         if (!need(&s, 8))
             goto more_t;
         uint64_t nl = rd64(&s);
@@ -166,9 +244,9 @@ int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, u
         s.pos += (size_t)nd * 8 + 12;
         continue;
     more_t:
-        *estimate = s.pos + (n_tensors - i) * 96 + 4096;
-        if (*estimate <= len)
-            *estimate = len + 1;
+        s.pos = info_start;
+        *estimate = estimate_rest(&s, 0, 0, 0, 0, n_tensors - i,
+                                  i ? (s.pos - t_start) / i : TENSOR_INFO_GUESS);
         return 0;
     }
     *header_bytes = s.pos;

@@ -49,9 +49,11 @@ og_status og_gguf_open_ex(const char *path, og_model **out, uint64_t *bytes_read
 /* How many bytes of a GGUF file hold its header (metadata and tensor infos,
  * without the padding before the data). From a prefix of the file: returns
  * 1 and *header_bytes when the prefix holds the whole header; 0 and
- * *estimate (a generous guess of the header size, never less than len + 1)
- * when more is needed; -1 when the prefix is not a GGUF header. Used to read
- * remote headers in few round trips. */
+ * *estimate (the header size extrapolated from what the prefix shows, with
+ * a margin on the guessed parts only; never less than len + 1) when more is
+ * needed; -1 when the prefix is not a GGUF header. The prefix may be
+ * hostile: lengths are checked against what remains and the work is bounded
+ * by len. Used to read remote headers in few round trips. */
 int og_gguf_header_extent(const void *buf, size_t len, uint64_t *header_bytes, uint64_t *estimate);
 
 #endif

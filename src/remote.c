@@ -9,7 +9,6 @@
  */
 #include "oomguard/remote.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -38,6 +37,8 @@ void og_remote_options_default(og_remote_options *o)
     e = getenv("OOMGUARD_HTTP_TIMEOUT");
     if (e && atol(e) > 0)
         o->timeout_s = atol(e);
+    e = getenv("OOMGUARD_NO_CACHE");
+    o->no_cache = e && *e && strcmp(e, "0") != 0;
     o->retries = 3;
     o->max_header_bytes = 256ull << 20;
     o->parallel = 8;
@@ -71,18 +72,6 @@ static og_status temp_root(char *out, size_t n, og_error *err)
     return OG_OK;
 }
 
-static void rm_tree(const char *dir)
-{
-    /* Only ever called on our own mkdtemp folder. */
-    char cmd[4200];
-    if (strstr(dir, "oomguard-remote-")) {
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0) {
-            /* best effort */
-        }
-    }
-}
-
 /* The mirror for a cache key; *temporary is set when the cache is off. */
 static og_status mirror_dir(const og_remote_options *o, const char *key, char *out, size_t n,
                             int *temporary, og_error *err)
@@ -97,7 +86,19 @@ static og_status mirror_dir(const og_remote_options *o, const char *key, char *o
     if (st != OG_OK)
         return st;
     snprintf(out, n, "%s/%s", root, key);
-    return og_mkdirs(out, err);
+    og_status st2 = og_mkdirs(out, err);
+    if (st2 == OG_OK)
+        og_remote_cache_touch(out); /* the cache's least-recently-used order */
+    return st2;
+}
+
+/* After a source was read: keep the cache under its size limit. */
+static void trim_cache(const og_remote_options *o, const char *mirror, int temporary)
+{
+    char root[3000];
+    if (temporary || cache_root(o, root, sizeof root, NULL) != OG_OK)
+        return;
+    og_remote_cache_trim(root, mirror);
 }
 
 static og_status open_mirror(const char *path, int gguf, const char *source, og_model **out,
@@ -183,30 +184,20 @@ static og_status hf_revision(rctx *c, const hf_ref *r, char *sha, size_t sha_len
 {
     char url[2048];
     snprintf(url, sizeof url, "%s/api/models/%s/revision/%s", c->o->hf_endpoint, r->repo, r->rev);
-    membuf b = {0};
-    og_status st = og_remote_http_get(c, url, 0, 0, c->o->hf_token, "application/json", &b, NULL,
-                                      NULL, 0, err);
+    http_req q = {url, 0, 0, c->o->hf_token, "application/json", NULL, NULL};
+    http_resp resp;
+    og_status st = og_remote_http(c, &q, &resp, err);
     if (st != OG_OK)
         return st;
-    json_error_t je;
-    json_t *j = json_loadb((const char *)b.p, b.len, 0, &je);
-    free(b.p);
-    if (!j || !json_is_object(j)) {
-        json_decref(j);
-        return og_error_set(err, OG_ERR_NETWORK, "%s: not a repository description (%s)", url,
-                            je.text);
+    st = og_hf_revision_parse((const char *)resp.body.p, resp.body.len, r->rev, sha, sha_len,
+                              siblings, err);
+    free(resp.body.p);
+    if (st != OG_OK && err) {
+        char msg[OG_ERROR_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "%.200s: %.300s", url, err->message);
+        og_strlcpy(err->message, msg, sizeof err->message);
     }
-    const char *s = json_string_value(json_object_get(j, "sha"));
-    json_t *sib = json_object_get(j, "siblings");
-    if (!json_is_array(sib)) {
-        json_decref(j);
-        return og_error_set(err, OG_ERR_NETWORK, "%s: no file list ('siblings') in the answer",
-                            url);
-    }
-    og_strlcpy(sha, s && *s ? s : r->rev, sha_len);
-    *siblings = json_incref(sib);
-    json_decref(j);
-    return OG_OK;
+    return st;
 }
 
 static int has_sibling(json_t *sib, const char *name)
@@ -282,7 +273,13 @@ static og_status open_hf(rctx *c, const char *source, og_model **out, og_error *
         gguf = og_has_suffix(r.path, ".gguf");
         size_t pl;
         unsigned count;
-        if (gguf && split_parts(r.path, &pl, &count)) {
+        if (gguf && split_parts(r.path, &pl, &count) && count > OG_REMOTE_MAX_FILES) {
+            st = og_error_set(err, OG_ERR_UNSUPPORTED,
+                              "%s: split into %u files; oomguard reads at most %u from one "
+                              "repository",
+                              source, count, OG_REMOTE_MAX_FILES);
+            goto done;
+        } else if (gguf && split_parts(r.path, &pl, &count)) {
             for (unsigned i = 1; i <= count && st == OG_OK; i++) {
                 char part[1100];
                 snprintf(part, sizeof part, "%.*s-%05u-of-%05u.gguf", (int)pl, r.path, i, count);
@@ -321,6 +318,14 @@ static og_status open_hf(rctx *c, const char *source, og_model **out, og_error *
                 want = 1;
             if (!want)
                 continue;
+            if (nj >= OG_REMOTE_MAX_FILES) {
+                st = og_error_set(err, OG_ERR_UNSUPPORTED,
+                                  "%s: more than %u weight and config files; oomguard reads at "
+                                  "most %u from one repository (download it and give the local "
+                                  "folder)",
+                                  source, OG_REMOTE_MAX_FILES, OG_REMOTE_MAX_FILES);
+                goto done;
+            }
             snprintf(url, sizeof url, "%s/%s/resolve/%s/%s", c->o->hf_endpoint, r.repo, sha, f);
             snprintf(path, sizeof path, "%s/%s", mirror, f);
             if ((st = add_job(&jobs, &nj, url, path, kind, err)) != OG_OK)
@@ -348,8 +353,38 @@ done:
     free_jobs(jobs, nj);
     json_decref(sib);
     if (temporary)
-        rm_tree(mirror);
+        og_remote_rm_tree(mirror);
+    else if (st == OG_OK)
+        trim_cache(c->o, mirror, temporary);
     return st;
+}
+
+/* The validators of a cached URL copy: mirror/.validators holds the ETag
+ * and the Last-Modified date, one a line. */
+static void read_validators(const char *file, remote_validators *v)
+{
+    memset(v, 0, sizeof *v);
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return;
+    if (fgets(v->etag, sizeof v->etag, f))
+        v->etag[strcspn(v->etag, "\r\n")] = 0;
+    if (fgets(v->last_modified, sizeof v->last_modified, f))
+        v->last_modified[strcspn(v->last_modified, "\r\n")] = 0;
+    fclose(f);
+}
+
+static void write_validators(const char *file, const remote_validators *v)
+{
+    if (!v->etag[0] && !v->last_modified[0]) {
+        unlink(file);
+        return;
+    }
+    FILE *f = fopen(file, "w");
+    if (!f)
+        return;
+    fprintf(f, "%s\n%s\n", v->etag, v->last_modified);
+    fclose(f);
 }
 
 static og_status open_url(rctx *c, const char *source, og_model **out, og_error *err)
@@ -360,7 +395,7 @@ static og_status open_url(rctx *c, const char *source, og_model **out, og_error 
                             "%s: only .gguf and .safetensors URLs can be sized (use hf:// for "
                             "repositories)",
                             source);
-    char key[128], mirror[4096], path[4200];
+    char key[128], mirror[4096], path[4200], vfile[4200];
     const char *base = strrchr(source, '/');
     snprintf(key, sizeof key, "url/%016llx", (unsigned long long)og_remote_fnv1a(source));
     int temporary;
@@ -368,9 +403,20 @@ static og_status open_url(rctx *c, const char *source, og_model **out, og_error 
     if (st != OG_OK)
         return st;
     snprintf(path, sizeof path, "%s/%s", mirror, base ? base + 1 : "model");
-    /* URLs carry no revision: always re-read (a cached copy could be stale). */
-    unlink(path);
-    st = og_remote_fetch_file(c, source, NULL, gguf ? 'g' : 's', path, err);
+    snprintf(vfile, sizeof vfile, "%s/.validators", mirror);
+    /* URLs carry no revision: a cached copy is used only when the server
+     * says it is current (304 to If-None-Match / If-Modified-Since). */
+    remote_validators v;
+    memset(&v, 0, sizeof v);
+    if (!temporary && og_remote_file_exists(path))
+        read_validators(vfile, &v);
+    st = og_remote_fetch_file(c, source, NULL, gguf ? 'g' : 's', path, &v, err);
+    if (st == OG_OK && v.not_modified) {
+        pthread_mutex_lock(&c->mu);
+        c->stats->cache_hits++;
+        pthread_mutex_unlock(&c->mu);
+    } else if (st == OG_OK && !temporary)
+        write_validators(vfile, &v);
     if (st == OG_OK) {
         if (gguf)
             st = open_mirror(path, 1, source, out, err);
@@ -383,49 +429,87 @@ static og_status open_url(rctx *c, const char *source, og_model **out, og_error 
         }
     }
     if (temporary)
-        rm_tree(mirror);
+        og_remote_rm_tree(mirror);
+    else if (st == OG_OK)
+        trim_cache(c->o, mirror, temporary);
     return st;
+}
+
+/* The Ollama registry's grammar for names and tags (ollama
+ * types/model/name.go, isValidPart / parts: letters, digits, '_', '-', '.';
+ * no '.' in a namespace; no "..") intersected with the OCI distribution
+ * spec the registry serves (a path component and a tag start with a letter,
+ * a digit or '_'; a tag is at most 128 characters). NAME is MODEL or
+ * NAMESPACE/MODEL. */
+static int ollama_part(const char *s, size_t n, int ns)
+{
+    if (n == 0 || n > 128)
+        return 0;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+          (s[0] >= '0' && s[0] <= '9') || s[0] == '_'))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '_' || ch == '-' || (ch == '.' && !ns);
+        if (!ok || (ch == '.' && i + 1 < n && s[i + 1] == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+int og_ollama_name_valid(const char *name, const char *tag)
+{
+    if (!name || strlen(name) > 128 || !tag || !ollama_part(tag, strlen(tag), 0))
+        return 0;
+    const char *slash = strchr(name, '/');
+    if (!slash)
+        return ollama_part(name, strlen(name), 0);
+    return !strchr(slash + 1, '/') && ollama_part(name, (size_t)(slash - name), 1) &&
+           ollama_part(slash + 1, strlen(slash + 1), 0);
 }
 
 static og_status open_ollama(rctx *c, const char *source, og_model **out, og_error *err)
 {
-    char name[512], tag[128] = "latest";
+    char name[512], tag[160] = "latest";
+    if (strlen(source + 9) >= sizeof name)
+        return og_error_set(err, OG_ERR_INVALID, "%s: name too long", source);
     og_strlcpy(name, source + 9, sizeof name);
     char *colon = strrchr(name, ':');
     if (colon) {
+        if (strlen(colon + 1) >= sizeof tag)
+            return og_error_set(err, OG_ERR_INVALID, "%s: tag too long", source);
         og_strlcpy(tag, colon + 1, sizeof tag);
         *colon = 0;
     }
-    if (!name[0] || strstr(name, ".."))
-        return og_error_set(err, OG_ERR_INVALID, "%s: expected ollama://NAME[:TAG]", source);
+    if (!og_ollama_name_valid(name, tag))
+        return og_error_set(
+            err, OG_ERR_INVALID,
+            "%s: not an Ollama model name: expected ollama://[NAMESPACE/]NAME[:TAG] "
+            "with letters, digits, '_', '-' and '.' (no '..', at most 128 "
+            "characters)",
+            source);
     char ns_name[600];
     snprintf(ns_name, sizeof ns_name, "%s%s", strchr(name, '/') ? "" : "library/", name);
     char url[2048];
     snprintf(url, sizeof url, "%s/v2/%s/manifests/%s", c->o->ollama_registry, ns_name, tag);
-    membuf b = {0};
-    og_status st = og_remote_http_get(c, url, 0, 0, NULL,
-                                      "application/vnd.docker.distribution.manifest.v2+json", &b,
-                                      NULL, NULL, 0, err);
+    http_req q = {url,  0,   0, NULL, "application/vnd.docker.distribution.manifest.v2+json",
+                  NULL, NULL};
+    http_resp resp;
+    og_status st = og_remote_http(c, &q, &resp, err);
     if (st != OG_OK)
         return st;
-    json_error_t je;
-    json_t *j = json_loadb((const char *)b.p, b.len, 0, &je);
-    free(b.p);
-    const char *digest = NULL;
-    json_t *layers = j ? json_object_get(j, "layers") : NULL;
-    size_t i;
-    json_t *v;
-    if (json_is_array(layers))
-        json_array_foreach(layers, i, v)
-        {
-            const char *mt = json_string_value(json_object_get(v, "mediaType"));
-            if (mt && strcmp(mt, "application/vnd.ollama.image.model") == 0)
-                digest = json_string_value(json_object_get(v, "digest"));
-        }
-    if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) > 80) {
-        json_decref(j);
-        return og_error_set(err, OG_ERR_NETWORK, "%s: the manifest has no model layer", url);
+    char digest[80];
+    st = og_ollama_manifest_digest((const char *)resp.body.p, resp.body.len, digest, sizeof digest,
+                                   err);
+    free(resp.body.p);
+    if (st != OG_OK && err) {
+        char msg[OG_ERROR_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "%.200s: %.300s", url, err->message);
+        og_strlcpy(err->message, msg, sizeof err->message);
     }
+    if (st != OG_OK)
+        return st;
     char key[128], mirror[4096], path[4200];
     snprintf(key, sizeof key, "ollama/%s", digest);
     og_remote_sanitize(key + 7);
@@ -435,22 +519,20 @@ static og_status open_ollama(rctx *c, const char *source, og_model **out, og_err
         snprintf(path, sizeof path, "%s/model.gguf", mirror);
         if (!og_remote_file_exists(path)) {
             snprintf(url, sizeof url, "%s/v2/%s/blobs/%s", c->o->ollama_registry, ns_name, digest);
-            st = og_remote_fetch_file(c, url, NULL, 'g', path, err);
-        } else
-            c->stats ? (void)c->stats->cache_hits++ : (void)0;
+            st = og_remote_fetch_file(c, url, NULL, 'g', path, NULL, err);
+        } else {
+            pthread_mutex_lock(&c->mu);
+            c->stats->cache_hits++;
+            pthread_mutex_unlock(&c->mu);
+        }
         if (st == OG_OK)
             st = open_mirror(path, 1, source, out, err);
         if (temporary)
-            rm_tree(mirror);
+            og_remote_rm_tree(mirror);
+        else if (st == OG_OK)
+            trim_cache(c->o, mirror, temporary);
     }
-    json_decref(j);
     return st;
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 og_status og_remote_open(const char *source, const og_remote_options *opts, og_model **out,
@@ -463,11 +545,12 @@ og_status og_remote_open(const char *source, const og_remote_options *opts, og_m
         opts = &def;
     }
     og_remote_stats local = {0};
-    rctx c = {opts, stats ? stats : &local, PTHREAD_MUTEX_INITIALIZER};
     if (stats)
         memset(stats, 0, sizeof *stats);
-    pthread_once(&curl_once, curl_init_once);
-    og_status st;
+    rctx c;
+    og_status st = og_remote_ctx_init(&c, opts, stats ? stats : &local, err);
+    if (st != OG_OK)
+        return st;
     if (strncmp(source, "hf://", 5) == 0)
         st = open_hf(&c, source, out, err);
     else if (strncmp(source, "ollama://", 9) == 0)
@@ -476,7 +559,7 @@ og_status og_remote_open(const char *source, const og_remote_options *opts, og_m
         st = open_url(&c, source, out, err);
     else
         st = og_error_set(err, OG_ERR_INVALID, "%s: not a remote source", source);
-    pthread_mutex_destroy(&c.mu);
+    og_remote_ctx_free(&c);
     return st;
 }
 
@@ -490,16 +573,19 @@ og_status og_remote_list_gguf(const char *source, const og_remote_options *opts,
         og_remote_options_default(&def);
         opts = &def;
     }
-    pthread_once(&curl_once, curl_init_once);
     og_remote_stats local = {0};
-    rctx c = {opts, &local, PTHREAD_MUTEX_INITIALIZER};
     hf_ref r;
     og_status st = parse_hf(source, &r, err);
     if (st != OG_OK)
         return st;
+    rctx c;
+    if ((st = og_remote_ctx_init(&c, opts, &local, err)) != OG_OK)
+        return st;
     char sha[128];
     json_t *sib = NULL;
-    if ((st = hf_revision(&c, &r, sha, sizeof sha, &sib, err)) != OG_OK)
+    st = hf_revision(&c, &r, sha, sizeof sha, &sib, err);
+    og_remote_ctx_free(&c);
+    if (st != OG_OK)
         return st;
     size_t i;
     json_t *v;
@@ -515,6 +601,13 @@ og_status og_remote_list_gguf(const char *source, const og_remote_options *opts,
         /* one entry per split model: its first shard */
         if (split_parts(f, &pl, &cnt) && strncmp(f + pl, "-00001-", 7) != 0)
             continue;
+        if (n >= OG_REMOTE_MAX_FILES) {
+            st = og_error_set(err, OG_ERR_UNSUPPORTED,
+                              "%s: more than %u GGUF models in one repository; name one "
+                              "(hf://%s/FILE.gguf)",
+                              source, OG_REMOTE_MAX_FILES, r.repo);
+            break;
+        }
         char **nn = realloc(out, (n + 1) * sizeof *nn);
         if (!nn) {
             st = og_error_set(err, OG_ERR_NOMEM, "out of memory");
@@ -531,7 +624,6 @@ og_status og_remote_list_gguf(const char *source, const og_remote_options *opts,
         n++;
     }
     json_decref(sib);
-    pthread_mutex_destroy(&c.mu);
     if (st != OG_OK) {
         og_remote_list_free(out, n);
         return st;

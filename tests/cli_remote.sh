@@ -5,13 +5,13 @@
 set -uo pipefail
 og=$1; fix=$2
 . "$(dirname "$0")/lib/nginx.sh"
+. "$(dirname "$0")/lib/hostile.sh"
 if [ -z "$(og_nginx_bin)" ]; then
   echo "SKIP: nginx is not installed (scripts/deps.sh test installs it)"; exit 0
 fi
 work=$(mktemp -d /tmp/og-remote-XXXXXX)
 chmod 755 "$work"
-pypid=
-trap 'og_nginx_stop "$work"; [ -n "$pypid" ] && kill $pypid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'og_nginx_stop "$work"; og_hostile_stop; rm -rf "$work"' EXIT
 pass=0; fail=0
 ok() { echo "ok   $1"; pass=$((pass+1)); }
 bad() { echo "FAIL $1"; fail=$((fail+1)); }
@@ -76,7 +76,7 @@ base=http://127.0.0.1:$port
 export HF_ENDPOINT=$base OLLAMA_REGISTRY=$base XDG_CACHE_HOME=$work/cache OOMGUARD_HTTP_TIMEOUT=5
 unset HF_TOKEN
 requests() { wc -l < "$work/logs/access.log"; }
-reset_log() { : > "$work/logs/access.log"; }
+reset_log() { : > "$work/logs/access.log"; : > "$work/logs/conn.log"; }
 
 # 1. A GGUF with a big header: same answer as the local file, in 2 range reads + 1 listing.
 reset_log
@@ -86,10 +86,16 @@ n=$(requests)
 if [ -s "$work/r.json" ] && diff <(grep -v '"path"' "$work/r.json") <(grep -v '"path"' "$work/l.json") >/dev/null; then
   ok "hf:// GGUF header read matches the local file"
 else bad "hf:// GGUF: $(cat "$work/r.err")"; fi
-[ "$n" -le 3 ] && ok "big header in $n requests (revision + at most 2 range reads)" || bad "$n requests for one GGUF"
-bytes=$(awk '{s+=$10} END {print s}' "$work/logs/access.log")
-fsize=$(stat -c %s "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf")
-[ "$bytes" -lt $((8 * 1024 * 1024)) ] && ok "read $bytes bytes of a $fsize-byte file" || bad "read $bytes bytes"
+# Issue 14: at most 3 requests and at most the header + 64 KiB per GGUF.
+ranges=$(grep -vc ' /api/' "$work/logs/access.log")
+[ "$ranges" -le 3 ] && ok "big header in $ranges range reads (+1 listing)" || bad "$ranges range reads for one GGUF"
+bytes=$(grep -v ' /api/' "$work/logs/access.log" | awk '{s+=$10} END {print s}')
+hdr=$(python3 "$(dirname "$0")/lib/gguf_header_bytes.py" "$www/org/big-GGUF/resolve/$sha/big-Q4_0.gguf")
+[ "$bytes" -le $((hdr + 65536)) ] && ok "read $bytes bytes for a $hdr-byte header" \
+  || bad "read $bytes bytes for a $hdr-byte header (more than + 64 KiB)"
+# One connection for the listing and every range read (nginx logs $connection).
+conns=$(awk '{print $NF}' "$work/logs/conn.log" | sort -u | wc -l)
+[ "$conns" -eq 1 ] && ok "one connection reused for $n requests" || bad "$conns connections for $n requests"
 
 # 2. The cache: the same revision again needs only the revision lookup.
 reset_log
@@ -102,6 +108,18 @@ n=$(requests)
   && grep -q '"architecture": "qwen3"' "$work/u.json" && ok "URL with range requests" || bad "URL: $(cat "$work/u.err")"
 "$og" inspect --json "ollama://tiny" > "$work/o.json" 2>"$work/o.err" \
   && grep -q '"architecture": "qwen3"' "$work/o.json" && ok "ollama:// manifest -> model blob" || bad "ollama: $(cat "$work/o.err")"
+
+# 3a. A plain URL again: validated with its ETag (one request, 304), not refetched.
+reset_log
+"$og" inspect --json "$base/org/big-GGUF/resolve/$sha/small-Q8_0.gguf" > "$work/u2.json" 2>"$work/u.err"
+n=$(requests); code=$(awk '{print $9}' "$work/logs/access.log" | head -1)
+[ "$n" -eq 1 ] && [ "$code" = 304 ] && cmp -s "$work/u.json" "$work/u2.json" \
+  && ok "cached URL revalidated: 1 request, 304" || bad "URL again: $n requests, status $code"
+touch "$www/org/big-GGUF/resolve/$sha/small-Q8_0.gguf" # a new ETag: read again
+reset_log
+"$og" inspect --json "$base/org/big-GGUF/resolve/$sha/small-Q8_0.gguf" > /dev/null 2>"$work/u.err"
+code=$(awk '{print $9}' "$work/logs/access.log" | head -1)
+[ "$code" = 206 ] && ok "changed URL read again" || bad "changed URL: status $code $(cat "$work/u.err")"
 
 # 3b. An MLX repository: same answer as the local folder, one request per file.
 reset_log
@@ -134,28 +152,12 @@ HF_ENDPOINT=$base/gated HF_TOKEN=wrong expect_fail "token refused" "hf://org/big
 HF_ENDPOINT=$base/gated HF_TOKEN=secret "$og" inspect "hf://org/big-GGUF/small-Q8_0.gguf" >/dev/null 2>"$work/g.err" \
   && ok "token accepted" || bad "token accepted: $(cat "$work/g.err")"
 
-# 5. A truncated answer (the server closes early): a tiny Python server.
-pyport=$((port + 1))
-python3 - "$pyport" <<'PY' &
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path.startswith("/416"):
-            self.send_response(416); self.send_header("Content-Length", "0"); self.end_headers(); return
-        self.send_response(206)
-        self.send_header("Content-Range", "bytes 0-1048575/5000000")
-        self.send_header("Content-Length", "1048576")
-        self.end_headers()
-        self.wfile.write(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 100)
-        self.wfile.flush()
-        self.close_connection = True
-    def log_message(self, *a): pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
-pypid=$!
-sleep 0.5
-expect_fail "truncated answer" "http://127.0.0.1:$pyport/t.gguf" "truncated"
-expect_fail "416 range not satisfiable" "http://127.0.0.1:$pyport/416.gguf" "416"
+# 5. A truncated answer (the server closes early) and a 416: the Python test
+# server (tests/lib/hostile_http.py), waited for until it answers.
+if og_hostile_start "$work" "$www" py; then
+  expect_fail "truncated answer" "http://127.0.0.1:$OG_HOSTILE_PORT/truncated.gguf" "truncated"
+  expect_fail "416 range not satisfiable" "http://127.0.0.1:$OG_HOSTILE_PORT/416.gguf" "416"
+else bad "the Python test server did not start"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,8 +10,13 @@
  *   ollama://NAME[:TAG]                 the Ollama registry (manifest, then the model blob)
  *
  * Honours HF_TOKEN and HF_ENDPOINT (and OLLAMA_REGISTRY for tests). Fetched
- * headers are cached in the user cache dir keyed by URL and ETag/revision.
- * TLS verification is always on.
+ * headers are cached in the user cache dir keyed by revision, blob digest or
+ * URL (revalidated with ETag/Last-Modified), at most OOMGUARD_CACHE_MAX
+ * (default 1 GiB, least recently used dropped first); OOMGUARD_NO_CACHE=1
+ * uses a temporary folder. TLS verification is always on (OOMGUARD_CA_FILE
+ * adds a private CA); http(s) only. libcurl is loaded at run time on first
+ * use (OOMGUARD_LIBCURL names it): without it these functions fail with
+ * OG_ERR_UNSUPPORTED and a message saying what to install.
  */
 #ifndef OOMGUARD_REMOTE_H
 #define OOMGUARD_REMOTE_H
@@ -40,7 +45,7 @@ typedef struct og_remote_options {
     const char *ollama_registry; /* default: $OLLAMA_REGISTRY or https://registry.ollama.ai */
     const char *cache_dir;       /* default: $XDG_CACHE_HOME/oomguard (~/.cache/oomguard) */
     int no_cache;                /* 1 = neither read nor write the cache */
-    long timeout_s;              /* per request, default 30 */
+    long timeout_s;              /* per file, retries included, default 30 */
     uint32_t retries;            /* on 5xx / timeouts / resets, default 3 (with backoff) */
     uint64_t max_header_bytes;   /* refuse headers larger than this; default 256 MiB */
     uint32_t parallel;           /* shards fetched at once, default 8 */
