@@ -6,7 +6,9 @@
  * with that engine (bench/accuracy); docs/LLAMA_CPP.md has the derivation.
  */
 #include <stdarg.h>
+#include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oomguard/llama.h"
@@ -326,26 +328,104 @@ static og_cpu_arch resolve_cpu_arch(og_cpu_arch a)
             goto overflow;                                                                         \
     } while (0)
 
+/* Which device each layer is on: src/llama-model.cpp load_tensors.
+ * i_gpu_start = max(n_layer + 1 - n_gpu_layers, 0); layer il is offloaded
+ * iff il >= i_gpu_start; the output layer counts as layer n_layer; the input
+ * layer (token_embd) always stays on the CPU. With several devices the
+ * offloaded layers go to the device whose cumulative share of -ts (or, with
+ * no -ts, of each device's free memory) first exceeds
+ * (il - i_gpu_start) / n_offloaded, in single precision as there. With -sm
+ * none only the main GPU exists (src/llama.cpp); with -sm row every layer
+ * is on the main GPU and its matrices are split across devices.
+ * dev_of[il] for il in 0..n_layer_all: a device index, or -1 for the CPU. */
+static void assign_layers(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
+                          int16_t *dev_of, float *share)
+{
+    const og_hparams *hp = &m->hp;
+    uint32_t n_all = hp->n_layer_all;
+    int gpu = s->backend != OG_BACKEND_CPU;
+    uint32_t nd = gpu ? (s->n_devices ? s->n_devices : 1) : 0;
+    if (nd > OG_LLAMA_MAX_DEVICES)
+        nd = OG_LLAMA_MAX_DEVICES;
+    p->n_devices = nd;
+    uint64_t ngl = s->n_gpu_layers < 0 ? (uint64_t)n_all + 1 : (uint64_t)s->n_gpu_layers;
+    if (!gpu)
+        ngl = 0;
+    uint64_t i_gpu_start = (uint64_t)n_all + 1 > ngl ? (uint64_t)n_all + 1 - ngl : 0;
+    uint64_t act = ngl < (uint64_t)n_all + 1 ? ngl : (uint64_t)n_all + 1;
+    int main_gpu = s->main_gpu >= 0 && (uint32_t)s->main_gpu < nd ? s->main_gpu : 0;
+    float splits[OG_LLAMA_MAX_DEVICES];
+    int all_zero = 1;
+    for (uint32_t i = 0; i < nd; i++)
+        if (s->tensor_split[i] != 0.0f)
+            all_zero = 0;
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < nd; i++) {
+        float w = all_zero ? (float)s->device_free[i] : s->tensor_split[i];
+        if (all_zero && s->device_free[i] == 0)
+            w = 1.0f; /* unknown free memory: an even split */
+        sum += w;
+        splits[i] = sum;
+    }
+    for (uint32_t i = 0; i < nd; i++) {
+        float prev = i ? splits[i - 1] : 0.0f;
+        share[i] = sum > 0 ? (splits[i] - prev) / sum : 0.0f;
+        splits[i] = sum > 0 ? splits[i] / sum : 1.0f;
+    }
+    p->n_layer_gpu = 0;
+    for (uint32_t il = 0; il <= n_all; il++) {
+        int16_t d = -1;
+        if (nd && il >= i_gpu_start && il - i_gpu_start < act) {
+            if (nd == 1)
+                d = 0;
+            else if (s->split_mode != OG_SPLIT_LAYER)
+                d = (int16_t)main_gpu;
+            else {
+                float x = (float)(il - i_gpu_start) / (float)act;
+                uint32_t j = 0;
+                while (j < nd && !(splits[j] > x)) /* std::upper_bound */
+                    j++;
+                d = (int16_t)(j < nd ? j : nd - 1);
+            }
+        }
+        dev_of[il] = d;
+        if (d >= 0) {
+            p->dev_layers[d]++;
+            if (il < hp->n_layer)
+                p->n_layer_gpu++;
+        }
+    }
+    p->output_device = dev_of[n_all];
+    p->output_on_gpu = dev_of[n_all] >= 0;
+}
+
+/* The -ot override of a tensor (src/llama-model-loader.cpp: the first
+ * pattern std::regex_search finds decides): a device, OG_OT_CPU, or -2 for
+ * none. Patterns that begin with a layer ("blk\.N\.") are checked against
+ * the tensor's layer first, which keeps --fit's per-layer patterns cheap. */
+static int override_of(const og_llama_settings *s, const og_tensor *t, int64_t il)
+{
+    for (uint32_t i = 0; i < s->n_overrides && i < OG_LLAMA_MAX_OVERRIDES; i++) {
+        const char *pat = s->overrides[i].pattern;
+        unsigned pl;
+        int n = 0;
+        if (sscanf(pat, "blk\\.%u\\.%n", &pl, &n) == 1 && n > 0 && (int64_t)pl != il)
+            continue;
+        if (og_llama_override_matches(pat, t->name) == 1)
+            return s->overrides[i].device;
+    }
+    return -2;
+}
+
 /* Weights: exact bytes per tensor, placed the way src/llama-model.cpp
  * load_tensors places them. */
 static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
+                              const int16_t *dev_of, const float *share, uint64_t *max_host_matrix,
                               og_error *err)
 {
     const og_hparams *hp = &m->hp;
     uint32_t n_all = hp->n_layer_all;
     int gpu = s->backend != OG_BACKEND_CPU;
-    /* src/llama-model.cpp load_tensors: i_gpu_start = max(n_layer + 1 - n_gpu_layers, 0);
-     * layer il is offloaded iff il >= i_gpu_start; the output layer counts as
-     * layer n_layer; the input layer (token_embd) always stays on the CPU. */
-    uint64_t ngl = s->n_gpu_layers < 0 ? (uint64_t)n_all + 1 : (uint64_t)s->n_gpu_layers;
-    if (!gpu)
-        ngl = 0;
-    uint64_t i_gpu_start = (uint64_t)n_all + 1 > ngl ? (uint64_t)n_all + 1 - ngl : 0;
-    p->n_layer_gpu = 0;
-    for (uint32_t il = 0; il < hp->n_layer; il++)
-        if (il >= i_gpu_start)
-            p->n_layer_gpu++;
-    p->output_on_gpu = gpu && n_all >= i_gpu_start;
     og_cpu_arch arch = resolve_cpu_arch(s->cpu_arch);
     /* src/llama-model.cpp make_cpu_buft_list: with a GPU device, its pinned
      * host buffer type (CUDA_Host, ROCm_Host, Vulkan_Host) comes before the
@@ -358,6 +438,7 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
     int pinned_host = gpu && s->backend != OG_BACKEND_METAL;
     if (pinned_host)
         arch = OG_CPU_NO_REPACK;
+    int row = gpu && p->n_devices > 1 && s->split_mode == OG_SPLIT_ROW;
 
     /* mmap: each file's CPU_Mapped buffer spans its host tensors
      * (src/llama-model-loader.cpp get_mapping_range: first offset to last end). */
@@ -372,11 +453,36 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
     for (size_t i = 0; i < m->n_tensors; i++) {
         const og_tensor *t = &m->tensors[i];
         int64_t il = tensor_layer(t, n_all);
-        int on_gpu = il >= 0 && (uint64_t)il >= i_gpu_start && gpu;
+        int dev = il >= 0 && il <= (int64_t)n_all ? dev_of[il] : -1;
+        if (gpu && s->n_overrides) {
+            int o = override_of(s, t, il);
+            if (o != -2) {
+                if (o != dev)
+                    ADD(p->overridden_bytes, t->bytes);
+                dev = o >= 0 && (uint32_t)o < p->n_devices ? o : -1;
+            }
+        }
         og_pool pool;
-        if (on_gpu)
+        if (dev < 0 && il >= 0 && t->n_dims >= 2 && t->bytes > *max_host_matrix &&
+            !strstr(t->name, "_norm"))
+            *max_host_matrix = t->bytes;
+        if (dev >= 0) {
             pool = OG_POOL_GPU;
-        else if (repacked(t, arch))
+            if (row && t->n_dims >= 2) {
+                /* -sm row: the split buffer type spreads each matrix's rows
+                 * over the devices in proportion to -ts. */
+                uint64_t left = t->bytes;
+                for (uint32_t d = 0; d + 1 < p->n_devices; d++) {
+                    uint64_t part = (uint64_t)((double)t->bytes * share[d]);
+                    if (part > left)
+                        part = left;
+                    ADD(p->dev_model[d], part);
+                    left -= part;
+                }
+                ADD(p->dev_model[p->n_devices - 1], left);
+            } else
+                ADD(p->dev_model[dev], t->bytes);
+        } else if (repacked(t, arch))
             pool = OG_POOL_CPU_REPACK;
         else if (s->use_mmap && m->format == OG_FORMAT_GGUF && !pinned_host) {
             uint32_t f = t->file_index < nf ? t->file_index : nf - 1;
@@ -403,9 +509,10 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
                 continue;
             og_tensor as_out = *t;
             as_out.name = (char *)"output.weight";
-            if (p->output_on_gpu)
+            if (p->output_on_gpu) {
                 ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], t->bytes);
-            else if (repacked(&as_out, arch))
+                ADD(p->dev_model[p->output_device], t->bytes);
+            } else if (repacked(&as_out, arch))
                 ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], t->bytes);
             else if (!s->use_mmap)
                 ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST], t->bytes);
@@ -420,14 +527,9 @@ overflow:
                         m->path ? m->path : "model");
 }
 
-static int layer_on_gpu(const og_llama_memplan *p, const og_hparams *hp, uint32_t il)
-{
-    return p->backend != OG_BACKEND_CPU && il >= hp->n_layer - p->n_layer_gpu;
-}
-
 /* KV cache and recurrent state. */
 static og_status plan_memory(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
-                             og_error *err)
+                             const int16_t *dev_of, og_error *err)
 {
     const og_hparams *hp = &m->hp;
     int ok = 1;
@@ -477,8 +579,11 @@ static og_status plan_memory(const og_model *m, const og_llama_settings *s, og_l
         uint64_t bytes;
         if (!og_mul_u64(kb + vb, cells, &bytes))
             goto overflow;
-        og_pool pool = layer_on_gpu(p, hp, il) && !s->no_kv_offload ? OG_POOL_GPU : OG_POOL_HOST;
+        /* src/llama-kv-cache.cpp: each layer's cache on its layer's device. */
+        og_pool pool = dev_of[il] >= 0 && !s->no_kv_offload ? OG_POOL_GPU : OG_POOL_HOST;
         ADD(p->bytes[OG_COMP_KV][pool], bytes);
+        if (pool == OG_POOL_GPU)
+            ADD(p->dev_context[dev_of[il]], bytes);
         p->n_kv_layers++;
     }
     if (!have_swa)
@@ -506,8 +611,10 @@ static og_status plan_memory(const og_model *m, const og_llama_settings *s, og_l
             uint64_t b;
             if (!og_mul_u64(4 * (r + st), rows, &b))
                 goto overflow;
-            og_pool pool = layer_on_gpu(p, hp, il) ? OG_POOL_GPU : OG_POOL_HOST;
+            og_pool pool = dev_of[il] >= 0 ? OG_POOL_GPU : OG_POOL_HOST;
             ADD(p->bytes[OG_COMP_RS][pool], b);
+            if (pool == OG_POOL_GPU)
+                ADD(p->dev_context[dev_of[il]], b);
         }
     }
     return OG_OK;
@@ -529,7 +636,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
  * (the KQ masks, one per cache). The per-token widths of each phase were
  * measured with the CPU backend of the engine across shapes
  * (bench/accuracy, docs/LLAMA_CPP.md). */
-static void plan_compute(const og_model *m, og_llama_memplan *p)
+static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_host_matrix)
 {
     const og_hparams *hp = &m->hp;
     uint64_t ub = p->n_ubatch, E = hp->n_embd, V = hp->n_vocab;
@@ -646,8 +753,35 @@ static void plan_compute(const og_model *m, og_llama_memplan *p)
      * measured; keep a CPU-sized buffer there. */
     if (p->n_layer_gpu < hp->n_layer && p->backend == OG_BACKEND_METAL)
         host += 4 * ub * max_u64(attn, ffn);
-    p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = dev;
     p->bytes[OG_COMP_COMPUTE][OG_POOL_HOST] = host;
+    /* Per device. One device holds all of it. With -sm layer over several
+     * devices (ggml/src/ggml-backend.cpp: one graph split per run of layers
+     * on a device, each device's compute buffer sized by its own splits),
+     * every device that holds layers runs their attention and FFN phases,
+     * and the device of the output layer also the output phase. Derived, not
+     * measured on two GPUs (bench/results/fit-params.md has the loopback RPC
+     * runs). */
+    uint32_t nd = p->n_devices ? p->n_devices : 1;
+    int any = 0;
+    if (nd > 1)
+        for (uint32_t d = 0; d < nd; d++)
+            if (p->dev_layers[d]) {
+                p->dev_compute[d] = (int)d == p->output_device ? dev : peak_inner;
+                any = 1;
+            }
+    if (!any)
+        p->dev_compute[0] = dev;
+    /* Op offload (ggml-backend.cpp ggml_backend_sched_backend_id_from_cur:
+     * a matrix multiplication whose weight sits in host memory runs on the
+     * first GPU when the batch is at least 32 tokens, CUDA's
+     * op_offload_min_batch_size): the weight is copied into that device's
+     * compute buffer for the op, beside the FFN phase. Derived. */
+    if (max_host_matrix && ub >= 32 && p->backend != OG_BACKEND_METAL)
+        p->dev_compute[0] = max_u64(p->dev_compute[0], 4 * ub * ffn + max_host_matrix);
+    uint64_t g = 0;
+    for (uint32_t d = 0; d < nd; d++)
+        g += p->dev_compute[d];
+    p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = g;
 }
 
 static og_status resolve(const og_model *m, const og_llama_settings *s0, og_llama_memplan *p,
@@ -763,8 +897,21 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
     p->fallback = m->hparams_fallback || !arch_known(hp->arch);
     if (p->fallback)
         note(p, "architecture '%s' is not modelled: generic transformer estimate", hp->arch);
-    if ((st = plan_weights(m, s, p, err)) != OG_OK || (st = plan_memory(m, s, p, err)) != OG_OK)
+    int16_t *dev_of = malloc(((size_t)hp->n_layer_all + 1) * sizeof *dev_of);
+    if (!dev_of)
+        return og_error_set(err, OG_ERR_NOMEM, "out of memory planning %s",
+                            m->path ? m->path : "model");
+    float share[OG_LLAMA_MAX_DEVICES];
+    assign_layers(m, s, p, dev_of, share);
+    uint64_t max_host_matrix = 0;
+    st = plan_weights(m, s, p, dev_of, share, &max_host_matrix, err);
+    if (st == OG_OK)
+        st = plan_memory(m, s, p, dev_of, err);
+    free(dev_of);
+    if (st != OG_OK)
         return st;
+    if (s->backend == OG_BACKEND_CPU)
+        max_host_matrix = 0;
     if (m->n_tensors == 0 && m->weight_bytes) {
         /* A config.json alone has no tensor list: its weights are the
          * parameter count times the stored type. Place them in proportion to
@@ -779,12 +926,17 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
             on_gpu = 0;
         p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU] = on_gpu;
         p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST] = m->weight_bytes - on_gpu;
+        uint32_t nl = 0;
+        for (uint32_t d = 0; d < p->n_devices; d++)
+            nl += p->dev_layers[d];
+        for (uint32_t d = 0; d < p->n_devices && nl; d++)
+            p->dev_model[d] = on_gpu / nl * p->dev_layers[d];
         note(p,
              "no tensor list (config.json only): weights are the parameter count x the "
              "stored type (%s), placed by layer",
              m->dtype[0] ? m->dtype : "16-bit");
     }
-    plan_compute(m, p);
+    plan_compute(m, p, max_host_matrix);
     /* src/llama-context.cpp output_reserve: logits f32 [n_vocab, max(n_outputs, n_seq_max)],
      * at start n_outputs = 0 -> n_seq_max rows; host buffer (pinned with a GPU). */
     if (hp->causal)

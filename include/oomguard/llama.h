@@ -41,6 +41,29 @@ typedef enum og_backend {
 
 typedef enum og_flash_attn { OG_FA_AUTO = -1, OG_FA_OFF = 0, OG_FA_ON = 1 } og_flash_attn;
 
+/* -ngl values (common/arg.cpp): "auto" (the default, which --fit may
+ * change) and "all"; both place every layer on the GPU(s). */
+#define OG_NGL_AUTO (-1)
+#define OG_NGL_ALL (-2)
+
+/* Several GPUs (src/llama-model.cpp load_tensors, src/llama.cpp): -sm. */
+typedef enum og_split_mode {
+    OG_SPLIT_LAYER = 0, /* whole layers per device, split by -ts (default) */
+    OG_SPLIT_NONE,      /* the main GPU (-mg) only */
+    OG_SPLIT_ROW        /* matrix rows split by -ts; the rest on the main GPU */
+} og_split_mode;
+
+#define OG_LLAMA_MAX_DEVICES 16
+#define OG_LLAMA_MAX_OVERRIDES 160
+#define OG_OT_CPU (-1) /* og_tensor_override.device: system memory ("=CPU") */
+
+/* One -ot PATTERN=BUFFER (src/llama-model-loader.cpp: the first pattern
+ * that std::regex_search finds in a tensor's name decides its buffer). */
+typedef struct og_tensor_override {
+    char pattern[112];
+    int device; /* OG_OT_CPU or a GPU index */
+} og_tensor_override;
+
 /* Which CPU repack kernels exist (ggml/src/ggml-cpu/repack.cpp
  * ggml_repack_get_optimal_repack_type): they decide which weights are copied
  * into a CPU_REPACK buffer. AUTO = x86-64 with AVX2 on x86 hosts, ARM with
@@ -74,7 +97,28 @@ typedef struct og_llama_settings {
     /* Extra models on the same budget (may be NULL). */
     const og_model *mmproj;
     const og_model *draft;
+    /* Several GPUs and tensor overrides. n_devices 0 or 1 with a GPU
+     * backend = one device. */
+    uint32_t n_devices;
+    og_split_mode split_mode;                   /* -sm */
+    int32_t main_gpu;                           /* -mg (0) */
+    float tensor_split[OG_LLAMA_MAX_DEVICES];   /* -ts; all 0 = in proportion to device_free */
+    uint64_t device_free[OG_LLAMA_MAX_DEVICES]; /* free bytes each device reports */
+    uint32_t n_overrides;                       /* -ot, --cpu-moe, --n-cpu-moe, in order */
+    og_tensor_override overrides[OG_LLAMA_MAX_OVERRIDES];
 } og_llama_settings;
+
+/* Append -ot patterns the way common/arg.cpp does: "PATTERN=BUF[,...]"
+ * (BUF "CPU" or a device name ending in its index: "CUDA1", "ROCm0",
+ * "Vulkan1", "RPC[host:port]" is not accepted here); --cpu-moe
+ * (n_layers < 0: every layer's experts) and --n-cpu-moe N (the experts of
+ * the first N layers, common/common.h llm_add_n_cpu_ffn_overrides).
+ * OG_ERR_INVALID naming the bad part; at most OG_LLAMA_MAX_OVERRIDES. */
+OG_API og_status og_llama_add_overrides(og_llama_settings *s, const char *spec, og_error *err);
+OG_API og_status og_llama_add_cpu_moe(og_llama_settings *s, int32_t n_layers, og_error *err);
+/* Does this override pattern match the tensor name (std::regex_search,
+ * ECMAScript: \d and empty alternatives are translated)? -1 = bad pattern. */
+OG_API int og_llama_override_matches(const char *pattern, const char *tensor_name);
 
 /* llama.cpp's defaults (common/common.h): n_ctx 0 (trained), -b 2048,
  * -ub 512, -np 1, f16 KV, flash attention auto, all layers on the GPU, mmap,
@@ -135,6 +179,17 @@ typedef struct og_llama_memplan {
     int fallback; /* 1 = architecture not modelled: generic transformer estimate */
     uint32_t n_notes;
     char notes[OG_LLAMA_MAX_NOTES][200];
+
+    /* Per device, as llama.cpp's memory breakdown groups buffers (common/fit.cpp
+     * common_get_device_memory_data): model, context (KV, recurrent state),
+     * compute. n_devices = 0 on the CPU backend. */
+    uint32_t n_devices;
+    int output_device;                         /* device holding the output layer; -1 = CPU */
+    uint32_t dev_layers[OG_LLAMA_MAX_DEVICES]; /* layers (the output layer counts) */
+    uint64_t dev_model[OG_LLAMA_MAX_DEVICES];
+    uint64_t dev_context[OG_LLAMA_MAX_DEVICES];
+    uint64_t dev_compute[OG_LLAMA_MAX_DEVICES];
+    uint64_t overridden_bytes; /* weights an -ot pattern moved off their layer's device */
 } og_llama_memplan;
 
 /* Plan memory. OG_ERR_INVALID (with a one-line reason) for impossible
@@ -175,6 +230,84 @@ OG_API og_status og_llama_verdict(const og_model *model, const og_llama_settings
  * ("Q4_K_M", "Q8_0", ...), estimated from its parameters and the type's
  * bits per weight (1-D tensors stay f32). 0 for an unknown name. */
 OG_API uint64_t og_llama_quant_weight_bytes(const og_model *model, const char *quant);
+
+/* ---- llama.cpp's --fit, predicted (common/fit.cpp common_params_fit_impl,
+ * tools/fit-params/fit-params.cpp; llama.cpp 2026-09-12 as node-llama-cpp
+ * 3.21.1 bundles it). llama.cpp measures each trial placement with a dry
+ * run; here each trial is an og_llama_plan, and the search (context
+ * interpolation, back-to-front layer filling by false position, MoE
+ * experts and then FFN parts spilled to the CPU with -ot patterns, -ts for
+ * several devices) is the same. docs/LLAMA_CPP.md "--fit". ---- */
+
+#define OG_FIT_DEFAULT_TARGET (1024ull * 1024 * 1024) /* --fit-target, per device */
+#define OG_FIT_DEFAULT_MIN_CTX 4096u                  /* --fit-ctx */
+
+typedef enum og_fitp_status {
+    OG_FITP_UNCHANGED = 0, /* every device keeps its target free: nothing changed */
+    OG_FITP_CONTEXT,       /* fitted by lowering the context only */
+    OG_FITP_PLACED,        /* fitted with -ngl / -ts / -ot */
+    OG_FITP_GAVE_UP,       /* llama.cpp gives up (the reason says why); llama-fit-params
+                              exits 1, llama-server loads with what was changed so far */
+    OG_FITP_OFF            /* --fit off */
+} og_fitp_status;
+
+typedef enum og_layer_part {
+    OG_PART_NONE = 0,
+    OG_PART_ATTN = 1, /* attention on the device, the FFN on the overflow buffer */
+    OG_PART_UP = 2,   /* attention + ffn_up */
+    OG_PART_GATE = 3, /* attention + ffn_up + ffn_gate */
+    OG_PART_MOE = 4   /* everything but the sparse experts */
+} og_layer_part;
+
+typedef struct og_fitp_input {
+    uint32_t n_devices;                          /* GPU-like devices; 0 = CPU only */
+    uint64_t free_bytes[OG_LLAMA_MAX_DEVICES];   /* what each device reports free */
+    uint64_t host_total_bytes;                   /* CPU only: the host's total memory */
+    uint64_t target_bytes[OG_LLAMA_MAX_DEVICES]; /* --fit-target per device (0 = 1024 MiB) */
+    uint32_t n_ctx_min;                          /* --fit-ctx (0 = 4096) */
+    int ctx_full;                                /* -c 0 on the command line: the full
+                                                    trained context, never lowered */
+    int off;                                     /* --fit off */
+} og_fitp_input;
+
+#define OG_FITP_MAX_STEPS 12
+
+typedef struct og_fitp_device {
+    uint32_t n_layer;         /* layers on the device (the output layer counts) */
+    uint32_t n_part;          /* of which partial: their MoE experts (or FFN parts) elsewhere */
+    og_layer_part overflow;   /* what the first partial layer keeps */
+    int overflow_device;      /* where its overflow goes: OG_OT_CPU or the next device */
+    uint64_t used_bytes;      /* projected model + context + compute on the device */
+    int64_t free_after_bytes; /* free memory left (free - used) */
+} og_fitp_device;
+
+typedef struct og_fitp_result {
+    og_fitp_status status;
+    char reason[200]; /* GAVE_UP: llama.cpp's reason ("n_gpu_layers already set ...") */
+    uint32_t n_ctx;   /* -c as fitted (llama.cpp resolves a 0 to the trained context) */
+    int ctx_lowered;  /* the context was lowered from n_ctx_from */
+    uint32_t n_ctx_from;
+    int32_t n_gpu_layers; /* -ngl as llama-fit-params prints it (-1: unchanged) */
+    uint32_t n_devices;
+    og_fitp_device dev[OG_LLAMA_MAX_DEVICES];
+    int has_ts;        /* several devices: -ts written */
+    uint32_t n_trials; /* placements measured (llama.cpp's dry runs) */
+    char args[2048];   /* "-c 4096 -ngl 33 -ot \"...\"" as llama-fit-params prints */
+    uint32_t n_steps;  /* the search, in llama.cpp's terms */
+    char steps[OG_FITP_MAX_STEPS][200];
+    og_llama_settings settings; /* the input settings with the fit applied */
+} og_fitp_result;
+
+/* Predict what llama.cpp's --fit does with these settings on these devices.
+ * settings->n_ctx 0 = not set (fit may lower it); n_gpu_layers other than
+ * OG_NGL_AUTO, a nonzero tensor_split or any override = set by the user
+ * (fit gives up after the context step, as llama.cpp does). The result
+ * (about 40 KiB: allocate it) holds the fitted settings for og_llama_plan.
+ * OG_ERR_INVALID for settings og_llama_plan rejects. */
+OG_API og_status og_llama_fit_params(const og_model *model, const og_llama_settings *settings,
+                                     const og_fitp_input *in, og_fitp_result *out, og_error *err);
+
+OG_API const char *og_fitp_status_name(og_fitp_status s); /* "unchanged", "context", ... */
 
 #ifdef __cplusplus
 }

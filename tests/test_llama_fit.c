@@ -1,0 +1,318 @@
+/* llama.cpp's --fit predicted (og_llama_fit_params), several devices, -ot
+ * overrides: checked against rules read from common/fit.cpp and
+ * src/llama-model.cpp (llama.cpp 2026-09-12) and worked out by hand. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "og_test.h"
+#include "ogfix.h"
+#include "oomguard/oomguard.h"
+
+#define MiB (1024ull * 1024ull)
+#define GiB (1024ull * MiB)
+
+static og_model *from_shape(const ogfix_shape *s)
+{
+    ogfix_gguf *g = ogfix_shape_gguf(s);
+    ck_assert_ptr_nonnull(g);
+    uint8_t *buf;
+    size_t len;
+    uint64_t fsize;
+    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsize), 0);
+    og_model *m = NULL;
+    og_error err;
+    ck_assert_int_eq(og_gguf_parse_buffer(buf, len, fsize, s->name, &m, &err), OG_OK);
+    free(buf);
+    ogfix_gguf_free(g);
+    return m;
+}
+
+static ogfix_shape qwen3_moe(void)
+{
+    ogfix_shape s = {0};
+    s.arch = "qwen3moe";
+    s.name = "qwen3-30b-a3b";
+    s.n_layer = 48;
+    s.n_embd = 2048;
+    s.n_head = 32;
+    s.n_head_kv = 4;
+    s.head_dim = 128;
+    s.n_expert = 128;
+    s.n_expert_used = 8;
+    s.n_ff_exp = 768;
+    s.n_vocab = 151936;
+    s.n_ctx_train = 40960;
+    s.qk_norm = 1;
+    s.weight_type = 12; /* q4_K */
+    return s;
+}
+
+static og_llama_settings cuda(void)
+{
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = OG_BACKEND_CUDA;
+    return s;
+}
+
+static og_fitp_input one_gpu(uint64_t free_bytes)
+{
+    og_fitp_input in;
+    memset(&in, 0, sizeof in);
+    in.n_devices = 1;
+    in.free_bytes[0] = free_bytes;
+    return in;
+}
+
+/* The device total of a plan (what --fit compares with free - target). */
+static uint64_t dev_total(const og_model *m, const og_llama_settings *s, uint32_t d)
+{
+    og_llama_settings t = *s;
+    t.use_mmap = 0;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &t, &p, &err), OG_OK);
+    return p.dev_model[d] + p.dev_context[d] + p.dev_compute[d];
+}
+
+START_TEST(test_overrides_parse_and_match)
+{
+    og_llama_settings s = cuda();
+    og_error err;
+    ck_assert_int_eq(og_llama_add_overrides(&s, "\\.ffn_.*_exps\\.=CPU,blk\\.1\\.=CUDA1", &err),
+                     OG_OK);
+    ck_assert_uint_eq(s.n_overrides, 2);
+    ck_assert_int_eq(s.overrides[0].device, OG_OT_CPU);
+    ck_assert_int_eq(s.overrides[1].device, 1);
+    ck_assert_int_eq(og_llama_add_overrides(&s, "noequals", &err), OG_ERR_INVALID);
+    ck_assert_int_eq(og_llama_add_overrides(&s, "x=NPU0", &err), OG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.message, "NPU0"));
+    /* std::regex_search semantics with \d and an empty alternative */
+    const char *all = "blk\\.\\d+\\.ffn_(up|down|gate_up|gate)_(ch|)exps";
+    ck_assert_int_eq(og_llama_override_matches(all, "blk.12.ffn_up_exps.weight"), 1);
+    ck_assert_int_eq(og_llama_override_matches(all, "blk.12.ffn_gate_chexps.weight"), 1);
+    ck_assert_int_eq(og_llama_override_matches(all, "blk.12.ffn_up_shexp.weight"), 0);
+    ck_assert_int_eq(og_llama_override_matches("blk\\.1\\.ffn_down.*", "blk.11.ffn_down.weight"),
+                     0);
+    /* --n-cpu-moe 2: the experts of layers 0 and 1 */
+    s = cuda();
+    ck_assert_int_eq(og_llama_add_cpu_moe(&s, 2, &err), OG_OK);
+    ck_assert_uint_eq(s.n_overrides, 2);
+    ck_assert_str_eq(s.overrides[1].pattern, "blk\\.1\\.ffn_(up|down|gate|gate_up)_(ch|)exps");
+}
+END_TEST
+
+START_TEST(test_overrides_move_weights)
+{
+    ogfix_shape sh = qwen3_moe();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cuda();
+    s.n_ctx = 4096;
+    og_llama_memplan all, moe;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &all, &err), OG_OK);
+    ck_assert_int_eq(og_llama_add_cpu_moe(&s, -1, &err), OG_OK);
+    ck_assert_int_eq(og_llama_plan(m, &s, &moe, &err), OG_OK);
+    /* every ffn_*_exps tensor leaves the GPU; their bytes: */
+    uint64_t exps = 0;
+    for (size_t i = 0; i < m->n_tensors; i++)
+        if (strstr(m->tensors[i].name, "_exps"))
+            exps += m->tensors[i].bytes;
+    ck_assert_uint_gt(exps, 10 * GiB);
+    ck_assert_uint_eq(all.dev_model[0] - moe.dev_model[0], exps);
+    ck_assert_uint_eq(moe.overridden_bytes, exps);
+    ck_assert_uint_eq(moe.component_bytes[OG_COMP_WEIGHTS], all.component_bytes[OG_COMP_WEIGHTS]);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_layer_split_two_devices)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cuda();
+    s.n_ctx = 8192;
+    s.n_devices = 2;
+    s.tensor_split[0] = 1;
+    s.tensor_split[1] = 3;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    /* 33 layers (32 + output): layer il goes to device 0 while il/33 < 0.25 */
+    ck_assert_uint_eq(p.dev_layers[0], 9);
+    ck_assert_uint_eq(p.dev_layers[1], 24);
+    ck_assert_int_eq(p.output_device, 1);
+    /* KV follows the layers: 9 and 23 layers of 32 MiB at 8192 tokens (f16 K+V) */
+    ck_assert_uint_eq(p.dev_context[0], 9 * 32 * MiB);
+    ck_assert_uint_eq(p.dev_context[1], 23 * 32 * MiB);
+    ck_assert_uint_eq(p.gpu_bytes, p.dev_model[0] + p.dev_model[1] + p.dev_context[0] +
+                                       p.dev_context[1] + p.dev_compute[0] + p.dev_compute[1]);
+    /* -sm none: everything on the main GPU */
+    s.split_mode = OG_SPLIT_NONE;
+    s.main_gpu = 1;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.dev_layers[0], 0);
+    ck_assert_uint_eq(p.dev_layers[1], 33);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_unchanged_and_context)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cuda();
+    og_fitp_result *r = malloc(sizeof *r);
+    og_error err;
+    /* plenty of memory: nothing changes, the trained context is kept */
+    og_fitp_input in = one_gpu(80 * GiB);
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_UNCHANGED);
+    ck_assert_str_eq(r->args, "-c 131072 -ngl -1");
+    /* 12 GiB free: only the context is lowered (linear interpolation between
+     * 4096 and 131072 tokens, rounded down to 256) */
+    in = one_gpu(12 * GiB);
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_CONTEXT);
+    ck_assert_uint_eq(r->n_ctx % 256, 0);
+    ck_assert_uint_gt(r->n_ctx, 4096);
+    ck_assert_uint_lt(r->n_ctx, 131072);
+    s.n_ctx = r->n_ctx;
+    uint64_t used = dev_total(m, &s, 0);
+    ck_assert_uint_le(used, 11 * GiB); /* the target is met */
+    s.n_ctx = r->n_ctx + 2048;         /* and not by a wide margin */
+    ck_assert_uint_gt(dev_total(m, &s, 0), 11 * GiB - 512 * MiB);
+    /* a user context is kept: layers move instead */
+    s = cuda();
+    s.n_ctx = 32768;
+    in = one_gpu(6 * GiB);
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_PLACED);
+    ck_assert_uint_eq(r->n_ctx, 32768);
+    ck_assert_int_gt(r->n_gpu_layers, 0);
+    ck_assert_int_lt(r->n_gpu_layers, 33);
+    /* the largest -ngl whose device memory meets the target */
+    og_llama_settings t = s;
+    t.n_gpu_layers = r->n_gpu_layers;
+    ck_assert_uint_le(dev_total(m, &t, 0), 5 * GiB);
+    t.n_gpu_layers = r->n_gpu_layers + 1;
+    ck_assert_uint_gt(dev_total(m, &t, 0), 5 * GiB);
+    free(r);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_gives_up_when_pinned)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cuda();
+    og_fitp_result *r = malloc(sizeof *r);
+    og_error err;
+    og_fitp_input in = one_gpu(4 * GiB);
+    s.n_gpu_layers = 20;
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_GAVE_UP);
+    ck_assert_ptr_nonnull(strstr(r->reason, "n_gpu_layers already set by user to 20"));
+    ck_assert_uint_eq(r->n_ctx, 4096); /* the context step still ran */
+    s = cuda();
+    ck_assert_int_eq(og_llama_add_overrides(&s, "ffn_down=CPU", &err), OG_OK);
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_GAVE_UP);
+    ck_assert_ptr_nonnull(strstr(r->reason, "tensor_buft_overrides"));
+    /* --fit-ctx 16384: the context is not lowered below it */
+    s = cuda();
+    in = one_gpu(8 * GiB);
+    in.n_ctx_min = 16384;
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_uint_ge(r->n_ctx, 16384);
+    /* --fit off: the trained context, all layers */
+    in.off = 1;
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_OFF);
+    ck_assert_uint_eq(r->n_ctx, 131072);
+    free(r);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_moe_spills_experts)
+{
+    ogfix_shape sh = qwen3_moe();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cuda();
+    og_fitp_result *r = malloc(sizeof *r);
+    og_error err;
+    og_fitp_input in = one_gpu(12 * GiB);
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_PLACED);
+    ck_assert_uint_eq(r->n_ctx, 4096);      /* lowered to --fit-ctx first */
+    ck_assert_int_eq(r->n_gpu_layers, 49);  /* every layer keeps attention on the GPU */
+    ck_assert_uint_gt(r->dev[0].n_part, 0); /* some layers' experts in RAM */
+    ck_assert_ptr_nonnull(strstr(r->args, "exps=CPU"));
+    ck_assert_ptr_nonnull(strstr(r->args, "blk\\.48\\.ffn_(up|down|gate_up|gate)_(ch|)exps=CPU"));
+    /* the fitted placement meets the target; the device is nearly full */
+    ck_assert_uint_le(dev_total(m, &r->settings, 0), 11 * GiB);
+    ck_assert_uint_gt(dev_total(m, &r->settings, 0), 10 * GiB);
+    ck_assert_int_ge(r->dev[0].free_after_bytes, (int64_t)GiB);
+    free(r);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_two_devices_writes_ts)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cuda();
+    s.n_ctx = 8192;
+    og_fitp_result *r = malloc(sizeof *r);
+    og_error err;
+    og_fitp_input in;
+    memset(&in, 0, sizeof in);
+    in.n_devices = 2;
+    in.free_bytes[0] = 3 * GiB;
+    in.free_bytes[1] = 3 * GiB;
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_PLACED);
+    ck_assert_int_eq(r->has_ts, 1);
+    ck_assert_ptr_nonnull(strstr(r->args, " -ts "));
+    ck_assert_uint_eq(r->dev[0].n_layer + r->dev[1].n_layer, (uint32_t)r->n_gpu_layers);
+    for (int d = 0; d < 2; d++)
+        ck_assert_uint_le(dev_total(m, &r->settings, (uint32_t)d), 2 * GiB);
+    /* the last device holds the output layer */
+    og_llama_memplan p;
+    ck_assert_int_eq(og_llama_plan(m, &r->settings, &p, &err), OG_OK);
+    ck_assert_int_eq(p.output_device, 1);
+    ck_assert_uint_eq(p.dev_layers[1], r->dev[1].n_layer);
+    /* a user -ts: fit gives up after the context step */
+    s.tensor_split[0] = 1;
+    s.tensor_split[1] = 1;
+    ck_assert_int_eq(og_llama_fit_params(m, &s, &in, r, &err), OG_OK);
+    ck_assert_int_eq(r->status, OG_FITP_GAVE_UP);
+    free(r);
+    og_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *su = suite_create("llama_fit");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_overrides_parse_and_match);
+    tcase_add_test(tc, test_overrides_move_weights);
+    tcase_add_test(tc, test_layer_split_two_devices);
+    tcase_add_test(tc, test_fit_unchanged_and_context);
+    tcase_add_test(tc, test_fit_gives_up_when_pinned);
+    tcase_add_test(tc, test_fit_moe_spills_experts);
+    tcase_add_test(tc, test_fit_two_devices_writes_ts);
+    suite_add_tcase(su, tc);
+    SRunner *sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
