@@ -19,7 +19,7 @@ class Oomguard < Formula
   depends_on "pkgconf" => :build # pkg-config
   depends_on "jansson"
 
-  uses_from_macos "python" => :build # generates oomguard(1) and the completions from --help
+  uses_from_macos "python" => :build # generates oomguard(1) and the completions from the option table
   uses_from_macos "curl"
   uses_from_macos "sqlite"
 

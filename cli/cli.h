@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "oomguard/oomguard.h"
+#include "opts.h"
 
 /* Exit codes (documented in README and oomguard(1)). */
 enum {
@@ -17,14 +18,23 @@ enum {
     OG_EXIT_INTERNAL = 3 /* internal error */
 };
 
-/* One command: name, one-line summary, entry point. */
+/* One command: its option table (cli/opts.h: name, summary, usage, options)
+ * and its entry point. The table in cli/main.c lists them all. */
 typedef struct cli_command {
-    const char *name;
-    const char *summary;
+    const cli_spec *spec;
     int (*run)(int argc, char **argv);
 } cli_command;
 
-/* Colour: only on a TTY and never when NO_COLOR is set (https://no-color.org). */
+/* The commands' tables (cli/cmd_*.c); cli_spec_overview is plain `oomguard`. */
+extern const cli_spec cli_spec_overview, cli_spec_inspect, cli_spec_ls, cli_spec_fit,
+    cli_spec_machine, cli_spec_doctor, cli_spec_wired, cli_spec_top, cli_spec_explain, cli_spec_run,
+    cli_spec_history;
+
+/* The "Commands:" list of `oomguard --help` (cli/main.c). */
+void cli_help_commands(FILE *f);
+
+/* Colour: --color=always, or (auto) on a TTY when NO_COLOR is unset
+ * (https://no-color.org) and TERM is not dumb; never with --color=never. */
 int cli_use_color(FILE *f);
 const char *cli_c(FILE *f, const char *code); /* "" when colour is off */
 #define CLI_BOLD "\033[1m"
@@ -43,6 +53,10 @@ int cli_exit_code(og_status st);
 
 /* A JSON integer for a byte count or size (clamped to INT64_MAX). */
 json_t *cli_json_u64(uint64_t v);
+
+/* A JSON number rounded to `decimals` places (seconds to the millisecond:
+ * 3), so it prints as 1.234, not 1.2339999999999999. */
+json_t *cli_json_real(double v, int decimals);
 
 /* Print JSON (indented, key order kept) to stdout and free it. */
 int cli_print_json(json_t *j);

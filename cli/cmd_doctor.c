@@ -4,7 +4,6 @@
  *
  * The model side (doctor_open_model, doctor_plan_for_model) is shared with
  * `oomguard wired --recommend MODEL` through cli/doctor_plan.h. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "cli.h"
 #include "doctor_plan.h"
+#include "engine_opts.h"
 #include "engine_plan.h"
 #include "oomguard/catalog.h"
 #include "oomguard/doctor.h"
@@ -24,16 +24,82 @@
 #define MIB (1024ull * 1024ull)
 #define GIB (1024ull * MIB)
 
-static void usage(FILE *f)
+enum { D_QUANT, D_LOG, D_MACHINE, D_MEM, D_PROCS, D_SAMPLE, D_JSON };
+
+typedef struct doctor_cli {
+    int json;
+    const char *machine, *log, *procs, *quant;
+    uint64_t mem;
+    double sample;
+} doctor_cli;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(
-        f,
-        "Usage: oomguard doctor [MODEL] [--ctx N] [--quant BUILD] [--kv-bits 16|8|4]\n"
-        "                       [--cache-type-k T] [--cache-type-v T] [--flash-attn on|off|auto]\n"
-        "                       [--gpu-layers N]\n"
-        "                       [--engine mlx|llama] [--log FILE] [--machine NAME|FILE]\n"
-        "                       [--mem SIZE] [--sample SECONDS] [--json]\n"
-        "\n"
+    doctor_cli *o = ctx;
+    switch (id) {
+    case D_QUANT:
+        o->quant = v->str;
+        break;
+    case D_LOG:
+        o->log = v->str;
+        break;
+    case D_MACHINE:
+        o->machine = v->str;
+        break;
+    case D_MEM:
+        if (!v->u)
+            return cli_usage_error("doctor", "%s must be larger than 0", name);
+        o->mem = v->u;
+        break;
+    case D_PROCS:
+        o->procs = v->str;
+        break;
+    case D_SAMPLE:
+        if (!(v->d >= 0) || v->d > 60)
+            return cli_usage_error("doctor", "%s: '%s': expected seconds (0 ... 60)", name, v->str);
+        o->sample = v->d;
+        break;
+    case D_JSON:
+        o->json = 1;
+        break;
+    }
+    return 0;
+}
+
+static const cli_opt doctor_opts[] = {
+    {D_QUANT, "--quant", NULL, CLI_T_STR, "BUILD",
+     "Q2_K Q3_K_M Q4_0 IQ4_XS Q4_K_M Q5_K_M Q6_K Q8_0 F16 mlx-3bit mlx-4bit mlx-6bit mlx-8bit "
+     "mlx-bf16",
+     "catalog build: mlx-4bit, mlx-bf16, Q4_K_M, Q8_0, F16 ...\n"
+     "(default: mlx-4bit on Apple Silicon, else Q4_K_M)",
+     0, 0, 0},
+    {D_LOG, "--log", NULL, CLI_T_FILE, "FILE", NULL,
+     "an engine's log: its out-of-memory finding joins check 1", 0, 0, 0},
+    {D_MACHINE, "--machine", NULL, CLI_T_MACHINE, "NAME|FILE", NULL,
+     "diagnose a preset (m4-pro-48gb) or a saved snapshot instead\n"
+     "of this machine (no live process list or swap sample then)",
+     0, 0, 0},
+    {D_MEM, "--mem", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "plan against this much memory for the model (24G)", 0, 0, 0},
+    {D_PROCS, "--procs", NULL, CLI_T_FILE, "FILE", NULL,
+     "a recorded process list (JSON array of {pid, name,\n"
+     "footprint_bytes, gpu_bytes, gpu_client}) instead of the live one",
+     0, 0, 0},
+    {D_SAMPLE, "--sample", NULL, CLI_T_NUM, "SECONDS", NULL,
+     "swap-out sampling interval (default 1; 0 = skip)", 0, 0, 0},
+    {D_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL,
+     "machine-readable output: headline (id or null), checks[]\n"
+     "with id, status, title, evidence, fix",
+     0, 0, 0},
+};
+static const cli_group doctor_group = {NULL, NULL, doctor_opts,
+                                       sizeof doctor_opts / sizeof doctor_opts[0], on_option};
+
+const cli_spec cli_spec_doctor = {
+    .name = "doctor",
+    .summary = "diagnose an out-of-memory crash, a freeze or a crawl: seven checks",
+    .usage = "[MODEL] [options]",
+    .description =
         "Why did the model crash, freeze the machine or crawl? Seven checks, in the order\n"
         "they most often explain it, each with the evidence from this machine and the fix:\n"
         "  1 model_too_big          weights + KV + compute against what the GPU can get\n"
@@ -47,33 +113,16 @@ static void usage(FILE *f)
         "\n"
         "MODEL: a .gguf file, a safetensors file or folder (MLX or Hugging Face), a\n"
         "config.json, an hf:// / https:// / ollama:// URL, or a catalog name (qwen3-32b).\n"
-        "\n"
-        "Options:\n"
-        "  --ctx N              context to plan for (default 4096, capped at the trained one)\n"
-        "  --quant BUILD        catalog build: mlx-4bit, mlx-bf16, Q4_K_M, Q8_0, F16 ...\n"
-        "                       (default: mlx-4bit on Apple Silicon, else Q4_K_M)\n"
-        "  --kv-bits 16|8|4     KV cache precision (mlx-lm --kv-bits, llama.cpp -ctk/-ctv)\n"
-        "  --engine mlx|llama   memory model (default: MLX for MLX folders and MLX builds,\n"
-        "                       and for safetensors on Apple Silicon; llama.cpp otherwise)\n"
-        "  --cache-type-k T, --cache-type-v T\n"
-        "                       llama.cpp KV cache types (-ctk/-ctv: f16, q8_0, q4_0 ...)\n"
-        "  --flash-attn on|off|auto  llama.cpp -fa (default auto)\n"
-        "  --gpu-layers N|all   llama.cpp -ngl (default all); the backend is this machine's:\n"
-        "                       Metal on Apple Silicon, CUDA (NVIDIA), ROCm (AMD GPU),\n"
-        "                       Vulkan (AMD APU), else CPU\n"
-        "  --log FILE           an engine's log: its out-of-memory finding joins check 1\n"
-        "  --machine NAME|FILE  diagnose a preset (m4-pro-48gb) or a saved snapshot instead\n"
-        "                       of this machine (no live process list or swap sample then)\n"
-        "  --mem SIZE           plan against this much memory for the model (24G)\n"
-        "  --procs FILE         a recorded process list (JSON array of {pid, name,\n"
-        "                       footprint_bytes, gpu_bytes, gpu_client}) instead of the live one\n"
-        "  --sample SECONDS     swap-out sampling interval (default 1; 0 = skip)\n"
-        "  --json               machine-readable output: headline (id or null), checks[]\n"
-        "                       with id, status, title, evidence, fix\n"
-        "  -h, --help           show this help\n"
-        "\n"
-        "Exit codes: 0 no check fails, 1 a check fails, 2 bad input or usage, 3 internal error.\n");
-}
+        "The engine settings are fit's (default context 4096, capped at the trained one;\n"
+        "--engine mlx|llama.cpp; the backend is this machine's: Metal on Apple Silicon,\n"
+        "CUDA (NVIDIA), ROCm (AMD GPU), Vulkan (AMD APU), else CPU).",
+    .pos = CLI_POS_MODEL,
+    .min_pos = 0,
+    .max_pos = 1,
+    .after =
+        "Exit codes: 0 no check fails, 1 a check fails, 2 bad input or usage, 3 internal error.",
+    .groups = {&doctor_group, &cli_llama_group, &cli_mlx_group},
+};
 
 /* ---- the model ---------------------------------------------------------------- */
 
@@ -241,8 +290,12 @@ static og_status mlx_fit(const og_model *model, const og_machine *machine, const
 static og_status doctor_llama_settings(const og_machine *m, const doctor_model_opts *o,
                                        uint64_t ctx, og_llama_settings *s, og_error *err)
 {
-    og_llama_settings_default(s);
-    s->backend = cli_llama_backend(m);
+    if (o->llama)
+        *s = *o->llama;
+    else
+        og_llama_settings_default(s);
+    if (!o->backend_set)
+        s->backend = cli_llama_backend(m);
     s->n_ctx = (uint32_t)(ctx > UINT32_MAX ? UINT32_MAX : ctx);
     cli_llama_kv_bits(s, o->kv_bits);
     const char *names[2] = {o->cache_type_k, o->cache_type_v};
@@ -361,7 +414,10 @@ og_status doctor_plan_for_model(const doctor_model *dm, const og_machine *m, con
 
     if (dm->mlx) {
         og_mlx_settings ms;
-        og_mlx_settings_default(&ms);
+        if (o->mlx)
+            ms = *o->mlx;
+        else
+            og_mlx_settings_default(&ms);
         ms.ctx = ctx;
         if (o->kv_bits == 8 || o->kv_bits == 4)
             ms.kv_bits = (uint32_t)o->kv_bits;
@@ -733,142 +789,28 @@ static double now_s(void)
 
 int cmd_doctor(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"machine", required_argument, NULL, 'm'},
-                                         {"mem", required_argument, NULL, 'M'},
-                                         {"log", required_argument, NULL, 'l'},
-                                         {"ctx", required_argument, NULL, 'c'},
-                                         {"quant", required_argument, NULL, 'q'},
-                                         {"kv-bits", required_argument, NULL, 'k'},
-                                         {"engine", required_argument, NULL, 'e'},
-                                         {"procs", required_argument, NULL, 'p'},
-                                         {"sample", required_argument, NULL, 's'},
-                                         {"cache-type-k", required_argument, NULL, 'K'},
-                                         {"cache-type-v", required_argument, NULL, 'V'},
-                                         {"flash-attn", required_argument, NULL, 'F'},
-                                         {"gpu-layers", required_argument, NULL, 'g'},
-                                         {"n-gpu-layers", required_argument, NULL, 'g'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int json = 0;
-    const char *machine_arg = NULL, *log_arg = NULL, *procs_arg = NULL;
+    doctor_cli dc = {0, NULL, NULL, NULL, NULL, 0, 1.0};
+    cli_engine_opts e;
+    cli_engine_opts_init(&e, "doctor");
+    void *ctx[] = {&dc, &e, &e};
+    int npos = 0;
+    int prc = cli_parse(&cli_spec_doctor, argc, argv, ctx, &npos);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
     doctor_model_opts mo = {0};
-    double sample = 1.0;
+    prc = doctor_opts_from_engine(&e, "doctor", &mo);
+    if (prc)
+        return prc;
+    mo.quant = dc.quant;
+    mo.mem = dc.mem;
+    int json = dc.json;
+    const char *machine_arg = dc.machine, *log_arg = dc.log, *procs_arg = dc.procs;
+    double sample = dc.sample;
     og_error err;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 'm':
-            machine_arg = optarg;
-            break;
-        case 'l':
-            log_arg = optarg;
-            break;
-        case 'p':
-            procs_arg = optarg;
-            break;
-        case 'q':
-            mo.quant = optarg;
-            break;
-        case 'M':
-            if (og_parse_size(optarg, &mo.mem, &err) != OG_OK || !mo.mem)
-                return cli_usage_error("doctor", "--mem: '%s' is not a size (e.g. 24G)", optarg);
-            break;
-        case 'c': {
-            char *end;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || v < 16 || v > (1ull << 24))
-                return cli_usage_error("doctor", "--ctx: '%s' is not a context length (16 ...)",
-                                       optarg);
-            mo.ctx = v;
-            break;
-        }
-        case 'k':
-            if (!strcmp(optarg, "16"))
-                mo.kv_bits = 0;
-            else if (!strcmp(optarg, "8") || !strcmp(optarg, "4"))
-                mo.kv_bits = atoi(optarg);
-            else
-                return cli_usage_error("doctor", "--kv-bits: '%s': expected 16, 8 or 4", optarg);
-            break;
-        case 'K':
-        case 'V': {
-            static const char *const ok[] = {"f32",  "f16",  "bf16", "q8_0",  "q4_0",
-                                             "q4_1", "q5_0", "q5_1", "iq4_nl"};
-            int found = 0;
-            for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
-                found |= !strcmp(optarg, ok[i]);
-            if (!found)
-                return cli_usage_error("doctor",
-                                       "--cache-type-%c: '%s' is not one of f32 f16 bf16 q8_0 "
-                                       "q4_0 q4_1 q5_0 q5_1 iq4_nl",
-                                       c == 'K' ? 'k' : 'v', optarg);
-            if (c == 'K')
-                mo.cache_type_k = optarg;
-            else
-                mo.cache_type_v = optarg;
-            break;
-        }
-        case 'F':
-            if (!strcmp(optarg, "on"))
-                mo.flash_attn = 1;
-            else if (!strcmp(optarg, "off"))
-                mo.flash_attn = 2;
-            else if (!strcmp(optarg, "auto"))
-                mo.flash_attn = 3;
-            else
-                return cli_usage_error("doctor", "--flash-attn: '%s': expected on, off or auto",
-                                       optarg);
-            break;
-        case 'g': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!strcmp(optarg, "all"))
-                v = -1, end = optarg + 3;
-            if (!*optarg || *end || v < -1 || v > 100000)
-                return cli_usage_error("doctor", "--gpu-layers: '%s': expected a count or 'all'",
-                                       optarg);
-            mo.n_gpu_layers = (int32_t)v;
-            mo.ngl_set = 1;
-            break;
-        }
-        case 'e':
-            if (!strcmp(optarg, "mlx"))
-                mo.engine = DOCTOR_ENGINE_MLX;
-            else if (!strcmp(optarg, "llama") || !strcmp(optarg, "llama.cpp"))
-                mo.engine = DOCTOR_ENGINE_LLAMA;
-            else
-                return cli_usage_error("doctor", "--engine: '%s': expected mlx or llama", optarg);
-            break;
-        case 's': {
-            char *end;
-            sample = strtod(optarg, &end);
-            if (!*optarg || *end || !(sample >= 0) || sample > 60)
-                return cli_usage_error("doctor", "--sample: '%s': expected seconds (0 ... 60)",
-                                       optarg);
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        case ':':
-            return cli_usage_error("doctor", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (argc - optind > 1)
-        return cli_usage_error("doctor", "one MODEL at most ('%s' is extra)", argv[optind + 1]);
-    const char *model_arg = optind < argc ? argv[optind] : NULL;
-    if (!model_arg && (mo.quant || mo.ctx || mo.kv_bits || mo.engine || mo.cache_type_k ||
-                       mo.cache_type_v || mo.flash_attn || mo.ngl_set))
-        return cli_usage_error("doctor", "--ctx/--quant/--kv-bits/--engine and the llama.cpp "
-                                         "options need a MODEL");
+    const char *model_arg = npos ? argv[1] : NULL;
+    if (!model_arg && (mo.quant || cli_engine_any_given(&e)))
+        return cli_usage_error("doctor", "--quant and the engine settings (-c, -ngl, --engine "
+                                         "...) need a MODEL");
 
     int rc = OG_EXIT_INTERNAL;
     og_machine *m = calloc(1, sizeof *m);

@@ -1,5 +1,4 @@
 /* oomguard explain LOGFILE: what ran out of memory, and what to change. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,26 +6,46 @@
 #include "cli.h"
 #include "oomguard/explain.h"
 
-static void usage(FILE *f)
+typedef struct explain_opts {
+    int json;
+} explain_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f,
-            "Usage: oomguard explain LOGFILE [--json]\n"
-            "\n"
-            "Read an engine's log (llama.cpp on Metal/CUDA/ROCm/Vulkan/CPU, MLX, mlx-lm, Ollama,\n"
-            "LM Studio) and say which component overflowed which memory pool, the sizes and\n"
-            "settings the log shows, and what to change. Use - to read standard input.\n"
-            "\n"
-            "Options:\n"
-            "  --json       machine-readable output (keys: oom, headline, findings[] with id,\n"
-            "               severity, engine, backend, component, pool, requested_bytes,\n"
-            "               limit_bytes, available_bytes, line, count, text, what, fix;\n"
-            "               settings; buffers[])\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "Exit codes: 0 no out-of-memory signature found (\"no known out-of-memory\n"
-            "signature\"; buffer sizes of a successful load are still shown), 1 an out-of-memory\n"
-            "error or a near-limit warning was found, 2 bad usage or unreadable file.\n");
+    (void)id;
+    (void)name;
+    (void)v;
+    ((explain_opts *)ctx)->json = 1; /* --json, the only option */
+    return 0;
 }
+
+static const cli_opt options[] = {
+    {0, "--json", NULL, CLI_T_FLAG, NULL, NULL,
+     "machine-readable output (keys: oom, headline, findings[] with id,\n"
+     "severity, engine, backend, component, pool, requested_bytes,\n"
+     "limit_bytes, available_bytes, line, count, text, what, fix;\n"
+     "settings; buffers[])",
+     0, 0, 0},
+};
+static const cli_group group = {NULL, NULL, options, 1, on_option};
+
+const cli_spec cli_spec_explain = {
+    .name = "explain",
+    .summary = "read an engine's crash log and say what overflowed and what to change",
+    .usage = "LOGFILE [--json]",
+    .description =
+        "Read an engine's log (llama.cpp on Metal/CUDA/ROCm/Vulkan/CPU, MLX, mlx-lm, Ollama,\n"
+        "LM Studio) and say which component overflowed which memory pool, the sizes and\n"
+        "settings the log shows, and what to change. Use - to read standard input.",
+    .pos = CLI_POS_FILE,
+    .pos_name = "LOGFILE",
+    .min_pos = 1,
+    .max_pos = 1,
+    .after = "Exit codes: 0 no out-of-memory signature found (\"no known out-of-memory\n"
+             "signature\"; buffer sizes of a successful load are still shown), 1 an out-of-memory\n"
+             "error or a near-limit warning was found, 2 bad usage or unreadable file.",
+    .groups = {&group},
+};
 
 static json_t *report_json(const og_log_report *r)
 {
@@ -146,29 +165,13 @@ static void print_buffers(const og_log_report *r)
 
 int cmd_explain(int argc, char **argv)
 {
-    int json = 0;
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        default:
-            return cli_usage_error("explain", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("explain", "missing LOGFILE");
-    if (optind + 1 < argc)
-        return cli_usage_error("explain", "unexpected argument '%s'", argv[optind + 1]);
-    const char *path = argv[optind];
+    explain_opts eo = {0};
+    void *ctx[] = {&eo};
+    int prc = cli_parse(&cli_spec_explain, argc, argv, ctx, NULL);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
+    int json = eo.json;
+    const char *path = argv[1];
     og_log_report *r = calloc(1, sizeof *r);
     if (!r)
         return OG_EXIT_INTERNAL;

@@ -1,6 +1,5 @@
 /* oomguard fit MODEL [options]: will this model fit? Memory per component and
  * device, the verdict against a budget, the largest context, advice. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,321 +7,112 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine_opts.h"
 #include "fit.h"
 
-static void usage(FILE *f)
+enum { F_QUANT, F_MEM, F_MACHINE, F_MACHINES, F_ALL_QUANTS, F_JSON };
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(
-        f,
-        "Usage: oomguard fit MODEL [options]\n"
-        "\n"
+    fit_opts *o = ctx;
+    (void)name;
+    switch (id) {
+    case F_QUANT:
+        o->quant = v->str;
+        break;
+    case F_MEM:
+        if (!v->u)
+            return cli_usage_error("fit", "--mem must be larger than 0");
+        o->mem = v->u;
+        o->have_mem = 1;
+        break;
+    case F_MACHINE:
+        o->machine = v->str;
+        break;
+    case F_MACHINES:
+        o->machines = 1;
+        break;
+    case F_ALL_QUANTS:
+        o->all_quants = 1;
+        break;
+    case F_JSON:
+        o->json = 1;
+        break;
+    }
+    return 0;
+}
+
+static const cli_opt model_opts[] = {
+    {F_QUANT, "--quant", NULL, CLI_T_STR, "BUILD",
+     "Q2_K Q3_K_M Q4_0 IQ4_XS Q4_K_M Q5_K_M Q6_K Q8_0 F16 mlx-3bit mlx-4bit mlx-6bit mlx-8bit "
+     "mlx-bf16",
+     "catalog build: Q4_K_M (default for llama.cpp), Q8_0, ...\n"
+     "or mlx-4bit (default for MLX), mlx-8bit, mlx-bf16 ...",
+     0, 0, 0},
+};
+static const cli_opt budget_opts[] = {
+    {F_MEM, "--mem", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "memory available (512M, 24G, 1T; G = GiB; a bare number is\nan error)", 0, 0, 0},
+    {F_MACHINE, "--machine", NULL, CLI_T_MACHINE, "NAME|FILE", NULL,
+     "a preset or a saved snapshot instead of this machine\n(default: this machine, probed now)", 0,
+     0, 0},
+    {F_MACHINES, "--machines", NULL, CLI_T_FLAG, NULL, NULL,
+     "every machine preset, smallest first: where does it fit,\nwith how much context (exit 0 if "
+     "any)",
+     0, 0, 0},
+    {F_ALL_QUANTS, "--all-quants", NULL, CLI_T_FLAG, NULL, NULL,
+     "hf://ORG/REPO: plan every GGUF quant in the repository", 0, 0, 0},
+};
+static const cli_opt output_opts[] = {
+    {F_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL,
+     "machine-readable (engine, memory.*_bytes, memory.by_device[],\n"
+     "settings.ctx, verdict, max_ctx, advice[], fallback);\n"
+     "--engine all: {engines: [...], better}",
+     0, 0, 0},
+};
+static const cli_group model_group = {"Model", NULL, model_opts, 1, on_option};
+static const cli_group budget_group = {"Budget", NULL, budget_opts,
+                                       sizeof budget_opts / sizeof budget_opts[0], on_option};
+static const cli_group output_group = {"Output", NULL, output_opts, 1, on_option};
+
+const cli_spec cli_spec_fit = {
+    .name = "fit",
+    .summary = "will this model fit? memory per component and device, largest context",
+    .usage = "MODEL [options]",
+    .description =
         "Will MODEL fit? Memory per component (weights, KV cache, recurrent state, compute,\n"
         "output) and device, the verdict against this machine's budget, the largest\n"
         "context that fits, and what to change when it does not fit.\n"
         "Follows " OG_LLAMA_CPP_VERSION ".\n"
         "\n"
         "MODEL  a .gguf file, an MLX or safetensors folder, a remote source (hf://ORG/REPO,\n"
-        "       https://..., ollama://NAME) or a catalog name (qwen3-32b, llama3.1:8b)\n"
-        "  --quant BUILD            catalog build: Q4_K_M (default for llama.cpp), Q8_0, ...\n"
-        "                           or mlx-4bit (default for MLX), mlx-8bit, mlx-bf16 ...\n"
-        "\n"
-        "Settings (llama.cpp's own names):\n"
-        "  -c, --ctx N              context size (0 = the model's trained context; default)\n"
-        "  -b, --batch N            logical batch (2048)\n"
-        "  -ub, --ubatch N          micro-batch (512): drives the compute buffers\n"
-        "  -np, --parallel N        sequences / server slots (1)\n"
-        "  -kvu, --kv-unified       one KV stream shared by all sequences\n"
-        "  -ctk, --cache-type-k T   K cache type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl\n"
-        "  -ctv, --cache-type-v T   V cache type (quantized V needs flash attention)\n"
-        "  -fa, --flash-attn on|off|auto\n"
-        "  -ngl, --gpu-layers N     layers on the GPU (all, or a number; default all)\n"
-        "  --no-mmap                load weights into RAM instead of mapping the file\n"
-        "  --swa-full               full-size cache for sliding-window layers\n"
-        "  -nkvo, --no-kv-offload   keep the KV cache in host memory\n"
-        "  --mmproj FILE            multimodal projector loaded with the model\n"
-        "  -md, --draft FILE        draft model for speculative decoding\n"
-        "  --backend B              cpu, cuda, metal, vulkan or rocm (default: this machine's)\n"
-        "  --engine E               llama.cpp (default), ollama (-c is num_ctx per slot,\n"
-        "                           -np is OLLAMA_NUM_PARALLEL, -b sets num_batch = ubatch),\n"
-        "                           mlx (default for MLX folders and --quant mlx-*), or all\n"
-        "                           (MLX and llama.cpp side by side at the same context)\n"
-        "\n"
-        "MLX settings (mlx-lm's names; mlx-lm 0.32.0):\n"
-        "  --max-kv-size N          rotating KV cache of N tokens\n"
-        "  --kv-bits B              quantized KV cache (2-8; from token 0 here)\n"
-        "  --kv-group-size N        KV quantization group (64)\n"
-        "  --prefill-step-size N    prompt chunk (2048)\n"
-        "  --q-bits B, --q-group-size N, --q-mode M\n"
-        "                           plan an unquantized model as mlx_lm.convert -q would\n"
-        "\n"
-        "Budget:\n"
-        "  --mem SIZE               memory available (512M, 24G, 1T; GB/GiB accepted)\n"
-        "  --machine NAME|FILE      a preset or a saved snapshot instead of this machine\n"
-        "                           (default: this machine, probed now)\n"
-        "  --machines               every machine preset, smallest first: where does it fit,\n"
-        "                           with how much context (exit 0 if any)\n"
-        "  --all-quants             hf://ORG/REPO: plan every GGUF quant in the repository\n"
-        "\n"
-        "Output:\n"
-        "  --json                   machine-readable (engine, memory.*_bytes, memory.by_device[],\n"
-        "                           settings.ctx, verdict, max_ctx, advice[], fallback);\n"
-        "                           --engine all: {engines: [...], better}\n"
-        "  -h, --help               show this help\n"
-        "\n"
-        "Exit codes: 0 fits (or tight; --engine all / --machines: fits somewhere),\n"
-        "1 does not fit, 2 bad input or usage (unknown catalog name: did you mean ...).\n");
-}
+        "       https://..., ollama://NAME) or a catalog name (qwen3-32b, llama3.1:8b)",
+    .pos = CLI_POS_MODEL,
+    .min_pos = 1,
+    .max_pos = 1,
+    .after = "Exit codes: 0 fits (or tight; --engine all / --machines: fits somewhere),\n"
+             "1 does not fit, 2 bad input or usage (unknown catalog name: did you mean ...).",
+    .groups = {&model_group, &cli_llama_group, &cli_mlx_group, &budget_group, &output_group},
+};
 
-static int parse_u32(const char *opt, const char *v, uint32_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno == ERANGE || (end != v && !*end && v[0] != '-' && x > UINT32_MAX)) {
-        cli_usage_error("fit", "%s: '%s' is too large (at most %u)", opt, v, UINT32_MAX);
-        return -1;
-    }
-    if (errno || end == v || *end || v[0] == '-') {
-        cli_usage_error("fit", "%s expects a non-negative number, got '%s'", opt, v);
-        return -1;
-    }
-    *out = (uint32_t)x;
-    return 0;
-}
-
-static int parse_cache_type(const char *opt, const char *v, int *out)
-{
-    static const char *allowed[] = {"f32",  "f16",  "bf16", "q8_0",  "q4_0",
-                                    "q4_1", "q5_0", "q5_1", "iq4_nl"};
-    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-        if (strcasecmp(v, allowed[i]) == 0) {
-            *out = og_ggml_type_from_name(allowed[i]);
-            return 0;
-        }
-    cli_usage_error("fit",
-                    "%s: cache type '%s' is not one of f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 "
-                    "q5_1 iq4_nl",
-                    opt, v);
-    return -1;
-}
-
-/* Returns 0, or an exit code. */
+/* Returns 0, or an exit code (CLI_DONE after --help). */
 static int parse(int argc, char **argv, fit_opts *o)
 {
-    og_llama_settings_default(&o->s);
-    og_mlx_settings_default(&o->ms);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return -1;
-        }
-        if (a[0] != '-' || a[1] == '\0') {
-            if (o->model)
-                return cli_usage_error("fit", "unexpected argument '%s' (one MODEL)", a);
-            o->model = a;
-            continue;
-        }
-        /* flags without a value */
-        if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        }
-        if (!strcmp(a, "--machines")) {
-            o->machines = 1;
-            continue;
-        }
-        if (!strcmp(a, "--all-quants")) {
-            o->all_quants = 1;
-            continue;
-        }
-        if (!strcmp(a, "--no-mmap")) {
-            o->s.use_mmap = 0;
-            continue;
-        }
-        if (!strcmp(a, "--mmap")) {
-            o->s.use_mmap = 1;
-            continue;
-        }
-        if (!strcmp(a, "--swa-full")) {
-            o->s.swa_full = 1;
-            continue;
-        }
-        if (!strcmp(a, "-kvu") || !strcmp(a, "--kv-unified")) {
-            o->s.kv_unified = 1;
-            continue;
-        }
-        if (!strcmp(a, "-nkvo") || !strcmp(a, "--no-kv-offload")) {
-            o->s.no_kv_offload = 1;
-            continue;
-        }
-        /* options with a value: "--opt V" or "--opt=V" */
-        char name[40];
-        const char *v = NULL, *eq = strchr(a, '=');
-        if (eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = '\0';
-            v = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-#define IS(s1, s2) (!strcmp(name, s1) || !strcmp(name, s2))
-        static const char *const with_value[] = {"-c",
-                                                 "--ctx",
-                                                 "--ctx-size",
-                                                 "-b",
-                                                 "--batch",
-                                                 "--batch-size",
-                                                 "-ub",
-                                                 "--ubatch",
-                                                 "--ubatch-size",
-                                                 "-np",
-                                                 "--parallel",
-                                                 "-ctk",
-                                                 "--cache-type-k",
-                                                 "-ctv",
-                                                 "--cache-type-v",
-                                                 "-fa",
-                                                 "--flash-attn",
-                                                 "-ngl",
-                                                 "--gpu-layers",
-                                                 "--n-gpu-layers",
-                                                 "--mmproj",
-                                                 "-md",
-                                                 "--draft",
-                                                 "--model-draft",
-                                                 "--backend",
-                                                 "--engine",
-                                                 "--mem",
-                                                 "--machine",
-                                                 "--quant",
-                                                 "--max-kv-size",
-                                                 "--kv-bits",
-                                                 "--kv-group-size",
-                                                 "--prefill-step-size",
-                                                 "--q-bits",
-                                                 "--q-group-size",
-                                                 "--q-mode"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-            known |= !strcmp(name, with_value[k]);
-        if (!known)
-            return cli_usage_error("fit", "unknown option '%s'", a);
-        if (!v) {
-            if (i + 1 >= argc)
-                return cli_usage_error("fit", "%s needs a value", name);
-            v = argv[++i];
-        }
-        if (IS("-c", "--ctx") || IS("--ctx-size", "--ctx-size")) {
-            if (parse_u32(name, v, &o->s.n_ctx))
-                return OG_EXIT_USAGE;
-            o->ms.ctx = o->s.n_ctx;
-            o->ctx_set = o->s.n_ctx != 0;
-        } else if (IS("-b", "--batch") || IS("--batch-size", "--batch-size")) {
-            if (parse_u32(name, v, &o->s.n_batch))
-                return OG_EXIT_USAGE;
-            o->s.ollama_num_batch = o->s.n_batch;
-        } else if (IS("-ub", "--ubatch") || IS("--ubatch-size", "--ubatch-size")) {
-            if (parse_u32(name, v, &o->s.n_ubatch))
-                return OG_EXIT_USAGE;
-        } else if (IS("-np", "--parallel")) {
-            if (parse_u32(name, v, &o->s.n_parallel))
-                return OG_EXIT_USAGE;
-            if (!o->s.n_parallel)
-                return cli_usage_error("fit", "%s must be at least 1", name);
-        } else if (IS("-ctk", "--cache-type-k")) {
-            if (parse_cache_type(name, v, &o->s.type_k))
-                return OG_EXIT_USAGE;
-        } else if (IS("-ctv", "--cache-type-v")) {
-            if (parse_cache_type(name, v, &o->s.type_v))
-                return OG_EXIT_USAGE;
-        } else if (IS("-fa", "--flash-attn")) {
-            if (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "true"))
-                o->s.flash_attn = OG_FA_ON;
-            else if (!strcmp(v, "off") || !strcmp(v, "0") || !strcmp(v, "false"))
-                o->s.flash_attn = OG_FA_OFF;
-            else if (!strcmp(v, "auto"))
-                o->s.flash_attn = OG_FA_AUTO;
-            else
-                return cli_usage_error("fit", "%s expects on, off or auto, got '%s'", name, v);
-        } else if (IS("-ngl", "--gpu-layers") || IS("--n-gpu-layers", "--n-gpu-layers")) {
-            if (!strcmp(v, "all") || !strcmp(v, "-1"))
-                o->s.n_gpu_layers = -1;
-            else {
-                uint32_t n;
-                if (parse_u32(name, v, &n))
-                    return OG_EXIT_USAGE;
-                o->s.n_gpu_layers = n > 100000 ? 100000 : (int32_t)n;
-            }
-        } else if (IS("--mmproj", "--mmproj")) {
-            o->mmproj = v;
-        } else if (IS("-md", "--draft") || IS("--model-draft", "--model-draft")) {
-            o->draft = v;
-        } else if (IS("--backend", "--backend")) {
-            og_error e;
-            if (og_backend_from_name(v, &o->s.backend, &e) != OG_OK)
-                return cli_usage_error("fit", "%s", e.message);
-            o->backend_set = 1;
-        } else if (IS("--engine", "--engine")) {
-            if (!strcmp(v, "llama.cpp") || !strcmp(v, "llamacpp") || !strcmp(v, "llama-server") ||
-                !strcmp(v, "lmstudio")) {
-                o->s.engine = OG_LLAMA_ENGINE_LLAMA_CPP;
-                o->engine = ENG_LLAMA;
-            } else if (!strcmp(v, "ollama")) {
-                o->s.engine = OG_LLAMA_ENGINE_OLLAMA;
-                o->engine = ENG_OLLAMA;
-            } else if (!strcmp(v, "mlx") || !strcmp(v, "mlx-lm")) {
-                o->engine = ENG_MLX;
-            } else if (!strcmp(v, "all")) {
-                o->engine = ENG_ALL;
-            } else
-                return cli_usage_error("fit", "unknown engine '%s' (llama.cpp, ollama, mlx or all)",
-                                       v);
-        } else if (IS("--mem", "--mem")) {
-            og_error e;
-            if (og_parse_size(v, &o->mem, &e) != OG_OK)
-                return cli_usage_error("fit", "--mem: %s", e.message);
-            if (!o->mem)
-                return cli_usage_error("fit", "--mem must be larger than 0");
-            o->have_mem = 1;
-        } else if (IS("--machine", "--machine")) {
-            o->machine = v;
-        } else if (IS("--quant", "--quant")) {
-            o->quant = v;
-        } else if (IS("--max-kv-size", "--max-kv-size")) {
-            uint32_t n;
-            if (parse_u32(name, v, &n))
-                return OG_EXIT_USAGE;
-            o->ms.max_kv_size = n;
-        } else if (IS("--kv-bits", "--kv-bits")) {
-            if (parse_u32(name, v, &o->ms.kv_bits))
-                return OG_EXIT_USAGE;
-            if (o->ms.kv_bits && (o->ms.kv_bits < 2 || o->ms.kv_bits > 8 || o->ms.kv_bits == 7))
-                return cli_usage_error("fit", "--kv-bits expects 2, 3, 4, 5, 6 or 8, got '%s'", v);
-            o->ms.quantized_kv_start = 0; /* the worst case: quantized from the start */
-        } else if (IS("--kv-group-size", "--kv-group-size")) {
-            if (parse_u32(name, v, &o->ms.kv_group_size))
-                return OG_EXIT_USAGE;
-        } else if (IS("--prefill-step-size", "--prefill-step-size")) {
-            if (parse_u32(name, v, &o->ms.prefill_step_size))
-                return OG_EXIT_USAGE;
-            if (!o->ms.prefill_step_size)
-                return cli_usage_error("fit", "%s must be at least 1", name);
-        } else if (IS("--q-bits", "--q-bits")) {
-            if (parse_u32(name, v, &o->ms.q_bits))
-                return OG_EXIT_USAGE;
-        } else if (IS("--q-group-size", "--q-group-size")) {
-            if (parse_u32(name, v, &o->ms.q_group_size))
-                return OG_EXIT_USAGE;
-        } else if (IS("--q-mode", "--q-mode")) {
-            if (strlen(v) >= sizeof o->ms.q_mode)
-                return cli_usage_error("fit", "--q-mode: '%s' is too long", v);
-            snprintf(o->ms.q_mode, sizeof o->ms.q_mode, "%s", v);
-        }
-#undef IS
-    }
-    if (!o->model)
-        return cli_usage_error("fit", "missing MODEL");
+    cli_engine_opts e;
+    cli_engine_opts_init(&e, "fit");
+    void *ctx[] = {o, &e, &e, o, o};
+    int npos = 0;
+    int rc = cli_parse(&cli_spec_fit, argc, argv, ctx, &npos);
+    if (rc)
+        return rc;
+    o->model = argv[1];
+    o->s = e.s;
+    o->ms = e.ms;
+    o->engine = e.engine;
+    o->backend_set = (e.given & CLI_SET_BACKEND) != 0;
+    o->ctx_set = (e.given & CLI_SET_CTX) != 0;
+    o->mmproj = e.mmproj;
+    o->draft = e.draft;
     return 0;
 }
 

@@ -1,5 +1,4 @@
 /* oomguard history: past runs with predicted and measured peaks. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -7,25 +6,51 @@
 #include "cli.h"
 #include "oomguard/history.h"
 
-static void usage(FILE *f)
+enum { O_JSON, O_N, O_DB };
+typedef struct history_opts {
+    int json;
+    long limit;
+    const char *db;
+} history_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f, "Usage: oomguard history [--json] [-n N] [--db FILE]\n"
-               "\n"
-               "Past 'oomguard run' runs on this machine, newest first: command, measured peak,\n"
-               "predicted peak (when the preflight ran), exit and what the guard did; and how far\n"
-               "the predictions were off on this machine.\n"
-               "\n"
-               "The database: $XDG_STATE_HOME/oomguard/history.db (default ~/.local/state) on\n"
-               "Linux, ~/Library/Application Support/oomguard/history.db on macOS.\n"
-               "\n"
-               "Options:\n"
-               "  -n N        show the newest N runs (default 20; 0 = all)\n"
-               "  --db FILE   use another database\n"
-               "  --json      machine-readable output\n"
-               "  -h, --help  show this help\n"
-               "\n"
-               "Exit codes: 0 ok, 2 bad usage or a damaged database, 3 internal error.\n");
+    history_opts *o = ctx;
+    (void)name;
+    if (id == O_JSON)
+        o->json = 1;
+    else if (id == O_N)
+        o->limit = (long)v->u;
+    else if (id == O_DB)
+        o->db = v->str;
+    return 0;
 }
+
+static const cli_opt options[] = {
+    {O_N, "-n", NULL, CLI_T_COUNT, "N", NULL, "show the newest N runs (default 20; 0 = all)", 0, 0,
+     1000000},
+    {O_DB, "--db", NULL, CLI_T_FILE, "FILE", NULL, "use another database", 0, 0, 0},
+    {O_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL, "machine-readable output", 0, 0, 0},
+};
+static const cli_group group = {NULL, NULL, options, sizeof options / sizeof options[0], on_option};
+
+const cli_spec cli_spec_history = {
+    .name = "history",
+    .summary = "past runs: predicted and measured peaks on this machine",
+    .usage = "[--json] [-n N] [--db FILE]",
+    .description =
+        "Past 'oomguard run' runs on this machine, newest first: command, measured peak,\n"
+        "predicted peak (when the preflight ran), exit and what the guard did; and how far\n"
+        "the predictions were off on this machine.\n"
+        "\n"
+        "The database: $XDG_STATE_HOME/oomguard/history.db (default ~/.local/state) on\n"
+        "Linux, ~/Library/Application Support/oomguard/history.db on macOS.",
+    .pos = CLI_POS_NONE,
+    .min_pos = 0,
+    .max_pos = 0,
+    .after = "Exit codes: 0 ok, 2 bad usage or a damaged database, 3 internal error.",
+    .groups = {&group},
+};
 
 static json_t *accuracy_json(const og_history_accuracy *a)
 {
@@ -41,42 +66,14 @@ static json_t *accuracy_json(const og_history_accuracy *a)
 
 int cmd_history(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"db", required_argument, NULL, 'd'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int json = 0;
-    long limit = 20;
-    const char *db = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:n:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 'd':
-            db = optarg;
-            break;
-        case 'n': {
-            char *end;
-            limit = strtol(optarg, &end, 10);
-            if (*end || limit < 0 || limit > 1000000)
-                return cli_usage_error("history", "-n '%s': give a count (0 = all)", optarg);
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        case ':':
-            return cli_usage_error("history", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("history", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("history", "unexpected argument '%s'", argv[optind]);
+    history_opts opt = {0, 20, NULL};
+    void *ctx[] = {&opt};
+    int prc = cli_parse(&cli_spec_history, argc, argv, ctx, NULL);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
+    int json = opt.json;
+    long limit = opt.limit;
+    const char *db = opt.db;
     og_error err;
     char path[1024];
     if (db)

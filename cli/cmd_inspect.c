@@ -1,30 +1,54 @@
 /* oomguard inspect MODEL: what the reader found. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-static void usage(FILE *f)
+enum { O_JSON, O_TENSORS };
+static const cli_opt options[] = {
+    {O_JSON, "--json", "-j", CLI_T_FLAG, NULL, NULL,
+     "machine-readable output (keys: format, architecture, parameters,\n"
+     "file_bytes, weight_bytes, layers, context_train, bytes_by_type, ...)",
+     0, 0, 0},
+    {O_TENSORS, "--tensors", "-t", CLI_T_FLAG, NULL, NULL,
+     "also list every tensor (name, type, shape, bytes)", 0, 0, 0},
+};
+
+typedef struct inspect_opts {
+    int json, tensors;
+} inspect_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f,
-            "Usage: oomguard inspect MODEL [--json] [--tensors]\n"
-            "\n"
-            "Show what a model holds: format, architecture, parameters, file size, bytes per\n"
-            "tensor type (the quant mix) and the hyper-parameters memory depends on.\n"
-            "Reads headers only: a 40 GB file is not read.\n"
-            "\n"
-            "MODEL  a .gguf file (split files are found and read together), a .safetensors\n"
-            "       file, a model folder (MLX or Hugging Face), or a config.json\n"
-            "\n"
-            "Options:\n"
-            "  --json       machine-readable output (keys: format, architecture, parameters,\n"
-            "               file_bytes, weight_bytes, layers, context_train, bytes_by_type, ...)\n"
-            "  --tensors    also list every tensor (name, type, shape, bytes)\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "Exit codes: 0 ok, 2 bad input (the message names the file and what is wrong).\n");
+    inspect_opts *o = ctx;
+    (void)name;
+    (void)v;
+    if (id == O_JSON)
+        o->json = 1;
+    else if (id == O_TENSORS)
+        o->tensors = 1;
+    return 0;
 }
+
+static const cli_group group = {NULL, NULL, options, sizeof options / sizeof options[0], on_option};
+
+const cli_spec cli_spec_inspect = {
+    .name = "inspect",
+    .summary = "what a model file holds: format, architecture, parameters, quant mix",
+    .usage = "MODEL [--json] [--tensors]",
+    .description =
+        "Show what a model holds: format, architecture, parameters, file size, bytes per\n"
+        "tensor type (the quant mix) and the hyper-parameters memory depends on.\n"
+        "Reads headers only: a 40 GB file is not read.\n"
+        "\n"
+        "MODEL  a .gguf file (split files are found and read together), a .safetensors\n"
+        "       file, a model folder (MLX or Hugging Face), or a config.json",
+    .pos = CLI_POS_MODEL,
+    .min_pos = 1,
+    .max_pos = 1,
+    .after = "Exit codes: 0 ok, 2 bad input (the message names the file and what is wrong).",
+    .groups = {&group},
+};
 
 static json_t *per_layer_u32(const uint32_t *v, uint32_t n)
 {
@@ -225,38 +249,17 @@ static void print_human(const og_model *m, int tensors)
 
 int cmd_inspect(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"tensors", no_argument, 0, 't'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int json = 0, tensors = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+jth", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 't':
-            tensors = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        default:
-            return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("inspect", "missing MODEL");
-    if (optind + 1 < argc)
-        return cli_usage_error("inspect", "one MODEL at a time (got '%s' too)", argv[optind + 1]);
+    inspect_opts o = {0};
+    void *ctx[] = {&o};
+    int rc = cli_parse(&cli_spec_inspect, argc, argv, ctx, NULL);
+    if (rc)
+        return rc == CLI_DONE ? OG_EXIT_OK : rc;
+    int json = o.json, tensors = o.tensors;
     og_model *m = NULL;
     og_error err;
     og_error_clear(&err);
-    if (cli_open_model(argv[optind], &m, &err) != OG_OK)
+    if (cli_open_model(argv[1], &m, &err) != OG_OK)
         return cli_fail(&err);
-    int rc = OG_EXIT_OK;
     if (json)
         rc = cli_print_json(to_json(m, tensors));
     else

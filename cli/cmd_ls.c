@@ -1,35 +1,55 @@
 /* oomguard ls [DIR...]: local models. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "oomguard/discover.h"
 
-static void usage(FILE *f)
+typedef struct ls_opts {
+    int json;
+} ls_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f,
-            "Usage: oomguard ls [DIR...] [--json]\n"
-            "\n"
-            "List local models with their format, size, architecture and quantization.\n"
-            "Reads model headers only.\n"
-            "\n"
-            "With no DIR: the Hugging Face hub cache (HF_HUB_CACHE, HF_HOME/hub or\n"
-            "~/.cache/huggingface/hub), LM Studio (~/.lmstudio/models,\n"
-            "~/.cache/lm-studio/models) and Ollama (OLLAMA_MODELS or ~/.ollama/models).\n"
-            "With DIRs: each is searched (recursively, at most %d levels; an Ollama store or\n"
-            "a hub cache given as DIR is recognised by its layout).\n"
-            "\n"
-            "Options:\n"
-            "  --json       machine-readable output: an array of objects with keys name,\n"
-            "               store, format, file_bytes, weight_bytes, parameters,\n"
-            "               architecture, quant, path, error (null when it was read)\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "A model that cannot be read is listed with its error. Exit codes: 0 listed\n"
-            "(even when some models could not be read), 2 a DIR does not exist or bad usage.\n",
-            OG_DISCOVER_MAX_DEPTH);
+    (void)id;
+    (void)name;
+    (void)v;
+    ((ls_opts *)ctx)->json = 1; /* --json, the only option */
+    return 0;
 }
+
+static const cli_opt options[] = {
+    {0, "-j, --json", NULL, CLI_T_FLAG, NULL, NULL,
+     "machine-readable output: an array of objects with keys name,\n"
+     "store, format, file_bytes, weight_bytes, parameters,\n"
+     "architecture, quant, path, error (null when it was read)",
+     0, 0, 0},
+};
+static const cli_group group = {NULL, NULL, options, 1, on_option};
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+const cli_spec cli_spec_ls = {
+    .name = "ls",
+    .summary = "local models (Hugging Face cache, LM Studio, Ollama, folders)",
+    .usage = "[DIR...] [--json]",
+    .description =
+        "List local models with their format, size, architecture and quantization.\n"
+        "Reads model headers only.\n"
+        "\n"
+        "With no DIR: the Hugging Face hub cache (HF_HUB_CACHE, HF_HOME/hub or\n"
+        "~/.cache/huggingface/hub), LM Studio (~/.lmstudio/models,\n"
+        "~/.cache/lm-studio/models) and Ollama (OLLAMA_MODELS or ~/.ollama/models).\n"
+        "With DIRs: each is searched (recursively, at most " STR(
+            OG_DISCOVER_MAX_DEPTH) " levels; an Ollama store or\n"
+                                   "a hub cache given as DIR is recognised by its layout).",
+    .pos = CLI_POS_FILE,
+    .min_pos = 0,
+    .max_pos = -1,
+    .after = "A model that cannot be read is listed with its error. Exit codes: 0 listed\n"
+             "(even when some models could not be read), 2 a DIR does not exist or bad usage.",
+    .groups = {&group},
+};
 
 static json_t *to_json(const og_model_list *l)
 {
@@ -89,28 +109,17 @@ static void print_human(const og_model_list *l)
 
 int cmd_ls(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        default:
-            return cli_usage_error("ls", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    ls_opts o = {0};
+    void *ctx[] = {&o};
+    int npos = 0;
+    int prc = cli_parse(&cli_spec_ls, argc, argv, ctx, &npos);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
+    int json = o.json;
     og_model_list *l = NULL;
     og_error err;
     og_error_clear(&err);
-    og_status st =
-        og_discover((const char *const *)(argv + optind), (size_t)(argc - optind), &l, &err);
+    og_status st = og_discover((const char *const *)(argv + 1), (size_t)npos, &l, &err);
     if (st != OG_OK) {
         og_model_list_free(l);
         return cli_fail(&err);

@@ -1,7 +1,6 @@
 /* oomguard machine: what this machine (or a saved / preset one) can give. */
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,28 +39,58 @@ static int save_file(const char *path, const char *text)
     return e;
 }
 
-static void usage(FILE *f)
+enum { O_JSON, O_SAVE, O_MACHINE, O_LIST };
+typedef struct machine_opts {
+    int json, list;
+    const char *save, *machine;
+} machine_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f, "Usage: oomguard machine [--json] [--save FILE] [--machine NAME|FILE] [--list]\n"
-               "\n"
-               "What this machine can give a model: memory, the GPU pool (on a Mac: the GPU\n"
-               "wired limit), pressure, swap, GPUs and their per-process use, and the budget a\n"
-               "plan may use (docs/MACHINE.md). A source that cannot be read is shown as\n"
-               "unknown with the reason.\n"
-               "\n"
-               "Options:\n"
-               "  --json              machine-readable output: the snapshot (docs/SNAPSHOT.md)\n"
-               "                      plus a \"budget\" object\n"
-               "  --save FILE         write the snapshot as JSON to FILE (use it later with\n"
-               "                      --machine FILE on any command, on any computer)\n"
-               "  --machine NAME|FILE describe a preset (e.g. m4-pro-48gb, rtx-4090) or a saved\n"
-               "                      snapshot instead of probing this machine\n"
-               "  --list              list the built-in presets\n"
-               "  -h, --help          show this help\n"
-               "\n"
-               "Exit codes: 0 ok, 2 bad input (unknown preset, malformed snapshot, bad flag),\n"
-               "            3 this machine could not be probed.\n");
+    machine_opts *o = ctx;
+    (void)name;
+    if (id == O_JSON)
+        o->json = 1;
+    else if (id == O_SAVE)
+        o->save = v->str;
+    else if (id == O_MACHINE)
+        o->machine = v->str;
+    else if (id == O_LIST)
+        o->list = 1;
+    return 0;
 }
+
+static const cli_opt options[] = {
+    {O_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL,
+     "machine-readable output: the snapshot (docs/SNAPSHOT.md)\nplus a \"budget\" object", 0, 0, 0},
+    {O_SAVE, "--save", NULL, CLI_T_FILE, "FILE", NULL,
+     "write the snapshot as JSON to FILE (use it later with\n--machine FILE on any command, on "
+     "any computer)",
+     0, 0, 0},
+    {O_MACHINE, "--machine", NULL, CLI_T_MACHINE, NULL, NULL,
+     "describe a preset (e.g. m4-pro-48gb, rtx-4090) or a saved\nsnapshot instead of probing "
+     "this machine",
+     0, 0, 0},
+    {O_LIST, "--list", NULL, CLI_T_FLAG, NULL, NULL, "list the built-in presets", 0, 0, 0},
+};
+static const cli_group group = {NULL, NULL, options, sizeof options / sizeof options[0], on_option};
+
+const cli_spec cli_spec_machine = {
+    .name = "machine",
+    .summary = "what this machine can give: memory, GPU pool, pressure, swap",
+    .usage = "[--json] [--save FILE] [--machine NAME|FILE] [--list]",
+    .description =
+        "What this machine can give a model: memory, the GPU pool (on a Mac: the GPU\n"
+        "wired limit), pressure, swap, GPUs and their per-process use, and the budget a\n"
+        "plan may use (docs/MACHINE.md). A source that cannot be read is shown as\n"
+        "unknown with the reason.",
+    .pos = CLI_POS_NONE,
+    .min_pos = 0,
+    .max_pos = 0,
+    .after = "Exit codes: 0 ok, 2 bad input (unknown preset, malformed snapshot, bad flag),\n"
+             "            3 this machine could not be probed.",
+    .groups = {&group},
+};
 
 static json_t *budget_json(const og_budget *b)
 {
@@ -215,40 +244,13 @@ static void print_human(const og_machine *m, const og_budget *b)
 
 int cmd_machine(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},          {"save", required_argument, NULL, 's'},
-        {"machine", required_argument, NULL, 'm'}, {"list", no_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    int json = 0, list = 0;
-    const char *save = NULL, *machine = NULL;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 's':
-            save = optarg;
-            break;
-        case 'm':
-            machine = optarg;
-            break;
-        case 'l':
-            list = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        case ':':
-            return cli_usage_error("machine", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("machine", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("machine", "unexpected argument '%s'", argv[optind]);
+    machine_opts opt = {0};
+    void *ctx[] = {&opt};
+    int prc = cli_parse(&cli_spec_machine, argc, argv, ctx, NULL);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
+    int json = opt.json, list = opt.list;
+    const char *save = opt.save, *machine = opt.machine;
 
     if (list) {
         if (json) {

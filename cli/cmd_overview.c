@@ -1,5 +1,4 @@
 /* oomguard (no command): the machine in one glance, and what you can run on it. */
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,28 +8,76 @@
 #include "cli.h"
 #include "oomguard/catalog.h"
 
-static void usage(FILE *f)
+enum { O_JSON, O_MACHINE, O_MEM, O_CTX, O_VERSION };
+typedef struct overview_opts {
+    int json;
+    const char *machine;
+    og_fit_settings fs;
+} overview_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f, "Usage: oomguard [--json] [--machine NAME|FILE] [--mem SIZE] [--ctx N]\n"
-               "\n"
-               "What can I run here? The machine in one glance, then the catalog's models\n"
-               "with the best build that fits with a usable context (and the largest\n"
-               "context it allows), for MLX and for GGUF (llama.cpp, Ollama, LM Studio).\n"
-               "\n"
-               "Options:\n"
-               "  --machine NAME|FILE  plan for a machine preset (m4-max-64gb ...) or a saved\n"
-               "                       snapshot instead of this machine\n"
-               "  --mem SIZE           plan for this much memory available to the model (24G)\n"
-               "  --ctx N              smallest context that counts as usable (default 4096)\n"
-               "  --json               machine-readable output\n"
-               "  -h, --help           show this help\n"
-               "\n"
-               "Catalog names work wherever a model path does: oomguard fit qwen3-32b ...\n"
-               "Add your own models in ~/.config/oomguard/catalog.json or $OOMGUARD_CATALOG\n"
-               "(docs/CATALOG.md).\n"
-               "\n"
-               "Exit codes: 0 ok, 2 bad input or usage, 3 internal error.\n");
+    overview_opts *o = ctx;
+    (void)name;
+    switch (id) {
+    case O_JSON:
+        o->json = 1;
+        break;
+    case O_MACHINE:
+        o->machine = v->str;
+        break;
+    case O_MEM:
+        if (!v->u)
+            return cli_usage_error(NULL, "--mem must be larger than 0");
+        o->fs.budget_bytes = v->u;
+        break;
+    case O_CTX:
+        o->fs.min_ctx = v->u;
+        break;
+    case O_VERSION:
+        printf("oomguard %s\n", oomguard_version());
+        return CLI_DONE;
+    }
+    return 0;
 }
+
+static const cli_opt options[] = {
+    {O_MACHINE, "--machine", NULL, CLI_T_MACHINE, NULL, NULL,
+     "plan for a machine preset (m4-max-64gb ...) or a saved\nsnapshot instead of this machine", 0,
+     0, 0},
+    {O_MEM, "--mem", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "plan for this much memory available to the model (24G)", 0, 0, 0},
+    {O_CTX, "--ctx", "-c --ctx-size", CLI_T_COUNT, "N", NULL,
+     "smallest context that counts as usable (default 4096; 32k)", 0, 256, 1u << 30},
+    {O_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL, "machine-readable output", 0, 0, 0},
+    {O_VERSION, "-V, --version", NULL, CLI_T_FLAG, NULL, NULL, "show the version", 0, 0, 0},
+};
+static const cli_group group = {"Options (with no command: the overview)", NULL, options,
+                                sizeof options / sizeof options[0], on_option};
+
+const cli_spec cli_spec_overview = {
+    .name = NULL,
+    .summary = "what you can run on this machine",
+    .usage = "[--json] [--machine NAME|FILE] [--mem SIZE] [--ctx N]\nCOMMAND [options]",
+    .description =
+        "Run large language models locally without running out of memory.\n"
+        "With no command: what you can run on this machine. What can I run here? The\n"
+        "machine in one glance, then the catalog's models with the best build that fits\n"
+        "with a usable context (and the largest context it allows), for MLX and for GGUF\n"
+        "(llama.cpp, Ollama, LM Studio).",
+    .pos = CLI_POS_COMMAND_NAME,
+    .min_pos = 0,
+    .max_pos = -1,
+    .after = "Catalog names work wherever a model path does: oomguard fit qwen3-32b ...\n"
+             "Add your own models in ~/.config/oomguard/catalog.json or $OOMGUARD_CATALOG\n"
+             "(docs/CATALOG.md). Sizes: K, M, G, T are powers of 1024 (24G = 24 GiB); GB and\n"
+             "GiB are accepted and mean the same. Counts take k = 1024 (--ctx 32k = 32768).\n"
+             "\n"
+             "Exit codes: 0 ok/fits, 1 does not fit or a problem was found,\n"
+             "            2 bad input or usage, 3 internal error.\n"
+             "Environment: NO_COLOR disables colour (unless --color=always).",
+    .groups = {&group},
+};
 
 /* The headline of the machine-only doctor checks (include/oomguard/doctor.h):
  * the first failing check's title and fix, or NULL when none fails. No model,
@@ -176,49 +223,18 @@ static void *overview_worker(void *arg)
 
 int cmd_overview(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, 0, 'j'},      {"machine", required_argument, 0, 'm'},
-        {"mem", required_argument, 0, 'M'}, {"ctx", required_argument, 0, 'c'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
-    int json = 0;
-    const char *machine_arg = NULL;
-    og_fit_settings fs = {0};
+    overview_opts o = {0};
+    void *ctx[] = {&o};
+    int npos = 0;
+    int prc = cli_parse(&cli_spec_overview, argc, argv, ctx, &npos);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
+    if (npos > 0)
+        return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+    int json = o.json;
+    const char *machine_arg = o.machine;
+    og_fit_settings fs = o.fs;
     og_error err;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 'm':
-            machine_arg = optarg;
-            break;
-        case 'M':
-            if (og_parse_size(optarg, &fs.budget_bytes, &err) != OG_OK || !fs.budget_bytes)
-                return cli_usage_error(NULL, "--mem: '%s' is not a size (e.g. 24G)", optarg);
-            break;
-        case 'c': {
-            char *end;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || v < 256 || v > (1ull << 30))
-                return cli_usage_error(NULL, "--ctx: '%s' is not a context length (256 ...)",
-                                       optarg);
-            fs.min_ctx = v;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        case ':':
-            return cli_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
 
     og_machine *m = calloc(1, sizeof *m);
     if (!m)

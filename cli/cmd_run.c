@@ -4,7 +4,6 @@
  * stderr (and stdout for --json, after the child is done). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "engine_opts.h"
 #include "engine_plan.h"
 #include "oomguard/catalog.h"
 #include "oomguard/history.h"
@@ -24,50 +24,6 @@
 #include "oomguard/mlx.h"
 #include "oomguard/procs.h"
 #include "oomguard/watch.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: oomguard run [options] -- COMMAND [ARGS...]\n"
-            "\n"
-            "Run COMMAND, watch the memory of its whole process tree and of the machine, and\n"
-            "stop it before the machine freezes. The command keeps its stdin, stdout, stderr,\n"
-            "signals (Ctrl-C reaches it first) and exit code.\n"
-            "\n"
-            "Watch:\n"
-            "  --interval DUR      sampling interval (default 100ms; '250ms', '0.5s', '1')\n"
-            "  --gpu-interval DUR  how often to read GPU memory (default 1s)\n"
-            "  --quiet             no live status line (it is drawn only when stderr is a TTY)\n"
-            "Guard (on by default for known engines: llama.cpp, MLX, Ollama):\n"
-            "  --guard / --no-guard  force the guard on / off\n"
-            "  --max-mem SIZE      stop when the tree's memory passes SIZE (turns the guard on)\n"
-            "  --min-available SIZE  stop when system available memory falls under SIZE\n"
-            "                      (default: 5 %% of RAM, 256 MiB..1 GiB, at most half of what\n"
-            "                      was available at the start)\n"
-            "  --swap-rate SIZE    stop when swap-out stays above SIZE per second for 3 s\n"
-            "                      (default 64MiB; 0 turns it off)\n"
-            "  --no-pressure       do not stop on critical memory pressure\n"
-            "  --grace SECONDS     wait between SIGINT, SIGTERM and SIGKILL (default 3)\n"
-            "Preflight (known engine commands):\n"
-            "  Before starting llama-cli/llama-server (-m -c -ngl -np -ctk -ctv -fa -b -ub),\n"
-            "  mlx_lm.generate/server (--model --max-kv-size --kv-bits) or `ollama run MODEL`,\n"
-            "  the engine's memory plan is checked against this machine's budget and the\n"
-            "  predicted peak is printed (and compared with the measured one at the end).\n"
-            "  --mem SIZE          plan against SIZE instead of this machine's budget\n"
-            "  --strict            refuse to start when the settings do not fit\n"
-            "  --force             start anyway (overrides --strict)\n"
-            "Report:\n"
-            "  --report FILE.svg   draw the timeline\n"
-            "  --log FILE.jsonl    keep every sample (one JSON object a line)\n"
-            "  --json              print the summary as JSON on stdout when the command ends\n"
-            "  --no-history        do not record this run in the history database\n"
-            "  -h, --help          show this help\n"
-            "\n"
-            "Exit codes: the command's own exit code; 128+N when it died of signal N;\n"
-            "  4 when the guard stopped it; 1 when --strict refused to start it;\n"
-            "  2 bad usage; 126/127 when COMMAND could not be run / was not found;\n"
-            "  3 internal error.\n");
-}
 
 #define OG_EXIT_GUARD 4
 
@@ -87,6 +43,224 @@ static int parse_duration(const char *s, double *out)
         return 0;
     *out = v;
     return 1;
+}
+
+/* ---- options ---- */
+
+enum {
+    R_INTERVAL,
+    R_GPU_INTERVAL,
+    R_QUIET,
+    R_GUARD,
+    R_NO_GUARD,
+    R_MAX_MEM,
+    R_MIN_AVAIL,
+    R_SWAP_RATE,
+    R_NO_PRESSURE,
+    R_GRACE,
+    R_MEM,
+    R_STRICT,
+    R_FORCE,
+    R_REPORT,
+    R_LOG,
+    R_JSON,
+    R_STDOUT,
+    R_NO_HISTORY
+};
+
+typedef struct run_opts {
+    double interval, gpu_interval, grace;
+    int quiet, guard_opt, no_pressure, strict, force, json, no_history, min_avail_set;
+    uint64_t max_mem, min_avail, swap_rate, mem;
+    const char *report, *log_path, *child_stdout;
+} run_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
+{
+    run_opts *o = ctx;
+    switch (id) {
+    case R_INTERVAL:
+        if (!parse_duration(v->str, &o->interval) || o->interval < 0.01)
+            return cli_usage_error(
+                "run", "%s '%s': give a duration of at least 10ms ('100ms', '0.5s')", name, v->str);
+        break;
+    case R_GPU_INTERVAL:
+    case R_GRACE:
+        if (!parse_duration(v->str, id == R_GRACE ? &o->grace : &o->gpu_interval))
+            return cli_usage_error("run", "%s '%s': not a duration", name, v->str);
+        break;
+    case R_QUIET:
+        o->quiet = 1;
+        break;
+    case R_GUARD:
+        o->guard_opt = 1;
+        break;
+    case R_NO_GUARD:
+        o->guard_opt = 0;
+        break;
+    case R_MAX_MEM:
+        if (!v->u)
+            return cli_usage_error("run", "%s must be more than 0", name);
+        o->max_mem = v->u;
+        break;
+    case R_MIN_AVAIL:
+        o->min_avail = v->u;
+        o->min_avail_set = 1;
+        break;
+    case R_SWAP_RATE:
+        o->swap_rate = v->u;
+        break;
+    case R_NO_PRESSURE:
+        o->no_pressure = 1;
+        break;
+    case R_MEM:
+        if (!v->u)
+            return cli_usage_error("run", "%s must be more than 0", name);
+        o->mem = v->u;
+        break;
+    case R_STRICT:
+        o->strict = 1;
+        break;
+    case R_FORCE:
+        o->force = 1;
+        break;
+    case R_REPORT:
+        o->report = v->str;
+        break;
+    case R_LOG:
+        o->log_path = v->str;
+        break;
+    case R_JSON:
+        o->json = 1;
+        break;
+    case R_STDOUT:
+        o->child_stdout = v->str;
+        break;
+    case R_NO_HISTORY:
+        o->no_history = 1;
+        break;
+    }
+    return 0;
+}
+
+static const cli_opt watch_opts[] = {
+    {R_INTERVAL, "--interval", NULL, CLI_T_STR, "DUR", NULL,
+     "sampling interval (default 100ms; '250ms', '0.5s', '1')", 0, 0, 0},
+    {R_GPU_INTERVAL, "--gpu-interval", NULL, CLI_T_STR, "DUR", NULL,
+     "how often to read GPU memory (default 1s)", 0, 0, 0},
+    {R_QUIET, "--quiet", NULL, CLI_T_FLAG, NULL, NULL,
+     "no live status line (it is drawn only when stderr is a TTY)", 0, 0, 0},
+};
+static const cli_opt guard_opts[] = {
+    {R_GUARD, "--guard", NULL, CLI_T_FLAG, NULL, NULL, "force the guard on", 0, 0, 0},
+    {R_NO_GUARD, "--no-guard", NULL, CLI_T_FLAG, NULL, NULL, "force the guard off", 0, 0, 0},
+    {R_MAX_MEM, "--max-mem", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "stop when the tree's memory passes SIZE (turns the guard on)", 0, 0, 0},
+    {R_MIN_AVAIL, "--min-available", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "stop when system available memory falls under SIZE\n"
+     "(default: 5 % of RAM, 256 MiB..1 GiB, at most half of what\n"
+     "was available at the start)",
+     0, 0, 0},
+    {R_SWAP_RATE, "--swap-rate", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "stop when swap-out stays above SIZE per second for 3 s\n(default 64MiB; 0 turns it off)", 0,
+     0, 0},
+    {R_NO_PRESSURE, "--no-pressure", NULL, CLI_T_FLAG, NULL, NULL,
+     "do not stop on critical memory pressure", 0, 0, 0},
+    {R_GRACE, "--grace", NULL, CLI_T_STR, "SECONDS", NULL,
+     "wait between SIGINT, SIGTERM and SIGKILL (default 3)", 0, 0, 0},
+};
+static const cli_opt preflight_opts[] = {
+    {R_MEM, "--mem", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "plan against SIZE instead of this machine's budget", 0, 0, 0},
+    {R_STRICT, "--strict", NULL, CLI_T_FLAG, NULL, NULL,
+     "refuse to start when the settings do not fit", 0, 0, 0},
+    {R_FORCE, "--force", NULL, CLI_T_FLAG, NULL, NULL, "start anyway (overrides --strict)", 0, 0,
+     0},
+};
+static const cli_opt report_opts[] = {
+    {R_REPORT, "--report", NULL, CLI_T_FILE, "FILE.svg", NULL, "draw the timeline", 0, 0, 0},
+    {R_LOG, "--log", NULL, CLI_T_FILE, "FILE.jsonl", NULL,
+     "keep every sample (one JSON object a line)", 0, 0, 0},
+    {R_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL,
+     "print the summary as JSON on stdout when the command ends;\n"
+     "stdout then carries only the JSON: the command's own stdout\n"
+     "goes to stderr (or to --stdout FILE)",
+     0, 0, 0},
+    {R_STDOUT, "--stdout", NULL, CLI_T_FILE, "FILE", NULL,
+     "send the command's stdout to FILE (truncated first)", 0, 0, 0},
+    {R_NO_HISTORY, "--no-history", NULL, CLI_T_FLAG, NULL, NULL,
+     "do not record this run in the history database", 0, 0, 0},
+};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+static const cli_group watch_group = {"Watch", NULL, watch_opts, N_OF(watch_opts), on_option};
+static const cli_group guard_group = {
+    "Guard (on by default for known engines: llama.cpp, MLX, Ollama)", NULL, guard_opts,
+    N_OF(guard_opts), on_option};
+static const cli_group preflight_group = {
+    "Preflight (known engine commands)",
+    "  Before starting llama-cli/llama-server (-m -c -ngl -np -ctk -ctv -fa -b -ub),\n"
+    "  mlx_lm.generate/server (--model --max-kv-size --kv-bits) or `ollama run MODEL`,\n"
+    "  the engine's memory plan is checked against this machine's budget and the\n"
+    "  predicted peak is printed (and compared with the measured one at the end).\n"
+    "  The engine settings below, given before the command, override the command's\n"
+    "  own for the preflight only (the command runs as typed).",
+    preflight_opts, N_OF(preflight_opts), on_option};
+static const cli_group report_group = {"Report", NULL, report_opts, N_OF(report_opts), on_option};
+
+const cli_spec cli_spec_run = {
+    .name = "run",
+    .summary = "run an inference command under watch; stop it before the machine freezes",
+    .usage = "[options] [--] COMMAND [ARGS...]",
+    .description =
+        "Run COMMAND, watch the memory of its whole process tree and of the machine, and\n"
+        "stop it before the machine freezes. The command keeps its stdin, stdout, stderr,\n"
+        "signals (Ctrl-C reaches it first) and exit code. Options end at COMMAND.",
+    .pos = CLI_POS_COMMAND,
+    .min_pos = 1,
+    .max_pos = -1,
+    .after = "Exit codes: the command's own exit code; 128+N when it died of signal N;\n"
+             "  4 when the guard stopped it; 1 when --strict refused to start it;\n"
+             "  2 bad usage; 126/127 when COMMAND could not be run / was not found;\n"
+             "  3 internal error. A command exit code equal to one of oomguard's own (1-4)\n"
+             "  is told apart by --json (\"exit_code\", \"stopped_by\": \"command\"|\"guard\"|\n"
+             "  \"oomguard\") and by the last stderr line; see docs/RUN.md.",
+    .groups = {&watch_group, &guard_group, &preflight_group, &cli_llama_group, &cli_mlx_group,
+               &report_group},
+};
+
+/* The engine settings given before the command override the command's own
+ * for the preflight (not for the command: it runs as typed). Settings the
+ * command line cannot carry are refused. Returns 0 or an exit code. */
+static int apply_overrides(const cli_engine_opts *o, og_engine_cmd *e)
+{
+    unsigned g = o->given;
+    if (g & (CLI_SET_OTHER | CLI_SET_BACKEND | CLI_SET_ENGINE) || o->mmproj || o->draft)
+        return cli_usage_error("run", "only -c, -ngl, -np, -b, -ub, -ctk, -ctv, -fa, --kv-bits, "
+                                      "--kv-group-size and --max-kv-size override the command's "
+                                      "settings");
+    if (g & CLI_SET_CTX)
+        e->n_ctx = o->s.n_ctx;
+    if (g & CLI_SET_MAX_KV)
+        e->n_ctx = (int64_t)o->ms.max_kv_size; /* MLX: n_ctx is --max-kv-size */
+    if (g & CLI_SET_NGL)
+        e->n_gpu_layers = o->s.n_gpu_layers < 0 ? -2 : o->s.n_gpu_layers;
+    if (g & CLI_SET_PARALLEL)
+        e->n_parallel = o->s.n_parallel;
+    if (g & CLI_SET_BATCH)
+        e->n_batch = o->s.n_batch;
+    if (g & CLI_SET_UBATCH)
+        e->n_ubatch = o->s.n_ubatch;
+    if (o->ctk)
+        snprintf(e->cache_type_k, sizeof e->cache_type_k, "%s", o->ctk);
+    if (o->ctv)
+        snprintf(e->cache_type_v, sizeof e->cache_type_v, "%s", o->ctv);
+    if (g & CLI_SET_FA)
+        e->flash_attn = o->s.flash_attn == OG_FA_ON ? 1 : o->s.flash_attn == OG_FA_OFF ? 0 : 2;
+    if (g & CLI_SET_KV_BITS)
+        e->kv_bits = o->ms.kv_bits;
+    if (g & CLI_SET_KV_GROUP)
+        e->kv_group_size = o->ms.kv_group_size;
+    return 0;
 }
 
 static double mono_s(void)
@@ -534,121 +708,27 @@ static void join_argv(int argc, char **argv, char *out, size_t n)
 
 int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"interval", required_argument, NULL, 'i'},
-        {"gpu-interval", required_argument, NULL, 'G'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"guard", no_argument, NULL, 'g'},
-        {"no-guard", no_argument, NULL, 'N'},
-        {"max-mem", required_argument, NULL, 'M'},
-        {"min-available", required_argument, NULL, 'A'},
-        {"swap-rate", required_argument, NULL, 'S'},
-        {"no-pressure", no_argument, NULL, 'P'},
-        {"grace", required_argument, NULL, 'r'},
-        {"strict", no_argument, NULL, 's'},
-        {"force", no_argument, NULL, 'f'},
-        {"mem", required_argument, NULL, 'm'},
-        {"report", required_argument, NULL, 'R'},
-        {"log", required_argument, NULL, 'L'},
-        {"json", no_argument, NULL, 'j'},
-        {"no-history", no_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    double interval = 0.1, gpu_interval = 1.0, grace = 3.0;
-    int quiet = 0, guard_opt = -1, no_pressure = 0, strict = 0, force = 0, json = 0;
-    int no_history = 0;
-    uint64_t max_mem = 0, min_avail = 0, swap_rate = 64ull << 20, mem = 0;
-    int min_avail_set = 0;
-    const char *report = NULL, *log_path = NULL;
+    run_opts ro = {.interval = 0.1,
+                   .gpu_interval = 1.0,
+                   .grace = 3.0,
+                   .guard_opt = -1,
+                   .swap_rate = 64ull << 20};
+    cli_engine_opts eo;
+    cli_engine_opts_init(&eo, "run");
+    void *ctx[] = {&ro, &ro, &ro, &eo, &eo, &ro};
+    int npos = 0;
+    int prc = cli_parse(&cli_spec_run, argc, argv, ctx, &npos);
+    if (prc == CLI_DONE)
+        return OG_EXIT_OK;
+    if (prc)
+        return prc;
+    double interval = ro.interval, gpu_interval = ro.gpu_interval, grace = ro.grace;
+    int quiet = ro.quiet, guard_opt = ro.guard_opt, no_pressure = ro.no_pressure;
+    int strict = ro.strict, force = ro.force, json = ro.json, no_history = ro.no_history;
+    uint64_t max_mem = ro.max_mem, min_avail = ro.min_avail, swap_rate = ro.swap_rate, mem = ro.mem;
+    int min_avail_set = ro.min_avail_set;
+    const char *report = ro.report, *log_path = ro.log_path;
     og_error err;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            if (!parse_duration(optarg, &interval) || interval < 0.01)
-                return cli_usage_error("run",
-                                       "--interval '%s': give a duration of at least 10ms "
-                                       "('100ms', '0.5s')",
-                                       optarg);
-            break;
-        case 'G':
-            if (!parse_duration(optarg, &gpu_interval))
-                return cli_usage_error("run", "--gpu-interval '%s': not a duration", optarg);
-            break;
-        case 'r':
-            if (!parse_duration(optarg, &grace))
-                return cli_usage_error("run", "--grace '%s': not a duration", optarg);
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'g':
-            guard_opt = 1;
-            break;
-        case 'N':
-            guard_opt = 0;
-            break;
-        case 'm':
-            if (og_parse_size(optarg, &mem, &err) != OG_OK || mem == 0)
-                return cli_usage_error("run", "--mem '%s': not a size (e.g. 24G)", optarg);
-            break;
-        case 'M':
-        case 'A':
-        case 'S': {
-            uint64_t v;
-            if (og_parse_size(optarg, &v, &err) != OG_OK)
-                return cli_usage_error("run", "%s '%s': %s",
-                                       c == 'M'   ? "--max-mem"
-                                       : c == 'A' ? "--min-available"
-                                                  : "--swap-rate",
-                                       optarg, err.message);
-            if (c == 'M') {
-                if (v == 0)
-                    return cli_usage_error("run", "--max-mem must be more than 0");
-                max_mem = v;
-            } else if (c == 'A') {
-                min_avail = v;
-                min_avail_set = 1;
-            } else {
-                swap_rate = v;
-            }
-            break;
-        }
-        case 'P':
-            no_pressure = 1;
-            break;
-        case 's':
-            strict = 1;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'R':
-            report = optarg;
-            break;
-        case 'L':
-            log_path = optarg;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'H':
-            no_history = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        case ':':
-            return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("run", "no command given (oomguard run [options] -- COMMAND)");
     if (report) {
         /* checked before the command starts: a report that cannot be written is bad input */
         char dir[1024];
@@ -664,14 +744,17 @@ int cmd_run(int argc, char **argv)
             return cli_usage_error("run", "--report '%s': cannot write in %s: %s", report, dir,
                                    strerror(errno));
     }
-    int cargc = argc - optind;
-    char **cargv = argv + optind;
+    int cargc = npos;
+    char **cargv = argv + 1;
+    cargv[npos] = NULL; /* execvp: the positionals were moved to argv[1..npos] */
     char cmdline[1024];
     join_argv(cargc, cargv, cmdline, sizeof cmdline);
 
     /* ---- preflight ---- */
     og_engine_cmd eng;
     og_engine_cmd_parse(cargc, (const char *const *)cargv, &eng);
+    if (eng.engine != OG_ENGINE_NONE && (prc = apply_overrides(&eo, &eng)) != 0)
+        return prc;
     uint64_t predicted = 0;
     int compare_anon = 0; /* measured = anonymous host + GPU (discrete-GPU plans) */
     preflight pf;
@@ -762,6 +845,16 @@ int cmd_run(int argc, char **argv)
     }
 
     /* ---- start the child ---- */
+    int child_out = -1;
+    if (ro.child_stdout) {
+        child_out = open(ro.child_stdout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (child_out < 0) {
+            fprintf(stderr, "oomguard: --stdout %s: %s\n", ro.child_stdout, strerror(errno));
+            if (logf)
+                fclose(logf);
+            return OG_EXIT_USAGE;
+        }
+    }
     int subreaper = og_procs_become_subreaper(NULL) == OG_OK;
     if (install_handlers() != 0) {
         fprintf(stderr, "oomguard: pipe: %s\n", strerror(errno));
@@ -787,6 +880,12 @@ int cmd_run(int argc, char **argv)
     }
     if (pid == 0) {
         close(exec_pipe[0]);
+        /* --json: stdout carries only the JSON; the command's stdout goes to
+         * --stdout FILE, else to stderr */
+        if (child_out >= 0)
+            dup2(child_out, STDOUT_FILENO);
+        else if (json)
+            dup2(STDERR_FILENO, STDOUT_FILENO);
         signal(SIGCHLD, SIG_DFL);
         int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
@@ -797,6 +896,8 @@ int cmd_run(int argc, char **argv)
         _exit(e == ENOENT ? 127 : 126);
     }
     child_pid = pid;
+    if (child_out >= 0)
+        close(child_out);
     close(exec_pipe[1]);
     int exec_errno = 0;
     ssize_t got;
@@ -1110,7 +1211,16 @@ int cmd_run(int argc, char **argv)
         json_object_set_new(j, "command", json_string(cmdline));
         json_object_set_new(j, "engine", json_string(og_engine_name(eng.engine)));
         json_object_set_new(j, "exit_code", json_integer(rc));
-        json_object_set_new(j, "duration_s", json_real(elapsed));
+        /* who decided the exit code: a command's own 1-4 reads like one of
+         * oomguard's, so say it (docs/RUN.md) */
+        json_object_set_new(j, "stopped_by",
+                            json_string(stage       ? "guard"
+                                        : killed_by ? "signal"
+                                                    : "command"));
+        json_object_set_new(j, "command_exit_code",
+                            WIFEXITED(status) ? json_integer(WEXITSTATUS(status)) : json_null());
+        json_object_set_new(j, "command_signal", killed_by ? json_integer(killed_by) : json_null());
+        json_object_set_new(j, "duration_s", cli_json_real(elapsed, 3));
         json_object_set_new(j, "samples", json_integer(sum.n_samples));
         json_object_set_new(j, "peak_tree_bytes", json_integer((json_int_t)sum.peak_tree_bytes));
         json_object_set_new(j, "peak_tree_gpu_bytes",
@@ -1128,8 +1238,8 @@ int cmd_run(int argc, char **argv)
                                                 : 0))
                 : json_null());
         json_object_set_new(j, "peak_pressure", json_string(og_pressure_name(sum.peak_pressure)));
-        json_object_set_new(j, "time_under_pressure_s", json_real(sum.time_warn_s));
-        json_object_set_new(j, "time_critical_s", json_real(sum.time_critical_s));
+        json_object_set_new(j, "time_under_pressure_s", cli_json_real(sum.time_warn_s, 3));
+        json_object_set_new(j, "time_critical_s", cli_json_real(sum.time_critical_s, 3));
         json_object_set_new(j, "predicted_peak_bytes",
                             predicted ? json_integer((json_int_t)predicted) : json_null());
         json_object_set_new(j, "measured_peak_bytes", json_integer((json_int_t)measured));
@@ -1157,7 +1267,7 @@ int cmd_run(int argc, char **argv)
         json_object_set_new(g, "acted", json_boolean(stage > 0));
         if (stage) {
             json_object_set_new(g, "trip", json_string(og_trip_name(trip.trip)));
-            json_object_set_new(g, "at_s", json_real(guard_t));
+            json_object_set_new(g, "at_s", cli_json_real(guard_t, 3));
             json_object_set_new(g, "value", json_integer((json_int_t)trip.value));
             json_object_set_new(g, "limit", json_integer((json_int_t)trip.limit));
             json_object_set_new(g, "reason", json_string(trip.reason));

@@ -2,7 +2,6 @@
  * Linux PSS, or RSS where PSS cannot be read), GPU memory per process where
  * the platform tells (the probe's per-process GPU lists: NVML, DRM fdinfo),
  * and the known heavy applications named (og_app_classify, procs.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,26 +10,51 @@
 
 #include "cli.h"
 
-static void usage(FILE *f)
+enum { O_JSON, O_N, O_SORT };
+typedef struct top_opts {
+    int json, sort_gpu;
+    long n_show;
+} top_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f, "Usage: oomguard top [-n N] [--sort footprint|gpu] [--json]\n"
-               "\n"
-               "Processes by memory footprint: on macOS the physical footprint (what Activity\n"
-               "Monitor shows, Metal buffers included); on Linux the proportional set size (PSS),\n"
-               "or the resident set size (RSS) where PSS cannot be read (the FOOT column says\n"
-               "which). GPU memory per process where the platform tells (NVIDIA NVML, AMD DRM\n"
-               "fdinfo), known heavy apps named (browsers, Electron apps, Xcode, Docker, creative\n"
-               "apps, other model runners), and a total line.\n"
-               "\n"
-               "Options:\n"
-               "  -n N                 show N processes (default: what fits the terminal; --json:\n"
-               "                       all)\n"
-               "  --sort footprint|gpu order by footprint (default) or GPU memory\n"
-               "  --json               machine-readable output\n"
-               "  -h, --help           show this help\n"
-               "\n"
-               "Exit codes: 0 ok, 2 bad input or usage, 3 internal error (no process list).\n");
+    top_opts *o = ctx;
+    (void)name;
+    if (id == O_JSON)
+        o->json = 1;
+    else if (id == O_N)
+        o->n_show = (long)v->u;
+    else if (id == O_SORT)
+        o->sort_gpu = v->choice == 1;
+    return 0;
 }
+
+static const cli_opt options[] = {
+    {O_N, "-n", NULL, CLI_T_COUNT, "N", NULL,
+     "show N processes (default: what fits the terminal; --json:\nall)", 0, 1, 1000000},
+    {O_SORT, "--sort", NULL, CLI_T_CHOICE, NULL, "footprint gpu",
+     "order by footprint (default) or GPU memory", 0, 0, 0},
+    {O_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL, "machine-readable output", 0, 0, 0},
+};
+static const cli_group group = {NULL, NULL, options, sizeof options / sizeof options[0], on_option};
+
+const cli_spec cli_spec_top = {
+    .name = "top",
+    .summary = "who holds the memory: processes by footprint and GPU memory",
+    .usage = "[-n N] [--sort footprint|gpu] [--json]",
+    .description =
+        "Processes by memory footprint: on macOS the physical footprint (what Activity\n"
+        "Monitor shows, Metal buffers included); on Linux the proportional set size (PSS),\n"
+        "or the resident set size (RSS) where PSS cannot be read (the FOOT column says\n"
+        "which). GPU memory per process where the platform tells (NVIDIA NVML, AMD DRM\n"
+        "fdinfo), known heavy apps named (browsers, Electron apps, Xcode, Docker, creative\n"
+        "apps, other model runners), and a total line.",
+    .pos = CLI_POS_NONE,
+    .min_pos = 0,
+    .max_pos = 0,
+    .after = "Exit codes: 0 ok, 2 bad input or usage, 3 internal error (no process list).",
+    .groups = {&group},
+};
 
 static int by_footprint(const void *a, const void *b)
 {
@@ -76,51 +100,14 @@ static const char *kind_short(og_mem_kind k)
 
 int cmd_top(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"sort", required_argument, NULL, 's'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int json = 0, sort_gpu = 0;
-    long n_show = -1;
+    top_opts opt = {0, 0, -1};
+    void *ctx[] = {&opt};
+    int prc = cli_parse(&cli_spec_top, argc, argv, ctx, NULL);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
+    int json = opt.json, sort_gpu = opt.sort_gpu;
+    long n_show = opt.n_show;
     og_error err;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 'n': {
-            char *end;
-            n_show = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n_show < 1 || n_show > 1000000)
-                return cli_usage_error("top", "-n: '%s': expected a count (1 ...)", optarg);
-            break;
-        }
-        case 's':
-            if (!strcmp(optarg, "footprint"))
-                sort_gpu = 0;
-            else if (!strcmp(optarg, "gpu"))
-                sort_gpu = 1;
-            else
-                return cli_usage_error("top", "--sort: '%s': expected footprint or gpu", optarg);
-            break;
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        case ':':
-            if (optopt == 'n')
-                return cli_usage_error("top", "-n needs a count");
-            return cli_usage_error("top", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt == 'n')
-                return cli_usage_error("top", "-n needs a count");
-            return cli_usage_error("top", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("top", "unexpected '%s'", argv[optind]);
 
     og_proc_list l = {0};
     if (og_procs_list(&l, OG_PROCS_ALL, &err) != OG_OK)

@@ -2,7 +2,6 @@
  * the AMD APU GTT budget (Linux ttm.pages_limit): show it, recommend a value,
  * set it, make it survive a reboot, reset it (include/oomguard/wired.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,39 +9,106 @@
 
 #include "cli.h"
 #include "doctor_plan.h"
+#include "engine_opts.h"
 #include "oomguard/wired.h"
 
 #define MIB (1024ull * 1024ull)
 
-static void usage(FILE *f)
+enum { W_RECOMMEND, W_SET, W_PERSIST, W_RESET, W_DRY, W_FORCE, W_MACHINE, W_ROOT, W_QUANT, W_JSON };
+
+typedef struct wired_opts {
+    int json, recommend, persist, reset, dry, force;
+    const char *machine, *set, *root, *quant;
+} wired_opts;
+
+static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
-    fprintf(f,
-            "Usage: oomguard wired [--recommend [MODEL]] [--set MB|auto] [--persist] [--reset]\n"
-            "                      [--dry-run] [--force] [--json] [--machine NAME|FILE]\n"
-            "\n"
-            "The GPU wired-memory limit of an Apple Silicon Mac (iogpu.wired_limit_mb): the\n"
-            "current and effective limit and the recommended one. On Linux with an AMD APU, the\n"
-            "GTT budget and the kernel parameters that change it; on NVIDIA or without a GPU\n"
-            "there is nothing to set.\n"
-            "\n"
-            "Options:\n"
-            "  --recommend [MODEL]  recommend for a model (its plan's need plus a margin; MODEL\n"
-            "                       as for oomguard doctor), else about 75 %% of RAM\n"
-            "  --set MB|auto        set the limit now (root; prints the sudo command otherwise);\n"
-            "                       auto = the recommendation\n"
-            "  --persist            keep it after reboot: a LaunchDaemon plus the key in\n"
-            "                       /etc/sysctl.conf (value from --set, else the recommendation)\n"
-            "  --reset              back to the macOS default (0) and remove the persistence\n"
-            "  --dry-run            say what would change, change nothing\n"
-            "  --force              allow a value that leaves macOS less than its floor\n"
-            "  --machine NAME|FILE  a preset (m4-pro-48gb) or saved snapshot: show, recommend\n"
-            "                       and --dry-run; --set refuses (not this Mac)\n"
-            "  --json               machine-readable output\n"
-            "  -h, --help           show this help\n"
-            "\n"
-            "Exit codes: 0 ok (or nothing to set), 1 not applied (needs root, refused as unsafe,\n"
-            "not this machine), 2 bad input or usage, 3 internal error.\n");
+    wired_opts *o = ctx;
+    (void)name;
+    switch (id) {
+    case W_RECOMMEND:
+        o->recommend = 1;
+        break;
+    case W_SET:
+        o->set = v->str;
+        break;
+    case W_PERSIST:
+        o->persist = 1;
+        break;
+    case W_RESET:
+        o->reset = 1;
+        break;
+    case W_DRY:
+        o->dry = 1;
+        break;
+    case W_FORCE:
+        o->force = 1;
+        break;
+    case W_MACHINE:
+        o->machine = v->str;
+        break;
+    case W_ROOT:
+        o->root = v->str;
+        break;
+    case W_QUANT:
+        o->quant = v->str;
+        break;
+    case W_JSON:
+        o->json = 1;
+        break;
+    }
+    return 0;
 }
+
+static const cli_opt wired_opts_table[] = {
+    {W_RECOMMEND, "--recommend", NULL, CLI_T_FLAG, NULL, NULL,
+     "recommend for MODEL (its plan's need plus a margin; MODEL\n"
+     "as for oomguard doctor, with the same engine settings),\n"
+     "else about 75 % of RAM",
+     0, 0, 0},
+    {W_SET, "--set", NULL, CLI_T_STR, "MB|auto", "auto",
+     "set the limit now (root; prints the sudo command otherwise);\n"
+     "auto = the recommendation",
+     0, 0, 0},
+    {W_PERSIST, "--persist", NULL, CLI_T_FLAG, NULL, NULL,
+     "keep it after reboot: a LaunchDaemon plus the key in\n"
+     "/etc/sysctl.conf (value from --set, else the recommendation)",
+     0, 0, 0},
+    {W_RESET, "--reset", NULL, CLI_T_FLAG, NULL, NULL,
+     "back to the macOS default (0) and remove the persistence", 0, 0, 0},
+    {W_DRY, "--dry-run", NULL, CLI_T_FLAG, NULL, NULL, "say what would change, change nothing", 0,
+     0, 0},
+    {W_FORCE, "--force", NULL, CLI_T_FLAG, NULL, NULL,
+     "allow a value that leaves macOS less than its floor", 0, 0, 0},
+    {W_MACHINE, "--machine", NULL, CLI_T_MACHINE, "NAME|FILE", NULL,
+     "a preset (m4-pro-48gb) or saved snapshot: show, recommend\n"
+     "and --dry-run; --set refuses (not this Mac)",
+     0, 0, 0},
+    {W_QUANT, "--quant", NULL, CLI_T_STR, "BUILD", "Q4_K_M Q8_0 F16 mlx-4bit mlx-8bit mlx-bf16",
+     "with --recommend MODEL: the catalog build (as for doctor)", 0, 0, 0},
+    {W_ROOT, "--root", NULL, CLI_T_FILE, "DIR", NULL, "tests: a fake root", CLI_OPT_HIDDEN, 0, 0},
+    {W_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL, "machine-readable output", 0, 0, 0},
+};
+static const cli_group wired_group = {
+    NULL, NULL, wired_opts_table, sizeof wired_opts_table / sizeof wired_opts_table[0], on_option};
+
+const cli_spec cli_spec_wired = {
+    .name = "wired",
+    .summary = "read, recommend, set and persist the GPU wired-memory limit (macOS)",
+    .usage = "[--recommend [MODEL]] [--set MB|auto] [--persist] [--reset]\n"
+             "[--dry-run] [--force] [--json] [--machine NAME|FILE]",
+    .description =
+        "The GPU wired-memory limit of an Apple Silicon Mac (iogpu.wired_limit_mb): the\n"
+        "current and effective limit and the recommended one. On Linux with an AMD APU, the\n"
+        "GTT budget and the kernel parameters that change it; on NVIDIA or without a GPU\n"
+        "there is nothing to set.",
+    .pos = CLI_POS_MODEL,
+    .min_pos = 0,
+    .max_pos = 1,
+    .after = "Exit codes: 0 ok (or nothing to set), 1 not applied (needs root, refused as unsafe,\n"
+             "not this machine), 2 bad input or usage, 3 internal error.",
+    .groups = {&wired_group, &cli_llama_group, &cli_mlx_group},
+};
 
 static json_t *actions_json(const og_wired_actions *a)
 {
@@ -79,80 +145,33 @@ static int parse_mb(const char *s, uint32_t *mb)
 
 int cmd_wired(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"machine", required_argument, NULL, 'm'},
-                                         {"recommend", no_argument, NULL, 'r'},
-                                         {"set", required_argument, NULL, 's'},
-                                         {"persist", no_argument, NULL, 'p'},
-                                         {"reset", no_argument, NULL, 'R'},
-                                         {"dry-run", no_argument, NULL, 'n'},
-                                         {"force", no_argument, NULL, 'f'},
-                                         {"root", required_argument, NULL, 'o'}, /* hidden: tests */
-                                         {"ctx", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int json = 0, recommend = 0, persist = 0, reset = 0, dry = 0, force = 0;
-    const char *machine_arg = NULL, *set_arg = NULL, *root = NULL;
+    wired_opts wo = {0};
+    cli_engine_opts e;
+    cli_engine_opts_init(&e, "wired");
+    void *ctx[] = {&wo, &e, &e};
+    int npos = 0;
+    int prc = cli_parse(&cli_spec_wired, argc, argv, ctx, &npos);
+    if (prc)
+        return prc == CLI_DONE ? OG_EXIT_OK : prc;
+    int json = wo.json, recommend = wo.recommend, persist = wo.persist, reset = wo.reset;
+    int dry = wo.dry, force = wo.force;
+    const char *machine_arg = wo.machine, *set_arg = wo.set, *root = wo.root;
     doctor_model_opts mo = {0};
     og_error err;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 'm':
-            machine_arg = optarg;
-            break;
-        case 'r':
-            recommend = 1;
-            break;
-        case 's':
-            set_arg = optarg;
-            break;
-        case 'p':
-            persist = 1;
-            break;
-        case 'R':
-            reset = 1;
-            break;
-        case 'n':
-            dry = 1;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'o':
-            root = optarg;
-            break;
-        case 'c': {
-            char *end;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || v < 16 || v > (1ull << 24))
-                return cli_usage_error("wired", "--ctx: '%s' is not a context length", optarg);
-            mo.ctx = v;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return OG_EXIT_OK;
-        case ':':
-            return cli_usage_error("wired", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("wired", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    prc = doctor_opts_from_engine(&e, "wired", &mo);
+    if (prc)
+        return prc;
+    mo.quant = wo.quant;
     const char *model_arg = NULL;
-    if (optind < argc) {
+    if (npos) {
         if (!recommend)
             return cli_usage_error("wired", "unexpected '%s' (a MODEL goes after --recommend)",
-                                   argv[optind]);
-        model_arg = argv[optind++];
+                                   argv[1]);
+        model_arg = argv[1];
     }
-    if (optind < argc)
-        return cli_usage_error("wired", "unexpected '%s'", argv[optind]);
+    if (!model_arg && (mo.quant || cli_engine_any_given(&e)))
+        return cli_usage_error("wired", "--quant and the engine settings (-c, -ngl, --engine "
+                                        "...) need --recommend MODEL");
     if (reset && (set_arg || persist))
         return cli_usage_error("wired", "--reset cannot be combined with --set or --persist");
     uint32_t set_mb = 0;

@@ -23,7 +23,20 @@ typedef struct doctor_model_opts {
     int flash_attn;                          /* 0 unset, 1 on, 2 off, 3 auto */
     int ngl_set;                             /* --gpu-layers given */
     int32_t n_gpu_layers;                    /* -ngl (-1 = all) */
+    /* The shared engine options (cli/engine_opts.h), or NULL: the base the
+     * fields above are applied on (batch, ubatch, parallel, mmap, backend,
+     * MLX settings ...). backend_set: keep llama->backend instead of the
+     * machine's. */
+    const og_llama_settings *llama;
+    const og_mlx_settings *mlx;
+    int backend_set;
 } doctor_model_opts;
+
+struct cli_engine_opts;
+/* Fill o from the shared engine options (cli/engine_opts.h) for `cmd`.
+ * Returns 0 or an exit code (message printed): --engine all and ollama are
+ * fit's alone; --ctx must be 16 ... 2^24. */
+int doctor_opts_from_engine(const struct cli_engine_opts *e, const char *cmd, doctor_model_opts *o);
 
 /* The opened model and where it came from. */
 typedef struct doctor_model {

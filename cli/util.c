@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +10,10 @@
 
 int cli_use_color(FILE *f)
 {
+    if (cli_color_mode() == CLI_COLOR_ALWAYS)
+        return 1;
+    if (cli_color_mode() == CLI_COLOR_NEVER)
+        return 0;
     const char *nc = getenv("NO_COLOR");
     if (nc && *nc)
         return 0;
@@ -62,6 +67,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 json_t *cli_json_u64(uint64_t v)
 {
     return json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v));
+}
+
+json_t *cli_json_real(double v, int decimals)
+{
+    double scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    return json_real(round(v * scale) / scale);
 }
 
 int cli_print_json(json_t *j)

@@ -5,8 +5,8 @@
 #       the JSON schemas and the library example
 #   cmake --build build --target uninstall  removes what install_manifest.txt lists
 #
-# The man page and the completions are generated at build time from the real
-# `oomguard --help` / `oomguard COMMAND --help` text (man/gen_from_help.py), so
+# The man page and the completions are generated at build time from the option
+# table the parser uses (`oomguard __spec`, read by man/gen_from_table.py), so
 # they follow the commands as they change.
 
 # --- pkg-config ---------------------------------------------------------------
@@ -77,12 +77,12 @@ if(OG_DOCS AND Python3_Interpreter_FOUND AND NOT OG_FUZZ) # fuzz builds need no 
       ${OG_DOCS_DIR}/oomguard.fish)
   add_custom_command(OUTPUT ${OG_DOCS_OUT}
     COMMAND ${CMAKE_COMMAND} -E env NO_COLOR=1 ASAN_OPTIONS=detect_leaks=0
-      ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/man/gen_from_help.py
+      ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/man/gen_from_table.py
       --binary $<TARGET_FILE:oomguard> --version ${PROJECT_VERSION}
       --template ${PROJECT_SOURCE_DIR}/man/oomguard.1.in
       --changelog ${PROJECT_SOURCE_DIR}/CHANGELOG.md --outdir ${OG_DOCS_DIR}
       --docdir ${CMAKE_INSTALL_FULL_DOCDIR} --datadir ${CMAKE_INSTALL_FULL_DATADIR}/oomguard
-    DEPENDS oomguard ${PROJECT_SOURCE_DIR}/man/gen_from_help.py
+    DEPENDS oomguard ${PROJECT_SOURCE_DIR}/man/gen_from_table.py
       ${PROJECT_SOURCE_DIR}/man/oomguard.1.in ${PROJECT_SOURCE_DIR}/CHANGELOG.md
     COMMENT "Generating oomguard(1) and bash/zsh/fish completions from --help"
     VERBATIM)

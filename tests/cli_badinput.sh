@@ -58,10 +58,10 @@ mkfifo fifo.gguf fifo.json fifo.log fifodir/a.gguf
 cases='2|unknown command|nosuchcmd
 2|unknown option|--bogus
 2|needs a value|--ctx
-2|not a context length|--ctx -1
-2|not a context length|--ctx 99999999999
-2|not a size|--mem 0
-2|not a size|--mem 10X
+2|is not a count|--ctx -1
+2|too large|--ctx 99999999999
+2|must be larger than 0|--mem 0
+2|unknown unit|--mem 10X
 2|unknown machine|--machine nosuch
 2|bad.json: not valid JSON|--machine bad.json
 2|unknown option|inspect --bogus
@@ -85,11 +85,11 @@ cases='2|unknown command|nosuchcmd
 2|--ctx|fit --ctx -1 m.gguf
 2|is too large (at most|fit --ctx 99999999999 m.gguf
 2|is too large (at most|fit -ngl 99999999999 m.gguf
-2|-ngl expects a non-negative number|fit -ngl abc m.gguf
+2|is not a count (a whole|fit -ngl abc m.gguf
 2|--mem must be larger than 0|fit --mem 0 m.gguf
 2|unknown unit|fit --mem 10X m.gguf
 2|unknown engine|fit --engine foo m.gguf
-2|cache type|fit -ctk zz m.gguf
+2|is not one of: f32|fit -ctk zz m.gguf
 2|--flash-attn|fit --flash-attn maybe m.gguf
 2|trunc.gguf: key|fit trunc.gguf
 2|empty.gguf: too short|fit empty.gguf
@@ -102,13 +102,13 @@ cases='2|unknown command|nosuchcmd
 2|dir.gguf: not a regular file|fit --machine dir.gguf m.gguf
 2|unknown option|doctor --bogus
 2|needs a value|doctor --ctx
-2|not a context length|doctor --ctx -1 m.gguf
-2|not a context length|doctor --ctx 99999999999 m.gguf
+2|is not a count|doctor --ctx -1 m.gguf
+2|too large|doctor --ctx 99999999999 m.gguf
 2|--gpu-layers|doctor --gpu-layers abc m.gguf
-2|not a size|doctor --mem 0 m.gguf
-2|not a size|doctor --mem 10X m.gguf
+2|must be larger than 0|doctor --mem 0 m.gguf
+2|unknown unit|doctor --mem 10X m.gguf
 2|--sample|doctor --sample -1
-2|--kv-bits|doctor --kv-bits 5 m.gguf
+2|--kv-bits|doctor --kv-bits 7 m.gguf
 2|one MODEL at most|doctor a b
 2|unknown build|doctor --quant ZZZ qwen3-32b
 2|/nonexist.log:|doctor --sample 0 --log /nonexist.log m.gguf
@@ -131,7 +131,7 @@ cases='2|unknown command|nosuchcmd
 2|-n|top -n abc
 2|-n|top -n 99999999999
 2|--sort|top --sort foo
-2|-n needs a count|top -n
+2|-n needs a value|top -n
 2|unknown option|machine --bogus
 2|needs a value|machine --save
 2|unexpected argument|machine extra

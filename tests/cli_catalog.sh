@@ -35,7 +35,7 @@ assert not m['qwen3-32b']['gguf']['fits']" || fail "--mem 8G"
 
 # bad input: exit 2 with a message
 "$OG" --mem lots 2> "$T/e"; [ $? -eq 2 ] || fail "--mem lots should exit 2"
-grep -q "not a size" "$T/e" || fail "--mem message"
+grep -q "is not a number" "$T/e" || fail "--mem message"
 "$OG" --machine no-such-mac 2> "$T/e"; [ $? -eq 2 ] || fail "unknown machine should exit 2"
 "$OG" --bogus 2>/dev/null; [ $? -eq 2 ] || fail "unknown option should exit 2"
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Shell completions (generated at build time from --help by man/gen_from_help.py):
-# each script loads in its shell; bash and fish complete the real commands and
-# every option the real --help lists; the mechanism for option values, files,
-# catalog models, machine presets and `run -- COMMAND` is checked with a
-# stand-in binary (tests/pkg/fake-oomguard) whose help has all of those.
+# Shell completions (generated at build time from the option table, `oomguard
+# __spec`, by man/gen_from_table.py): each script loads in its shell; bash and
+# fish complete the real commands and every option the real --help lists (read
+# here by a plain regex, not through the table), option values (top --sort, fit
+# --engine/--backend/-ctk/--quant, --color), files, catalog models, machine
+# presets and `run -- COMMAND`.
 # Usage: cli_completions.sh OOMGUARD OG_FIXTURE TESTS_DIR
 set -u
 og=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -87,45 +88,48 @@ mkdir -p "$tmp/files" && touch "$tmp/files/abc.gguf"
 out=$(cd "$tmp/files" && bash_complete "$gen/oomguard.bash" "$og" inspect "ab")
 has "$out" "abc.gguf" && ok "bash: inspect completes a model file" || fail "bash: inspect MODEL file: '$out'"
 
-# --- the mechanism, with the stand-in binary's richer help
-"$py" "$src/man/gen_from_help.py" --binary "$tdir/pkg/fake-oomguard" --version 0 \
-  --template "$src/man/oomguard.1.in" --outdir "$tmp/fake" || fail "generator on the stand-in"
-mkdir -p "$tmp/fakebin" && cp "$tdir/pkg/fake-oomguard" "$tmp/fakebin/oomguard"
-fk=$tmp/fakebin/oomguard
-bash -n "$tmp/fake/oomguard.bash" || fail "bash -n (stand-in)"
-command -v zsh >/dev/null && { zsh -n "$tmp/fake/_oomguard" || fail "zsh -n (stand-in)"; }
-command -v fish >/dev/null && { fish -n "$tmp/fake/oomguard.fish" || fail "fish -n (stand-in)"; }
+# --- option values, files, catalog models, machine presets and `run -- COMMAND`,
+# on the real binary's table (the generated scripts ask it for the names)
 check_bash() { # expected, then words
   local want=$1; shift
-  local got; got=$(cd "$tmp/files" && bash_complete "$tmp/fake/oomguard.bash" "$@")
-  has "$got" "$want" && ok "bash: '${*:2}' -> $want" || fail "bash: '${*:2}' should offer '$want', got: $(tr '\n' ' ' <<<"$got")"
+  local got; got=$(cd "$tmp/files" && bash_complete "$gen/oomguard.bash" "$@")
+  has "$got" "$want" && ok "bash: '${*:2}' -> $want" || fail "bash: '${*:2}' should offer '$want', got: $(tr '\n' ' ' <<<"$got" | head -c 300)"
 }
-check_bash wip "$fk" w
-check_bash --json "$fk" --j
-check_bash --flash-attn "$fk" fit --fl
-check_bash auto "$fk" fit --flash-attn a
-check_bash m4-pro-48gb "$fk" fit --machine m4-p
-check_bash abc.gguf "$fk" fit --machine ab
-check_bash qwen3-32b "$fk" fit qw
-check_bash abc.gguf "$fk" fit --ctx 4096 ab
-check_bash abc.gguf "$fk" explain a
-check_bash bash "$fk" run --max-mem 1G -- bas
-got=$(bash_complete "$tmp/fake/oomguard.bash" "$fk" fit --ctx "")
+check_bash --json "$og" --j
+check_bash --flash-attn "$og" fit --fl
+check_bash auto "$og" fit --flash-attn a
+check_bash gpu "$og" top --sort g
+check_bash ollama "$og" fit --engine o
+check_bash cuda "$og" fit --backend c
+check_bash q8_0 "$og" fit -ctk q8
+check_bash Q4_K_M "$og" fit --quant Q4
+check_bash mlx-4bit "$og" doctor --quant mlx-4
+check_bash never "$og" ls --color n
+check_bash m4-pro-48gb "$og" fit --machine m4-p
+check_bash abc.gguf "$og" fit --machine ab
+check_bash qwen3-32b "$og" fit qwen3-3
+check_bash abc.gguf "$og" fit --ctx 4096 ab
+check_bash abc.gguf "$og" inspect ""
+check_bash abc.gguf "$og" explain a
+check_bash -ngl "$og" doctor -ng
+check_bash -ngl "$og" wired -ng
+check_bash bash "$og" run --max-mem 1G -- bas
+got=$(bash_complete "$gen/oomguard.bash" "$og" fit --ctx "")
 [ -z "$got" ] && ok "bash: --ctx N offers nothing" || fail "bash: --ctx N offered: $got"
-got=$(bash_complete "$tmp/fake/oomguard.bash" "$fk" wip --)
-[ -z "$got" ] && ok "bash: an unbuilt command offers no options" || fail "bash: wip offered: $got"
 if [ $fishok = 1 ]; then
   check_fish() {
     local want=$1 line=$2 got
-    got=$(cd "$tmp/files" && PATH="$tmp/fakebin:$PATH" fish --no-config -c "source '$tmp/fake/oomguard.fish'; complete -C '$line'" | cut -f1)
-    has "$got" "$want" && ok "fish: '$line' -> $want" || fail "fish: '$line' should offer '$want', got: $(tr '\n' ' ' <<<"$got")"
+    got=$(cd "$tmp/files" && PATH="$tmp/realbin:$PATH" fish --no-config -c "source '$gen/oomguard.fish'; complete -C '$line'" | cut -f1)
+    has "$got" "$want" && ok "fish: '$line' -> $want" || fail "fish: '$line' should offer '$want', got: $(tr '\n' ' ' <<<"$got" | head -c 300)"
   }
   check_fish fit "oomguard f"
   check_fish --flash-attn "oomguard fit --fl"
   check_fish off "oomguard fit --flash-attn "
+  check_fish gpu "oomguard top --sort "
   check_fish m4-max-128gb "oomguard fit --machine "
   check_fish qwen3-32b "oomguard fit "
   check_fish abc.gguf "oomguard fit a"
+  check_fish abc.gguf "oomguard inspect a"
   check_fish abc.gguf "oomguard explain "
 fi
 [ $fails -eq 0 ] && echo "completions: all checks passed" || echo "completions: $fails failed"

@@ -34,7 +34,7 @@ tr -s ' ' <"$tmp/page.txt" >"$tmp/flat.txt"
 # the generator's --docdir/--datadir as the build ran it (Ninja or Makefiles)
 rules=$(cat "$build/build.ninja" "$build/CMakeFiles/oomguard_docs.dir/build.make" 2>/dev/null)
 gdir() { grep -o -- "--$1 [^ ]*" <<<"$rules" | head -1 | cut -d' ' -f2; }
-python3 "$src/man/gen_from_help.py" --binary "$og" \
+python3 "$src/man/gen_from_table.py" --binary "$og" \
   --version "$("$og" --version | awk '{print $2}')" --template "$src/man/oomguard.1.in" \
   --changelog "$src/CHANGELOG.md" --outdir "$tmp/regen" --docdir "$(gdir docdir)" \
   --datadir "$(gdir datadir)" || fail "generator failed"

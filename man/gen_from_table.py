@@ -1,180 +1,43 @@
 #!/usr/bin/env python3
-"""Generate oomguard(1) and the bash, zsh and fish completions from the real
-help text: `oomguard --help` lists the commands, `oomguard CMD --help` gives
-each command's usage, options and notes. Run at build time (cmake/packaging.cmake)
-so the page and the completions follow the binary; tests/cli_man.sh and
-tests/cli_completions.sh check the result against --help again.
+"""Generate oomguard(1) and the bash, zsh and fish completions from the
+option table the parser uses (cli/opts.c): `oomguard __spec` prints every
+command's usage, description, option groups (names, aliases, type, metavar,
+values, help) and notes as JSON, the same table that parses the command line
+and prints --help, so the page, the completions and the parser cannot drift.
+Run at build time (cmake/packaging.cmake); tests/cli_man.sh and
+tests/cli_completions.sh check the result.
 
-  gen_from_help.py --binary build/oomguard --version 0.1.0 \
+  gen_from_table.py --binary build/oomguard --version 0.1.0 \
       --template man/oomguard.1.in --changelog CHANGELOG.md --outdir OUT
 
 Writes OUT/oomguard.1, OUT/oomguard.bash, OUT/_oomguard, OUT/oomguard.fish.
-A command whose --help does not exit 0 (not built yet) is listed with its
-summary only and completes no options.
 """
 import argparse
+import json
 import os
 import re
 import subprocess
 import sys
 
-# ---------------------------------------------------------------- help parsing
+# ---------------------------------------------------------------- the table
 
 
-def run_help(binary, args):
+def load_spec(binary):
     env = dict(os.environ, NO_COLOR="1", COLUMNS="100", TERM="dumb")
-    p = subprocess.run([binary] + args, capture_output=True, text=True, env=env, timeout=60)
-    return p.returncode, p.stdout
+    p = subprocess.run([binary, "__spec"], capture_output=True, text=True, env=env, timeout=60)
+    if p.returncode != 0:
+        sys.exit("gen_from_table: '%s __spec' exited %d: %s" % (binary, p.returncode, p.stderr))
+    return json.loads(p.stdout)
 
 
-ITEM_RE = re.compile(r"^(\s*)(-{1,2}[A-Za-z0-9?].*?|[A-Z][A-Z0-9_.]*(?:[ |][A-Z][A-Z0-9_.]*)*)(?:\s{2,}(\S.*))?$")
-
-
-# A line starting with one of these labels starts its own paragraph.
-LABEL_RE = re.compile(r"^(Exit codes|Exit status|Environment|Examples?|Notes?|See also|Files?):")
-
-
-def parse_help(text):
-    """Help text -> {'usage': [...], 'blocks': [(kind, data)]}.
-    kinds: 'para' (text), 'heading' (text), 'items' ([(term, desc)]), 'pre' ([lines])."""
-    lines = text.rstrip("\n").split("\n")
-    usage, blocks = [], []
-    i = 0
-    cur = None  # current block
-
-    def close():
-        nonlocal cur
-        if cur is not None:
-            blocks.append(cur)
-        cur = None
-
-    while i < len(lines):
-        ln = lines[i].rstrip()
-        if not ln.strip():
-            close()
-            i += 1
-            continue
-        if ln.startswith("Usage:"):
-            close()
-            usage.append(ln[len("Usage:"):].strip())
-            i += 1
-            while i < len(lines) and lines[i].startswith(" ") and lines[i].strip():
-                s = lines[i].strip()
-                if s.startswith("oomguard"):
-                    usage.append(s)
-                else:
-                    usage[-1] += " " + s
-                i += 1
-            continue
-        indent = len(ln) - len(ln.lstrip())
-        m = ITEM_RE.match(ln)
-        is_item = bool(m) and (m.group(3) is not None or m.group(2).startswith("-")) and indent <= 8
-        if is_item and m.group(2).startswith("-") is False and indent == 0 and m.group(3) is None:
-            is_item = False
-        if is_item:
-            if cur is None or cur[0] != "items":
-                close()
-                cur = ("items", [], indent)
-            cur[1].append([m.group(2).strip(), (m.group(3) or "").strip()])
-            i += 1
-            # continuation lines: indented deeper than the item and not an item themselves
-            while i < len(lines) and lines[i].strip():
-                nxt = lines[i].rstrip()
-                nind = len(nxt) - len(nxt.lstrip())
-                nm = ITEM_RE.match(nxt)
-                if nind > indent:
-                    if nm and nm.group(2).startswith("-") and nind <= 8:
-                        break  # the next option, indented further ("      --json")
-                    cur[1][-1][1] = (cur[1][-1][1] + " " + nxt.strip()).strip()
-                    i += 1
-                else:
-                    break
-            continue
-        if indent == 0 and re.match(r"^[A-Z][A-Za-z /-]*:$", ln):
-            close()
-            blocks.append(("heading", ln[:-1]))
-            i += 1
-            continue
-        if indent >= 2 and cur is not None and cur[0] == "para":
-            cur[1].append(ln.strip())  # a paragraph's hanging continuation
-            i += 1
-            continue
-        if indent >= 2:
-            if cur is None or cur[0] != "pre":
-                close()
-                cur = ("pre", [])
-            cur[1].append(ln)
-            i += 1
-            continue
-        if cur is None or cur[0] != "para" or LABEL_RE.match(ln):
-            close()
-            cur = ("para", [])
-        cur[1].append(ln.strip())
-        i += 1
-    close()
-    out = []
-    for b in blocks:
-        if b[0] == "items":
-            out.append(("items", [tuple(x) for x in b[1]]))
-        elif b[0] == "para":
-            out.append(("para", " ".join(b[1])))
-        else:
-            out.append(b)
-    return {"usage": usage, "blocks": out}
-
-
-def parse_commands(top_text):
-    """The 'Commands:' section of `oomguard --help`: [(name, summary)]."""
-    cmds, inside = [], False
-    for ln in top_text.split("\n"):
-        if re.match(r"^Commands:\s*$", ln):
-            inside = True
-            continue
-        if inside:
-            if not ln.strip():
-                if cmds:
-                    break
-                continue
-            m = re.match(r"^  ([a-z][a-z0-9-]*)\s+(\S.*)$", ln)
-            if m:
-                cmds.append([m.group(1), m.group(2).strip()])
-            elif cmds and ln.startswith("    "):
-                cmds[-1][1] += " " + ln.strip()
-            else:
-                break
-    return [tuple(c) for c in cmds]
-
-
-def parse_option(term, desc):
-    """'-h, --help' / '--ctx N' / '--flash-attn on|off|auto' -> dict."""
-    flags, arg = [], None
-    for part in re.split(r",\s*|\s+/\s+", term):  # "-h, --help", "--guard / --no-guard"
-        toks = re.split(r"[ =]", part.strip(), maxsplit=1)
-        if toks[0].startswith("-"):
-            flags.append(toks[0].rstrip(","))
-            if len(toks) > 1 and toks[1].strip() and arg is None:
-                arg = toks[1].strip()
-        elif toks[0] and arg is None:
-            arg = part.strip()
-    if not flags:
+def opt_kind(o):
+    t = o["type"]
+    if t == "flag":
         return None
-    return {"flags": flags, "arg": arg, "kind": arg_kind(flags, arg), "desc": first_sentence(desc)}
-
-
-def arg_kind(flags, arg):
-    if arg is None:
-        return None
-    a = arg.strip("[]<>")
-    if "--machine" in flags or re.search(r"NAME\|FILE|PRESET", a):
-        return ("machine",)
-    if a.upper() == "MODEL" or a.startswith("MODEL"):
-        return ("model",)
-    if re.search(r"FILE|PATH|DIR|LOG|\.svg|\.jsonl|\.json", a):
-        return ("file",)
-    if "|" in a:
-        choices = [c for c in a.split("|") if re.fullmatch(r"[a-z0-9][a-z0-9._+-]*", c)]
-        if choices:
-            return ("choice", choices)
+    if t in ("machine", "model", "file"):
+        return (t,)
+    if o["values"]:
+        return ("choice", o["values"])
     return ("value",)
 
 
@@ -187,41 +50,64 @@ def first_sentence(desc):
     return d[:90]
 
 
-def positional_kind(usage):
-    """What the command's positional arguments are, from its usage line."""
-    u = " ".join(usage)
-    if re.search(r"(^|\s)--\s+COMMAND", u):
-        return "command"
-    body = re.sub(r"\[?-{1,2}[a-z][^\]\s]*(\s+[A-Z|.]+)?\]?", " ", u)
-    if re.search(r"\bMODEL\b", body):
-        return "model"
-    if re.search(r"\b(LOGFILE|FILE|PATH|DIR|LOG)\b", body):
-        return "file"
-    return None
+def term(o):
+    t = ", ".join(o["names"])
+    if o["metavar"]:
+        t += ("[=%s]" if o["optional_value"] else " %s") % o["metavar"]
+    return t
+
+
+def text_blocks(text):
+    """Paragraphs ("\n\n" between them); indented lines are kept as they are."""
+    out = []
+    for para in re.split(r"\n\s*\n", text.strip("\n")) if text.strip() else []:
+        cur = None
+        for ln in para.split("\n"):
+            kind = "pre" if ln.startswith("  ") else "para"
+            if cur is None or cur[0] != kind:
+                if cur:
+                    out.append(cur)
+                cur = (kind, [])
+            cur[1].append(ln if kind == "pre" else ln.strip())
+        if cur:
+            out.append(cur)
+    return [("para", " ".join(b[1])) if b[0] == "para" else b for b in out]
+
+
+def options_of(s):
+    return [{"flags": o["names"], "aliases": o["aliases"], "arg": o["metavar"], "kind": opt_kind(o),
+             "desc": first_sentence(o["help"])}
+            for g in s["groups"] for o in g["options"] if not o["hidden"]]
+
+
+def blocks_of(s):
+    b = text_blocks(s["description"])
+    for g in s["groups"]:
+        items = [(term(o), re.sub(r"\s*\n\s*", " ", o["help"]).strip())
+                 for o in g["options"] if not o["hidden"]]
+        if not items and not g["note"]:
+            continue
+        b.append(("heading", g["title"]))
+        b += text_blocks(g["note"])
+        if items:
+            b.append(("items", items))
+    return b + text_blocks(s["after"])
 
 
 def collect(binary):
-    rc, top = run_help(binary, ["--help"])
-    if rc != 0:
-        sys.exit("gen_from_help: '%s --help' exited %d" % (binary, rc))
-    top_parsed = parse_help(top)
+    spec = load_spec(binary)
+    top = spec["top"]
     commands = []
-    for name, summary in parse_commands(top):
-        rc, text = run_help(binary, [name, "--help"])
-        c = {"name": name, "summary": summary, "built": rc == 0 and bool(text.strip())}
-        if c["built"]:
-            c["help"] = parse_help(text)
-            c["options"] = [o for b in c["help"]["blocks"] if b[0] == "items"
-                            for o in (parse_option(t, d) for t, d in b[1]) if o]
-            c["positional"] = positional_kind(c["help"]["usage"])
-        else:
-            c["help"], c["options"], c["positional"] = None, [], None
-        commands.append(c)
-    top_opts = [o for b in top_parsed["blocks"] if b[0] == "items"
-                for o in (parse_option(t, d) for t, d in b[1]) if o]
+    for s in spec["commands"]:
+        pos = s["positional"]
+        commands.append({"name": s["name"], "summary": s["summary"], "built": True,
+                         "help": {"usage": s["usage"], "blocks": blocks_of(s)},
+                         "options": options_of(s),
+                         "positional": pos if pos in ("model", "file", "command") else None})
     if not commands:
-        sys.exit("gen_from_help: no commands found in '%s --help'" % binary)
-    return {"top": top_parsed, "top_options": top_opts, "commands": commands}
+        sys.exit("gen_from_table: no commands in '%s __spec'" % binary)
+    return {"top": {"usage": top["usage"], "blocks": blocks_of(top)},
+            "top_options": options_of(top), "commands": commands}
 
 
 # ---------------------------------------------------------------- roff
@@ -308,7 +194,7 @@ def make_man(data, template, version, date, docdir, datadir):
         page = page.replace(k, v)
     left = re.findall(r"@[A-Z_]+@", page)
     if left:
-        sys.exit("gen_from_help: template placeholders not filled: %s" % ", ".join(left))
+        sys.exit("gen_from_table: template placeholders not filled: %s" % ", ".join(left))
     return page
 
 
@@ -322,8 +208,8 @@ def sh_words(words):
 def make_bash(data, version):
     cmds = data["commands"]
     L = []
-    L.append("# bash completion for oomguard(1) %s -- generated from `oomguard --help` by" % version)
-    L.append("# man/gen_from_help.py; do not edit. Catalog models and machine presets come")
+    L.append("# bash completion for oomguard(1) %s -- generated from the option table by" % version)
+    L.append("# man/gen_from_table.py; do not edit. Catalog models and machine presets come")
     L.append("# from `oomguard __complete models|machines` when you press TAB.")
     L.append("")
     L.append("_oomguard_list() {")
@@ -379,7 +265,7 @@ def make_bash(data, version):
         for o in opts:
             if not o["kind"]:
                 continue
-            pats = "|".join("%s:%s" % (cname, f) for f in o["flags"])
+            pats = "|".join("%s:%s" % (cname, f) for f in o["flags"] + o.get("aliases", []))
             k = o["kind"]
             if k[0] == "machine":
                 act = '_oomguard_list "$bin" machines "$cur"; _oomguard_files "$cur"'
@@ -467,8 +353,8 @@ def zsh_specs(opts):
 def make_zsh(data, version):
     cmds = data["commands"]
     L = ["#compdef oomguard",
-         "# zsh completion for oomguard(1) %s -- generated from `oomguard --help` by" % version,
-         "# man/gen_from_help.py; do not edit.",
+         "# zsh completion for oomguard(1) %s -- generated from the option table by" % version,
+         "# man/gen_from_table.py; do not edit.",
          "",
          "_oomguard_names() {",
          "  local -a names",
@@ -544,8 +430,8 @@ def fq(text):
 def make_fish(data, version):
     cmds = data["commands"]
     names = " ".join(c["name"] for c in cmds)
-    L = ["# fish completion for oomguard(1) %s -- generated from `oomguard --help` by" % version,
-         "# man/gen_from_help.py; do not edit.",
+    L = ["# fish completion for oomguard(1) %s -- generated from the option table by" % version,
+         "# man/gen_from_table.py; do not edit.",
          "",
          "function __oomguard_names --description 'oomguard __complete LIST'",
          "    set -l bin (commandline -opc)[1]",
