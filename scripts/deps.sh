@@ -41,8 +41,15 @@ if command -v dpkg-query >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     say "installing with apt-get: ${missing[*]}"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # another apt-get or dpkg (unattended-upgrades, a second terminal) holds
+    # the lock: wait for it (up to 10 minutes) instead of failing at once
+    lock=(-o DPkg::Lock::Timeout=600)
+    if command -v fuser >/dev/null 2>&1 &&
+      fuser /var/lib/dpkg/lock-frontend /var/lib/apt/lists/lock >/dev/null 2>&1; then
+      say "waiting for the package manager's lock (another apt-get or dpkg is running)"
+    fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}"
   fi
   exit 0
 fi
