@@ -15,7 +15,7 @@
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * 1024 * 1024)
 
-typedef enum { P_APPLE, P_NVIDIA, P_NVIDIA_UNIFIED, P_AMD_APU } preset_kind;
+typedef enum { P_APPLE, P_NVIDIA, P_NVIDIA_UNIFIED, P_AMD_APU, P_AMD } preset_kind;
 
 typedef struct preset {
     const char *name;
@@ -85,6 +85,20 @@ static const preset presets[] = {
     {"a100-80gb", P_NVIDIA, "NVIDIA A100-SXM4-80GB", 0, 256, 81920, 1, "x86-64 host", 32},
     {"h100-80gb", P_NVIDIA, "NVIDIA H100 80GB HBM3", 0, 256, 81559, 1, "x86-64 host", 32},
     {"h200", P_NVIDIA, "NVIDIA H200", 0, 256, 143771, 1, "x86-64 host", 32},
+    /* Consumer cards people ask about (issue 19); MiB as nvidia-smi prints
+     * them in public reports (docs/MACHINE.md: not re-checked on hardware). */
+    {"rtx-3060-12gb", P_NVIDIA, "NVIDIA GeForce RTX 3060", 0, 32, 12288, 1, "x86-64 host", 8},
+    {"rtx-4060-8gb", P_NVIDIA, "NVIDIA GeForce RTX 4060", 0, 32, 8188, 1, "x86-64 host", 8},
+    {"rtx-4060-ti-16gb", P_NVIDIA, "NVIDIA GeForce RTX 4060 Ti", 0, 32, 16380, 1, "x86-64 host", 8},
+    {"rtx-4070-12gb", P_NVIDIA, "NVIDIA GeForce RTX 4070", 0, 32, 12282, 1, "x86-64 host", 8},
+    {"rtx-4080-16gb", P_NVIDIA, "NVIDIA GeForce RTX 4080", 0, 64, 16376, 1, "x86-64 host", 16},
+    /* Discrete AMD (ROCm): 24 GiB less the 16 MiB rocm-smi does not report. */
+    {"rx-7900-xtx", P_AMD, "AMD Radeon RX 7900 XTX", 0, 64, 24560, 1, "x86-64 host", 16},
+    /* Several GPUs in one host: llama.cpp splits layers across them (-ts). */
+    {"2x-rtx-3090", P_NVIDIA, "NVIDIA GeForce RTX 3090", 0, 128, 24576, 2, "x86-64 host", 24},
+    {"2x-rtx-4090", P_NVIDIA, "NVIDIA GeForce RTX 4090", 0, 128, 24564, 2, "x86-64 host", 24},
+    {"4x-a100-80gb", P_NVIDIA, "NVIDIA A100-SXM4-80GB", 0, 512, 81920, 4, "x86-64 host", 64},
+    {"8x-h100", P_NVIDIA, "NVIDIA H100 80GB HBM3", 0, 2048, 81559, 8, "x86-64 host", 112},
     /* Unified parts */
     {"dgx-spark", P_NVIDIA_UNIFIED, "NVIDIA GB10", 0, 128, 0, 1, "NVIDIA GB10 (Arm)", 20},
     {"strix-halo-128gb", P_AMD_APU, "AMD Radeon 8060S (Strix Halo)", 0, 128, 512, 1,
@@ -105,7 +119,7 @@ const char *og_machine_preset_name(uint32_t i)
 
 const char *og_machine_preset_summary(uint32_t i)
 {
-    static char buf[N_PRESETS][96];
+    static char buf[N_PRESETS][112];
     if (i >= N_PRESETS)
         return NULL;
     const preset *p = &presets[i];
@@ -115,8 +129,13 @@ const char *og_machine_preset_summary(uint32_t i)
                  p->gpu_cores);
         break;
     case P_NVIDIA:
-        snprintf(buf[i], sizeof buf[i], "%s, %u MiB VRAM, %u GB host RAM", p->chip, p->vram_mib,
-                 p->ram_gb);
+    case P_AMD:
+        if (p->n_gpus > 1)
+            snprintf(buf[i], sizeof buf[i], "%u x %s, %u MiB VRAM each, %u GB host RAM", p->n_gpus,
+                     p->chip, p->vram_mib, p->ram_gb);
+        else
+            snprintf(buf[i], sizeof buf[i], "%s, %u MiB VRAM, %u GB host RAM", p->chip, p->vram_mib,
+                     p->ram_gb);
         break;
     case P_NVIDIA_UNIFIED:
     case P_AMD_APU:
@@ -174,6 +193,13 @@ static void fill(const preset *p, og_machine *m)
             g->vendor = OG_GPU_NVIDIA;
             g->mem_known = 1;
             g->total_bytes = (uint64_t)p->vram_mib * MIB;
+            g->procs_known = 1;
+            break;
+        case P_AMD:
+            g->vendor = OG_GPU_AMD;
+            g->mem_known = 1;
+            g->total_bytes = (uint64_t)p->vram_mib * MIB;
+            g->vram_total_bytes = g->total_bytes;
             g->procs_known = 1;
             break;
         case P_NVIDIA_UNIFIED:
