@@ -70,6 +70,19 @@ int cli_term_width(void);
 /* Open a model (og_model_open); remote sources show progress on a TTY. */
 og_status cli_open_model(const char *source, og_model **out, og_error *err);
 
+/* The models people already have (cli/resolve.c): what the user typed as
+ * MODEL, made into what og_model_open / og_remote_open / the catalog take:
+ *  - a name `oomguard ls` prints (ORG/REPO:FILE.gguf, an LM Studio
+ *    ORG/REPO/FILE.gguf, qwen3:8b from the Ollama store): its path (a
+ *    catalog name that is also a local copy: the copy, said on stderr);
+ *  - hf://ORG/REPO[/FILE] and ollama://NAME[:TAG]: the local copy in the
+ *    Hugging Face cache, LM Studio folders or the Ollama store first (said on
+ *    stderr); with HF_HUB_OFFLINE set and no copy, an error;
+ *  - a folder holding several models: they are listed, NULL (exit 2);
+ *  - anything else: unchanged.
+ * Returns NULL with *rc set (message printed) on an error. */
+const char *cli_model_arg(const char *arg, int *rc);
+
 /* 1 if argv[i] is -h/--help. */
 int cli_is_help(const char *arg);
 

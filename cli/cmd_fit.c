@@ -106,6 +106,11 @@ static int parse(int argc, char **argv, fit_opts *o)
     if (rc)
         return rc;
     o->model = argv[1];
+    if (!o->all_quants) { /* --all-quants lists the remote repository itself */
+        o->model = cli_model_arg(o->model, &rc);
+        if (!o->model)
+            return rc;
+    }
     o->s = e.s;
     o->ms = e.ms;
     o->engine = e.engine;

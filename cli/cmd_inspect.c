@@ -1,8 +1,10 @@
 /* oomguard inspect MODEL: what the reader found. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "oomguard/catalog.h"
 
 enum { O_JSON, O_TENSORS };
 static const cli_opt options[] = {
@@ -258,8 +260,31 @@ int cmd_inspect(int argc, char **argv)
     og_model *m = NULL;
     og_error err;
     og_error_clear(&err);
-    if (cli_open_model(argv[1], &m, &err) != OG_OK)
+    const char *arg = cli_model_arg(argv[1], &rc);
+    if (!arg)
+        return rc;
+    struct stat st;
+    const og_catalog_entry *e = NULL;
+    og_error ce;
+    og_error_clear(&ce);
+    if (stat(arg, &st) != 0 && !og_is_remote(arg) && og_catalog_find(arg, &e, &ce) == OG_OK && e) {
+        /* a catalog name: the entry's published shape, as its usual GGUF build */
+        og_catalog_build b = OG_BUILD_GGUF_Q4_K_M;
+        if (og_catalog_model(e, b, &m, &err) != OG_OK) {
+            b = OG_BUILD_MLX_4BIT;
+            if (og_catalog_model(e, b, &m, &err) != OG_OK)
+                return cli_fail(&err);
+        }
+        fprintf(
+            stderr,
+            "oomguard: %s: the catalog entry %s as %s (from its published config; no file read)\n",
+            arg, e->name, og_catalog_build_name(b));
+    } else if (cli_open_model(arg, &m, &err) != OG_OK) {
+        /* a name that is neither a file nor in the catalog: the catalog's "did you mean" */
+        if (ce.message[0] && !strchr(arg, '/') && !strchr(arg, '.') && stat(arg, &st) != 0)
+            return cli_fail(&ce);
         return cli_fail(&err);
+    }
     if (json)
         rc = cli_print_json(to_json(m, tensors));
     else

@@ -1,6 +1,8 @@
 /* oomguard ls [DIR...]: local models. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "oomguard/discover.h"
@@ -72,6 +74,28 @@ static json_t *to_json(const og_model_list *l)
     return a;
 }
 
+/* Cut s to at most w display columns: keep the start (names) or the end
+ * (paths, where the file is), marking the cut with an ellipsis. */
+static const char *fit_col(const char *s, int w, int keep_end, char *buf, size_t n)
+{
+    int len = (int)strlen(s);
+    if (w <= 0 || len <= w)
+        return s;
+    const char *utf8 = getenv("LC_ALL");
+    if (!utf8 || !*utf8)
+        utf8 = getenv("LC_CTYPE");
+    if (!utf8 || !*utf8)
+        utf8 = getenv("LANG");
+    int u = utf8 && (strstr(utf8, "UTF-8") || strstr(utf8, "utf8") || strstr(utf8, "UTF8"));
+    const char *ell = u ? "\xe2\x80\xa6" : "~"; /* one column either way */
+    int keep = w - 1;
+    if (keep_end)
+        snprintf(buf, n, "%s%s", ell, s + len - keep);
+    else
+        snprintf(buf, n, "%.*s%s", keep, s, ell);
+    return buf;
+}
+
 static void print_human(const og_model_list *l)
 {
     FILE *o = stdout;
@@ -81,29 +105,54 @@ static void print_human(const og_model_list *l)
         fprintf(o, "No models found.\n");
         return;
     }
-    int w = 24;
+    /* the fixed columns take 82; NAME and PATH share the rest of the terminal
+     * (a pipe without COLUMNS gets the full names: scripts should use --json) */
+    int fit = isatty(STDOUT_FILENO) || getenv("COLUMNS");
+    int avail = cli_term_width() - 82;
+    int w = 24, pw = 0;
     for (size_t i = 0; i < l->n; i++) {
-        int n = (int)strlen(l->items[i].name);
+        int n = (int)strlen(l->items[i].name), p = (int)strlen(l->items[i].path);
         if (n > w)
-            w = n > 60 ? 60 : n;
+            w = n;
+        if (p > pw)
+            pw = p;
+    }
+    if (fit) {
+        if (avail < 30)
+            avail = 30;
+        if (w + pw > avail) {
+            /* the name gets up to half (at least 16), the path the rest */
+            int half = avail / 2 > 16 ? avail / 2 : 16;
+            if (w > half && pw > avail - half)
+                w = half;
+            else if (w > half)
+                w = avail - pw;
+            pw = avail - w;
+        }
+    } else {
+        pw = 0; /* no cut */
     }
     fprintf(o, "%s%-*s  %-11s  %-11s  %10s  %7s  %-16s  %-10s  %s%s\n", b, w, "NAME", "STORE",
             "FORMAT", "SIZE", "PARAMS", "ARCH", "QUANT", "PATH", r);
+    char nb[1024], pb[4096], ab[64], qb[64];
     for (size_t i = 0; i < l->n; i++) {
         const og_found_model *f = &l->items[i];
+        const char *name = fit ? fit_col(f->name, w, 0, nb, sizeof nb) : f->name;
+        const char *path = fit ? fit_col(f->path, pw, 1, pb, sizeof pb) : f->path;
         char params[32] = "-";
         if (f->n_params)
             snprintf(params, sizeof params, "%.1fB", (double)f->n_params / 1e9);
         if (f->error) {
-            fprintf(o, "%-*s  %-11s  %s%-11s%s  %10s  %7s  %-16s  %-10s  %s\n", w, f->name,
+            fprintf(o, "%-*s  %-11s  %s%-11s%s  %10s  %7s  %-16s  %-10s  %s\n", w, name,
                     og_store_name(f->store), red, "error", r,
-                    f->file_bytes ? cli_bytes(f->file_bytes) : "-", "-", "-", "-", f->path);
+                    f->file_bytes ? cli_bytes(f->file_bytes) : "-", "-", "-", "-", path);
             fprintf(o, "%-*s  %s%s%s\n", w, "", d, f->error, r);
             continue;
         }
-        fprintf(o, "%-*s  %-11s  %-11s  %10s  %7s  %-16s  %-10s  %s\n", w, f->name,
+        fprintf(o, "%-*s  %-11s  %-11s  %10s  %7s  %-16s  %-10s  %s\n", w, name,
                 og_store_name(f->store), og_format_name(f->format), cli_bytes(f->file_bytes),
-                params, f->arch[0] ? f->arch : "-", f->quant[0] ? f->quant : "-", f->path);
+                params, f->arch[0] ? fit_col(f->arch, 16, 0, ab, sizeof ab) : "-",
+                f->quant[0] ? fit_col(f->quant, 10, 0, qb, sizeof qb) : "-", path);
     }
 }
 

@@ -528,7 +528,17 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
         v = getenv("OLLAMA_NUM_PARALLEL");
         if (v && atoi(v) > 0)
             s.n_parallel = (uint32_t)atoi(v);
-        if (catalog_open(e->model, OG_BUILD_GGUF_Q4_K_M, &md, &err) != OG_OK) {
+        /* the model in the local Ollama store first, else the catalog entry */
+        char src[1100];
+        snprintf(src, sizeof src, "ollama://%s", e->model);
+        int rc;
+        const char *local = e->model[0] ? cli_model_arg(src, &rc) : NULL;
+        if (local && local != src) {
+            if (og_model_open(local, &md, &err) != OG_OK) {
+                snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+                return;
+            }
+        } else if (catalog_open(e->model, OG_BUILD_GGUF_Q4_K_M, &md, &err) != OG_OK) {
             snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
             return;
         }

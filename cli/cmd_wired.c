@@ -167,7 +167,9 @@ int cmd_wired(int argc, char **argv)
         if (!recommend)
             return cli_usage_error("wired", "unexpected '%s' (a MODEL goes after --recommend)",
                                    argv[1]);
-        model_arg = argv[1];
+        model_arg = cli_model_arg(argv[1], &prc);
+        if (!model_arg)
+            return prc;
     }
     if (!model_arg && (mo.quant || cli_engine_any_given(&e)))
         return cli_usage_error("wired", "--quant and the engine settings (-c, -ngl, --engine "

@@ -452,8 +452,24 @@ static void walk(walker *w, const char *dir, const char *prefix, og_store store,
         return;
     size_t n;
     char **v = list_dir(dir, &n);
-    if (!v)
+    if (!v) {
+        /* a folder that cannot be read is listed with the reason, not
+         * skipped silently (out of memory is the walker's own failure) */
+        int e = errno;
+        if (e == ENOMEM) {
+            w->nomem = 1;
+            return;
+        }
+        char *name = prefix && *prefix ? og_strdup(prefix) : og_strdup(og_basename(dir));
+        og_found_model *f = name ? new_entry(w, name, dir, store) : NULL;
+        if (f) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s: cannot read this folder: %s", dir, strerror(e));
+            set_error(f, OG_ERR_IO, msg);
+        }
+        free(name);
         return;
+    }
     if (has_entry(v, n, "manifests") && has_entry(v, n, "blobs")) {
         free_list(v, n);
         ollama_store(w, dir);
