@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "doctor_internal.h"
 #include "og_internal.h"
 #include "oomguard/doctor.h"
 #include "oomguard/units.h"
@@ -138,57 +139,27 @@ const char *og_heavy_app_kind(const char *name)
     return NULL;
 }
 
-/* ---- shared numbers ---------------------------------------------------------- */
+/* ---- the checks, from the facts (src/doctor_internal.h) ----------------------- */
 
-typedef struct ctx {
-    const og_doctor_input *in;
-    const og_machine *m;
-    const og_budget *b;
-    const og_doctor_plan *p;
-    int apple;
-    int discrete;       /* a non-unified GPU */
-    uint64_t need;      /* the plan's GPU-pool need (or total on CPU) */
-    uint64_t capacity;  /* the most this machine could give the plan */
-    uint64_t available; /* what it can give now */
-    uint64_t wired_eff; /* macOS: effective wired limit */
-    uint64_t others;    /* memory held by other processes (sum of top consumers) */
-    uint64_t others_gpu;
-    uint32_t rec_mb; /* recommended wired limit for the plan */
-    int rec_capped;
-} ctx;
-
-static const og_log_finding *log_oom(const og_doctor_input *in)
+static const og_log_finding *log_oom(const og_log_report *log)
 {
-    if (!in->log || !in->log->oom || in->log->headline < 0)
+    if (!log || !log->oom || log->headline < 0)
         return NULL;
-    return &in->log->findings[in->log->headline];
+    return &log->findings[log->headline];
 }
 
-static void fix_for_plan(const ctx *c, char *fix, size_t n)
+static const char *pool_word(const og_doctor_facts *f)
 {
-    const og_doctor_plan *p = c->p;
-    fix[0] = 0;
-    if (p->fit_quant[0])
-        add(fix, n, "Use the largest quant that fits: %s (needs %s). ", p->fit_quant,
-            SZ(p->fit_quant_bytes));
-    if (p->max_ctx && p->n_ctx && p->max_ctx < p->n_ctx)
-        add(fix, n, "Or cap the context at %u tokens (%s). ", p->max_ctx,
-            p->mlx ? "mlx-lm --max-kv-size" : "llama.cpp -c / Ollama num_ctx");
-    if (p->kv_bytes)
-        add(fix, n, "Quantizing the KV cache (%s) saves about %s. ",
-            p->mlx ? "mlx-lm --kv-bits 8" : "-ctk q8_0 -ctv q8_0 -fa on", SZ(p->kv_bytes / 2));
-    if (c->discrete && p->total_bytes <= c->available + c->b->host_bytes)
-        add(fix, n, "Or offload fewer layers (-ngl / num_gpu) and run the rest from RAM (slow). ");
-    if (!fix[0])
-        add(fix, n, "Use a smaller quant or a shorter context (oomguard fit MODEL lists both).");
+    return f->apple      ? "the GPU (unified memory)"
+           : f->apu      ? "the GPU (VRAM carve-out + GTT)"
+           : f->discrete ? "VRAM"
+                         : "RAM";
 }
 
-/* ---- the checks ---------------------------------------------------------------- */
-
-static void check_model_too_big(const ctx *c, og_check *k)
+static void check_model_too_big(const og_doctor_facts *f, og_check *k)
 {
-    const og_log_finding *lf = log_oom(c->in);
-    if (!c->p) {
+    const og_log_finding *lf = log_oom(f->log);
+    if (!f->p) {
         if (lf) {
             set(k, OG_CHECK_FAIL);
             put(k->evidence, sizeof k->evidence, "The log shows: %s (line %u: %s)", lf->what,
@@ -200,77 +171,74 @@ static void check_model_too_big(const ctx *c, og_check *k)
         }
         return;
     }
-    const og_doctor_plan *p = c->p;
+    const og_doctor_plan *p = f->p;
     put(k->evidence, sizeof k->evidence, "%s%s%s needs %s (weights %s + KV %s", p->model,
-        p->quant[0] ? " " : "", p->quant, SZ(c->need), SZ(p->weight_bytes), SZ(p->kv_bytes));
+        p->quant[0] ? " " : "", p->quant, SZ(f->need), SZ(p->weight_bytes), SZ(p->kv_bytes));
     if (p->n_ctx)
         add(k->evidence, sizeof k->evidence, " at %u tokens", p->n_ctx);
-    add(k->evidence, sizeof k->evidence, " + compute %s); ", SZ(p->compute_bytes));
-    if (c->apple)
-        add(k->evidence, sizeof k->evidence,
-            "this Mac can give the GPU at most %s (RAM %s minus the %s system floor)",
-            SZ(c->capacity), SZ(c->m->ram_bytes),
-            SZ((uint64_t)og_wired_floor_mb(c->m->ram_bytes) * MIB));
-    else if (c->discrete)
-        add(k->evidence, sizeof k->evidence, "usable GPU memory %s, usable RAM %s",
-            SZ(c->available), SZ(c->b->host_bytes));
-    else
-        add(k->evidence, sizeof k->evidence, "usable RAM %s", SZ(c->capacity));
+    add(k->evidence, sizeof k->evidence, " + compute %s) on %s; usable now %s",
+        SZ(p->compute_bytes), pool_word(f), SZ(f->usable_now));
+    if (f->capacity != f->usable_now)
+        add(k->evidence, sizeof k->evidence, ", at most %s%s", SZ(f->capacity),
+            f->apple ? " with the wired limit at the safe maximum and other apps closed"
+            : f->apu ? " with GTT at the safe maximum and other apps closed"
+                     : " with other apps closed");
     if (lf)
         add(k->evidence, sizeof k->evidence, ". The log shows: %s", lf->what);
-
-    if (c->need <= c->capacity) {
+    if (f->fits_at_capacity) {
         set(k, OG_CHECK_OK);
-        put(k->fix, sizeof k->fix, "Nothing to change for the model itself.");
-        return;
-    }
-    if (c->discrete && p->total_bytes <= c->available + c->b->host_bytes) {
-        set(k, OG_CHECK_WARN);
-        add(k->evidence, sizeof k->evidence,
-            "; it fits only with layers in system RAM (partial offload, several times slower)");
-        fix_for_plan(c, k->fix, sizeof k->fix);
+        put(k->fix, sizeof k->fix, "%s",
+            f->fits ? "Nothing to change for the model itself."
+                    : "The model itself can fit here: see the failing checks below.");
         return;
     }
     set(k, OG_CHECK_FAIL);
-    add(k->evidence, sizeof k->evidence, "; short by %s", SZ(c->need - c->capacity));
-    fix_for_plan(c, k->fix, sizeof k->fix);
+    add(k->evidence, sizeof k->evidence, "; short by %s",
+        SZ(f->need > f->capacity ? f->need - f->capacity : 0));
+    put(k->fix, sizeof k->fix, "%s",
+        f->model_fix && f->model_fix[0]
+            ? f->model_fix
+            : "Use a smaller quant or a shorter context (oomguard fit MODEL lists both).");
 }
 
-static void check_other_apps(ctx *c, og_check *k)
+/* The five largest other processes: by GPU memory on a discrete GPU, else by
+ * footprint. */
+static uint32_t top_procs(const og_doctor_facts *f, const og_doctor_proc **top, int by_gpu)
 {
-    const og_doctor_input *in = c->in;
-    if (!in->procs) {
-        set(k, OG_CHECK_UNKNOWN);
-        put(k->evidence, sizeof k->evidence, "not run: %s",
-            in->procs_reason && in->procs_reason[0] ? in->procs_reason
-                                                    : "the process list could not be read");
-        return;
-    }
-    /* the five largest other processes */
-    const og_doctor_proc *top[5] = {0};
     uint32_t nt = 0;
-    uint64_t others = 0, others_gpu = 0, heavy = 0;
-    for (uint32_t i = 0; i < in->n_procs; i++) {
-        const og_doctor_proc *q = &in->procs[i];
-        if (q->is_engine)
+    for (uint32_t i = 0; f->procs && i < f->n_procs; i++) {
+        const og_doctor_proc *cur = &f->procs[i];
+        if (cur->is_engine || (by_gpu && !cur->gpu_bytes))
             continue;
-        others += q->footprint_bytes;
-        others_gpu += q->gpu_bytes;
-        const og_doctor_proc *cur = q;
         for (uint32_t j = 0; j < 5; j++) {
             if (j >= nt) {
                 top[j] = cur;
                 nt++;
                 break;
             }
-            if (cur->footprint_bytes > top[j]->footprint_bytes) {
+            uint64_t a = by_gpu ? cur->gpu_bytes : cur->footprint_bytes;
+            uint64_t bb = by_gpu ? top[j]->gpu_bytes : top[j]->footprint_bytes;
+            if (a > bb) {
                 const og_doctor_proc *t = top[j];
                 top[j] = cur;
                 cur = t;
             }
         }
     }
-    uint64_t closable = 0;
+    return nt;
+}
+
+static void check_other_apps(const og_doctor_facts *f, og_check *k)
+{
+    int by_gpu = f->discrete;
+    const og_doctor_proc *top[5] = {0};
+    uint32_t nt = top_procs(f, top, by_gpu);
+    uint64_t others = 0, others_gpu = 0;
+    for (uint32_t i = 0; f->procs && i < f->n_procs; i++)
+        if (!f->procs[i].is_engine) {
+            others += f->procs[i].footprint_bytes;
+            others_gpu += f->procs[i].gpu_bytes;
+        }
     k->evidence[0] = 0;
     for (uint32_t j = 0; j < nt; j++) {
         const char *kind = og_heavy_app_kind(top[j]->name);
@@ -280,110 +248,136 @@ static void check_other_apps(ctx *c, og_check *k)
             top[j]->gpu_client || top[j]->gpu_bytes ? " (GPU)" : "");
         if (top[j]->gpu_bytes)
             add(k->evidence, sizeof k->evidence, " GPU %s", SZ(top[j]->gpu_bytes));
-        if (kind)
-            heavy += top[j]->footprint_bytes;
-        closable += top[j]->footprint_bytes;
     }
-    add(k->evidence, sizeof k->evidence, ". Other processes hold %s of %s RAM", SZ(others),
-        SZ(c->m->ram_bytes));
-    if (others_gpu)
-        add(k->evidence, sizeof k->evidence, " and %s of GPU memory", SZ(others_gpu));
-    c->others = others;
-    c->others_gpu = others_gpu;
-
-    put(k->fix, sizeof k->fix, "Close ");
-    int named = 0;
-    for (uint32_t j = 0; j < nt && named < 3; j++) {
-        if (!og_heavy_app_kind(top[j]->name) && !(top[j]->gpu_client || top[j]->gpu_bytes))
-            continue;
-        add(k->fix, sizeof k->fix, "%s%s", named ? ", " : "", top[j]->name);
-        named++;
+    if (f->procs) {
+        add(k->evidence, sizeof k->evidence, "%sOther processes hold %s of %s RAM", nt ? ". " : "",
+            SZ(others), SZ(f->m->ram_bytes));
+        if (others_gpu)
+            add(k->evidence, sizeof k->evidence, " and %s of GPU memory", SZ(others_gpu));
+    } else {
+        add(k->evidence, sizeof k->evidence, "process list not read: %s",
+            f->procs_reason && f->procs_reason[0] ? f->procs_reason
+                                                  : "the process list could not be read");
     }
-    if (!named)
-        for (uint32_t j = 0; j < nt && j < 3; j++, named++)
-            add(k->fix, sizeof k->fix, "%s%s", j ? ", " : "", top[j]->name);
-    add(k->fix, sizeof k->fix, " (about %s back); see oomguard top.", SZ(heavy ? heavy : closable));
+    if (f->p && f->others_bytes)
+        add(k->evidence, sizeof k->evidence, "; other processes take %s from %s",
+            SZ(f->others_bytes), pool_word(f));
 
-    int short_now = c->p && c->need > c->available;
-    int would_fit = short_now && c->need <= c->capacity &&
-                    c->need <= c->available + (c->discrete ? others_gpu : closable);
-    uint64_t ram = c->m->ram_bytes ? c->m->ram_bytes : 1;
-    if (would_fit) {
+    if (f->p && f->others_block) {
         set(k, OG_CHECK_FAIL);
-        add(k->evidence, sizeof k->evidence, "; the plan needs %s, %s is free now", SZ(c->need),
-            SZ(c->available));
-    } else if (others > ram / 4 ||
-               (c->discrete && c->b->gpu_total_bytes && others_gpu > c->b->gpu_total_bytes / 10)) {
+        add(k->evidence, sizeof k->evidence, "; the plan needs %s, %s is usable now", SZ(f->need),
+            SZ(f->usable_now));
+        put(k->fix, sizeof k->fix, "Close ");
+        int named = 0;
+        for (uint32_t j = 0; j < nt && named < 3; j++, named++)
+            add(k->fix, sizeof k->fix, "%s%s", named ? ", " : "", top[j]->name);
+        if (!named)
+            add(k->fix, sizeof k->fix, "other processes (oomguard top lists them)");
+        add(k->fix, sizeof k->fix, ": that returns about %s of %s%s.", SZ(f->others_bytes),
+            pool_word(f),
+            f->limit_blocks ? " (and raise the limit: see the wired checks)" : "; then it fits");
+        return;
+    }
+    if (!f->procs && !(f->p && f->others_block)) {
+        set(k, OG_CHECK_UNKNOWN);
+        put(k->evidence, sizeof k->evidence, "not run: %s",
+            f->procs_reason && f->procs_reason[0] ? f->procs_reason
+                                                  : "the process list could not be read");
+        return;
+    }
+    uint64_t ram = f->m->ram_bytes ? f->m->ram_bytes : 1;
+    if (others > ram / 4 ||
+        (f->discrete && f->b->gpu_total_bytes && others_gpu > f->b->gpu_total_bytes / 10)) {
         set(k, OG_CHECK_WARN);
+        put(k->fix, sizeof k->fix, "Close ");
+        for (uint32_t j = 0; j < nt && j < 3; j++)
+            add(k->fix, sizeof k->fix, "%s%s", j ? ", " : "", top[j]->name);
+        add(k->fix, sizeof k->fix, " before a long run (oomguard top).");
     } else {
         set(k, OG_CHECK_OK);
         put(k->fix, sizeof k->fix, "Nothing to close.");
     }
 }
 
-static void check_wired_limit_low(const ctx *c, og_check *k)
+static void check_wired_limit_low(const og_doctor_facts *f, og_check *k)
 {
-    if (!c->apple) {
+    const og_limit_advice *l = f->limit;
+    const og_machine *m = f->m;
+    if (!f->apple && !f->apu) {
         set(k, OG_CHECK_OK);
         put(k->evidence, sizeof k->evidence,
-            "not applicable: iogpu.wired_limit_mb exists only on Apple Silicon Macs");
+            "not applicable: iogpu.wired_limit_mb exists only on Apple Silicon Macs%s",
+            f->discrete ? "; VRAM is fixed" : "");
         put(k->fix, sizeof k->fix, "Nothing to set.");
         return;
     }
-    const og_machine *m = c->m;
-    if (!m->wired_limit_known) {
-        set(k, OG_CHECK_UNKNOWN);
-        put(k->evidence, sizeof k->evidence, "iogpu.wired_limit_mb could not be read");
-        return;
-    }
-    if (m->wired_limit_mb == 0) {
-        set(k, OG_CHECK_OK);
+    if (f->apu) {
         put(k->evidence, sizeof k->evidence,
-            "iogpu.wired_limit_mb = 0 (the macOS default, %s); see default_wired_ceiling",
-            SZ(c->in->default_wired_bytes));
-        put(k->fix, sizeof k->fix, "Nothing set too low.");
-        return;
-    }
-    uint64_t lim = (uint64_t)m->wired_limit_mb * MIB;
-    put(k->evidence, sizeof k->evidence, "iogpu.wired_limit_mb = %u (%s); the default would be %s",
-        m->wired_limit_mb, SZ(lim), SZ(c->in->default_wired_bytes));
-    if (c->p) {
-        add(k->evidence, sizeof k->evidence, "; the plan needs %s on the GPU", SZ(c->need));
-        if (c->need > lim) {
-            set(k, OG_CHECK_FAIL);
-            if (c->rec_capped)
-                put(k->fix, sizeof k->fix,
-                    "Raising it helps only to %u MiB (the safe maximum), still short: shrink "
-                    "the plan first (model_too_big). sudo sysctl iogpu.wired_limit_mb=%u",
-                    c->rec_mb, c->rec_mb);
-            else
-                put(k->fix, sizeof k->fix,
-                    "sudo sysctl iogpu.wired_limit_mb=%u (the plan plus a margin; "
-                    "oomguard wired --set %u --persist keeps it after reboot), then restart the "
-                    "engine.",
-                    c->rec_mb, c->rec_mb);
+            "GTT pool %s (ttm.pages_limit %s; the kernel default is %s, the safe maximum %s)",
+            SZ(l->current_bytes), l->at_default ? "not set" : "set", SZ(l->default_bytes),
+            SZ(l->safe_max_bytes));
+    } else {
+        if (!m->wired_limit_known) {
+            set(k, OG_CHECK_UNKNOWN);
+            put(k->evidence, sizeof k->evidence, "iogpu.wired_limit_mb could not be read");
             return;
         }
+        put(k->evidence, sizeof k->evidence,
+            "iogpu.wired_limit_mb = %u (%s%s); the default is %s, the safe maximum %s",
+            m->wired_limit_mb, m->wired_limit_mb ? "" : "the macOS default, ", SZ(l->current_bytes),
+            SZ(l->default_bytes), SZ(l->safe_max_bytes));
     }
-    if (lim < c->in->default_wired_bytes) {
-        set(k, OG_CHECK_WARN);
+    if (l->above_safe) {
+        set(k, OG_CHECK_FAIL);
+        uint32_t v = l->set_mb;
+        add(k->evidence, sizeof k->evidence,
+            "; the limit is above RAM minus the %s floor macOS needs: the GPU may wire memory "
+            "the system cannot page out, and the Mac can freeze under load",
+            SZ(f->m->ram_bytes - l->safe_max_bytes));
+        put(k->fix, sizeof k->fix, "Lower it: %s (%s); then restart the engine.", l->command,
+            f->p ? "the plan's need plus a margin, at least the default, at most the safe maximum"
+                 : "the recommended value");
+        (void)v;
+        return;
+    }
+    if (f->p)
+        add(k->evidence, sizeof k->evidence, "; the plan needs %s on the GPU", SZ(f->need));
+    if (f->p && f->limit_blocks && !l->at_default) {
+        set(k, OG_CHECK_FAIL);
         put(k->fix, sizeof k->fix,
-            "It is set below the default: sudo sysctl iogpu.wired_limit_mb=0 restores the "
-            "default (oomguard wired --reset also removes its persistence).");
+            "Does not fit at the current limit; fits after %s%s, then restart the engine.",
+            l->command,
+            f->apu ? "" : " (keep it after reboot: sudo oomguard wired --set N --persist)");
+        /* the N in the persist hint */
+        char *n = strstr(k->fix, "--set N");
+        if (n) {
+            char tail[sizeof k->fix];
+            snprintf(tail, sizeof tail, "%s", n + 7);
+            snprintf(n, sizeof k->fix - (size_t)(n - k->fix), "--set %u%s", l->set_mb, tail);
+        }
+        return;
+    }
+    if (!l->at_default && l->current_bytes < l->default_bytes) {
+        set(k, OG_CHECK_WARN);
+        put(k->fix, sizeof k->fix, "%s",
+            f->apu ? "GTT is below the kernel default: remove ttm.pages_limit from the kernel "
+                     "command line."
+                   : "It is set below the default: sudo sysctl iogpu.wired_limit_mb=0 restores "
+                     "the default (oomguard wired --reset also removes its persistence).");
         return;
     }
     set(k, OG_CHECK_OK);
     put(k->fix, sizeof k->fix, "Nothing to change.");
 }
 
-static void check_fp16(const ctx *c, og_check *k, int model_failed)
+static void check_fp16(const og_doctor_facts *f, og_check *k, int model_failed)
 {
-    if (!c->p) {
+    if (!f->p) {
         set(k, OG_CHECK_UNKNOWN);
         put(k->evidence, sizeof k->evidence, "not run: no model given");
         return;
     }
-    const og_doctor_plan *p = c->p;
+    const og_doctor_plan *p = f->p;
     if (!p->weight_bytes) {
         set(k, OG_CHECK_UNKNOWN);
         put(k->evidence, sizeof k->evidence, "the model's tensor types are unknown");
@@ -416,14 +410,14 @@ static void check_fp16(const ctx *c, og_check *k, int model_failed)
             SZ(p->n_params ? p->n_params / 100 * 61 : q4), SZ(p->weight_bytes));
 }
 
-static void check_machine_too_small(const ctx *c, og_check *k)
+static void check_machine_too_small(const og_doctor_facts *f, og_check *k, int model_failed)
 {
-    if (!c->p) {
+    if (!f->p) {
         set(k, OG_CHECK_UNKNOWN);
         put(k->evidence, sizeof k->evidence, "not run: no model given");
         return;
     }
-    const og_doctor_plan *p = c->p;
+    const og_doctor_plan *p = f->p;
     uint64_t smallest = p->smallest_bytes;
     if (!smallest && p->n_params) /* ~3.5 bits per weight (Q3_K_M / 3-bit) + 10 % */
         smallest = p->n_params / 16 * 7 + p->n_params / 16 * 7 / 10;
@@ -432,44 +426,43 @@ static void check_machine_too_small(const ctx *c, og_check *k)
         put(k->evidence, sizeof k->evidence, "the smallest quant's size is unknown");
         return;
     }
-    uint64_t most = c->capacity;
-    if (c->discrete)
-        most = c->available + c->b->host_bytes;
     put(k->evidence, sizeof k->evidence,
         "the smallest sensible quant needs about %s at a short context; this machine can give "
         "at most %s",
-        SZ(smallest), SZ(most));
-    if (smallest <= most) {
+        SZ(smallest), SZ(f->capacity));
+    if (!model_failed || smallest <= f->capacity) {
         set(k, OG_CHECK_OK);
-        put(k->fix, sizeof k->fix, "A smaller quant of this model fits here.");
+        put(k->fix, sizeof k->fix, "%s",
+            smallest <= f->capacity ? "A smaller quant of this model fits here."
+                                    : "Nothing to change.");
         return;
     }
     set(k, OG_CHECK_FAIL);
-    if (p->fits_tier[0])
+    if (f->tier_fix && f->tier_fix[0])
+        put(k->fix, sizeof k->fix, "%s", f->tier_fix);
+    else if (p->fits_tier[0])
         put(k->fix, sizeof k->fix,
-            "Even its smallest quant does not fit: it needs a %s or larger, "
-            "or a smaller model.",
+            "Even its smallest quant does not fit: it needs a %s or larger, or a smaller model.",
             p->fits_tier);
     else
         put(k->fix, sizeof k->fix,
             "Even its smallest quant does not fit: it needs a machine with about %s of %s, or "
             "a smaller model.",
-            SZ(c->apple ? smallest + (uint64_t)8192 * MIB : smallest + GIB),
-            c->apple      ? "unified memory"
-            : c->discrete ? "GPU memory"
+            SZ(f->apple ? smallest + (uint64_t)8192 * MIB : smallest + GIB),
+            f->apple      ? "unified memory"
+            : f->discrete ? "GPU memory"
                           : "RAM");
 }
 
-static void check_swapping(const ctx *c, og_check *k)
+static void check_swapping(const og_doctor_facts *f, og_check *k)
 {
-    const og_machine *m = c->m;
-    const og_doctor_input *in = c->in;
+    const og_machine *m = f->m;
     k->evidence[0] = 0;
     add(k->evidence, sizeof k->evidence, "pressure %s; swap used %s of %s",
         og_pressure_name(m->pressure), SZ(m->swap_used_bytes), SZ(m->swap_total_bytes));
-    if (in->swapout_rate_known)
+    if (f->swapout_rate_known)
         add(k->evidence, sizeof k->evidence, "; swap-out %s/s",
-            SZ((uint64_t)in->swapout_bytes_per_s));
+            SZ((uint64_t)f->swapout_bytes_per_s));
     else
         add(k->evidence, sizeof k->evidence, "; swap-out rate not sampled");
     if (m->psi_known)
@@ -480,13 +473,13 @@ static void check_swapping(const ctx *c, og_check *k)
     if (m->cgroup_known && m->cgroup_limit_bytes)
         add(k->evidence, sizeof k->evidence, "; cgroup %s of memory.max %s",
             SZ(m->cgroup_usage_bytes), SZ(m->cgroup_limit_bytes));
-    double rate = in->swapout_rate_known ? in->swapout_bytes_per_s : 0;
+    double rate = f->swapout_rate_known ? f->swapout_bytes_per_s : 0;
     int fail = m->pressure == OG_PRESSURE_CRITICAL || rate > 10.0 * MIB ||
                (m->psi_known && m->psi_full_avg10 > 5.0) || cg_tight;
     int warn = m->pressure == OG_PRESSURE_WARN || rate > 1.0 * MIB ||
                (m->psi_known && m->psi_some_avg10 > 10.0) ||
                (m->swap_used_bytes > GIB && m->swap_total_bytes);
-    int unknown = m->pressure == OG_PRESSURE_UNKNOWN && !in->swapout_rate_known && !m->psi_known &&
+    int unknown = m->pressure == OG_PRESSURE_UNKNOWN && !f->swapout_rate_known && !m->psi_known &&
                   !m->swap_total_bytes && !cg_tight;
     if (fail) {
         set(k, OG_CHECK_FAIL);
@@ -510,65 +503,61 @@ static void check_swapping(const ctx *c, og_check *k)
     }
 }
 
-static void check_default_ceiling(const ctx *c, og_check *k)
+static void check_default_ceiling(const og_doctor_facts *f, og_check *k)
 {
-    const og_machine *m = c->m;
-    if (!c->apple) {
+    const og_limit_advice *l = f->limit;
+    if (!f->apple && !f->apu) {
         set(k, OG_CHECK_OK);
-        put(k->evidence, sizeof k->evidence, "not applicable: no macOS wired ceiling here");
-        if (m->n_gpus && m->gpus[0].vendor == OG_GPU_AMD && m->gpus[0].unified)
-            put(k->fix, sizeof k->fix,
-                "AMD APU: the GPU pool is GTT (%s); raise it with ttm.pages_limit on the kernel "
-                "command line (oomguard wired shows the value).",
-                SZ(m->gpus[0].gtt_total_bytes));
-        else
-            put(k->fix, sizeof k->fix, "Nothing to set.");
+        put(k->evidence, sizeof k->evidence, "not applicable: no GPU memory ceiling to raise here");
+        put(k->fix, sizeof k->fix, "Nothing to set.");
         return;
     }
-    if (!m->wired_limit_known || m->wired_limit_mb != 0) {
+    if (!l->at_default) {
         set(k, OG_CHECK_OK);
-        put(k->evidence, sizeof k->evidence,
-            m->wired_limit_known ? "iogpu.wired_limit_mb is set (%u); see wired_limit_low"
-                                 : "iogpu.wired_limit_mb unknown (%u)",
-            m->wired_limit_mb);
+        put(k->evidence, sizeof k->evidence, "%s is set; see wired_limit_low",
+            f->apu ? "ttm.pages_limit" : "iogpu.wired_limit_mb");
         put(k->fix, sizeof k->fix, "Nothing to change here.");
         return;
     }
-    uint32_t rec0 = og_wired_recommend_mb(m->ram_bytes, 0, NULL);
-    put(k->evidence, sizeof k->evidence,
-        "iogpu.wired_limit_mb = 0: the GPU may wire the macOS default, %s of %s RAM",
-        SZ(c->in->default_wired_bytes), SZ(m->ram_bytes));
-    if (!c->p) {
+    put(k->evidence, sizeof k->evidence, "%s: the GPU may use the default ceiling, %s of %s RAM",
+        f->apu ? "ttm.pages_limit not set" : "iogpu.wired_limit_mb = 0", SZ(l->current_bytes),
+        SZ(f->m->ram_bytes));
+    if (!f->p) {
         set(k, OG_CHECK_OK);
-        put(k->fix, sizeof k->fix,
-            "For models larger than that: sudo sysctl iogpu.wired_limit_mb=%u (oomguard wired "
-            "--recommend).",
-            rec0);
+        if (l->set_mb)
+            put(k->fix, sizeof k->fix, "For models larger than that: %s (the safe maximum is %s).",
+                l->command, SZ(l->safe_max_bytes));
+        else
+            put(k->fix, sizeof k->fix, "Nothing to change.");
         return;
     }
-    add(k->evidence, sizeof k->evidence, "; the plan needs %s on the GPU", SZ(c->need));
-    if (c->need <= c->in->default_wired_bytes) {
-        set(k, OG_CHECK_OK);
+    add(k->evidence, sizeof k->evidence, "; the plan needs %s", SZ(f->need));
+    if (f->limit_blocks) {
+        set(k, OG_CHECK_FAIL);
+        put(k->fix, sizeof k->fix, "Does not fit at the current limit; fits after %s", l->command);
+        if (f->apu)
+            add(k->fix, sizeof k->fix, ", then reboot.");
+        else
+            add(k->fix, sizeof k->fix,
+                " (leaving %u MiB to macOS), then restart the engine. Make it permanent with sudo "
+                "oomguard wired --set %u --persist (a LaunchDaemon; /etc/sysctl.conf alone is not "
+                "reliably applied).",
+                (uint32_t)(f->m->ram_bytes / MIB) - l->set_mb, l->set_mb);
+        return;
+    }
+    set(k, OG_CHECK_OK);
+    if (f->fits)
         put(k->fix, sizeof k->fix, "The default ceiling is enough for this plan.");
-        return;
-    }
-    if (c->rec_capped) {
-        set(k, OG_CHECK_WARN);
+    else if (!f->fits_at_capacity)
         put(k->fix, sizeof k->fix,
-            "Raising the ceiling helps only to %u MiB (keeping the system floor), still short: "
-            "shrink the plan first (model_too_big).",
-            c->rec_mb);
-        return;
-    }
-    set(k, OG_CHECK_FAIL);
-    put(k->fix, sizeof k->fix,
-        "sudo sysctl iogpu.wired_limit_mb=%u (the plan plus a margin, leaving %u MiB to macOS), "
-        "then restart the engine. Make it permanent with sudo oomguard wired --set %u --persist "
-        "(a LaunchDaemon; /etc/sysctl.conf alone is not reliably applied).",
-        c->rec_mb, (uint32_t)(m->ram_bytes / MIB) - c->rec_mb, c->rec_mb);
+            "Raising the ceiling would not be enough: even at the safe maximum (%s) the plan "
+            "does not fit (model_too_big).",
+            SZ(l->safe_max_bytes));
+    else
+        put(k->fix, sizeof k->fix, "The ceiling is not what stands in the way (other_apps).");
 }
 
-void og_doctor_run(const og_doctor_input *in, og_doctor_report *r)
+void og_doctor_fill(const og_doctor_facts *f, og_doctor_report *r)
 {
     memset(r, 0, sizeof *r);
     for (int i = 0; i < OG_CHECK_COUNT; i++) {
@@ -577,58 +566,126 @@ void og_doctor_run(const og_doctor_input *in, og_doctor_report *r)
         og_strlcpy(r->checks[i].title, titles[i], sizeof r->checks[i].title);
     }
     r->headline = -1;
-    if (!in || !in->machine || !in->budget) {
+    og_check *k = r->checks;
+    check_model_too_big(f, &k[OG_CHECK_MODEL_TOO_BIG]);
+    check_other_apps(f, &k[OG_CHECK_OTHER_APPS]);
+    check_wired_limit_low(f, &k[OG_CHECK_WIRED_LIMIT_LOW]);
+    int failed = k[OG_CHECK_MODEL_TOO_BIG].status == OG_CHECK_FAIL && f->p;
+    check_fp16(f, &k[OG_CHECK_FP16_WEIGHTS], failed);
+    check_machine_too_small(f, &k[OG_CHECK_MACHINE_TOO_SMALL], failed);
+    check_swapping(f, &k[OG_CHECK_SWAPPING]);
+    check_default_ceiling(f, &k[OG_CHECK_DEFAULT_WIRED_CEILING]);
+    /* the contract (decide.h): a plan that does not fit has a failing check */
+    if (f->p && !f->fits) {
+        int any = 0;
         for (int i = 0; i < OG_CHECK_COUNT; i++)
-            put(r->checks[i].evidence, sizeof r->checks[i].evidence, "no machine snapshot");
-        return;
-    }
-    ctx c;
-    memset(&c, 0, sizeof c);
-    c.in = in;
-    c.m = in->machine;
-    c.b = in->budget;
-    c.p = in->plan;
-    c.apple = c.m->os == OG_OS_MACOS && c.m->apple_silicon;
-    c.discrete = !c.b->unified && c.b->has_gpu;
-    if (c.p)
-        c.need = c.p->gpu_need_bytes ? c.p->gpu_need_bytes : c.p->total_bytes;
-    if (c.apple) {
-        c.capacity = (uint64_t)og_wired_max_safe_mb(c.m->ram_bytes) * MIB;
-        c.available = c.b->gpu_bytes;
-        c.wired_eff = c.b->wired_limit_bytes;
-    } else if (c.discrete) {
-        c.available = c.b->gpu_bytes;
-        c.capacity = c.b->gpu_bytes;
-    } else {
-        c.available = c.b->host_bytes;
-        c.capacity = c.b->host_bytes;
-        if (c.b->unified && c.b->has_gpu && c.b->gpu_bytes) /* APU / GB10: the GPU pool */
-            c.available = c.capacity = c.b->gpu_bytes;
-        else if (c.m->ram_bytes) {
-            /* CPU only: what the box (or the cgroup's memory.max) could give with
-             * nothing else running, less the margin; available stays what is free now */
-            uint64_t cap = c.m->ram_bytes;
-            if (c.m->cgroup_known && c.m->cgroup_limit_bytes && c.m->cgroup_limit_bytes < cap)
-                cap = c.m->cgroup_limit_bytes;
-            cap = cap > c.b->margin_bytes ? cap - c.b->margin_bytes : 0;
-            if (cap > c.capacity)
-                c.capacity = cap;
+            any |= i != OG_CHECK_SWAPPING && k[i].status == OG_CHECK_FAIL;
+        if (!any) {
+            set(&k[OG_CHECK_MODEL_TOO_BIG], OG_CHECK_FAIL);
+            add(k[OG_CHECK_MODEL_TOO_BIG].evidence, sizeof k[0].evidence,
+                "; the engine's plan does not fit the usable budget");
+            put(k[OG_CHECK_MODEL_TOO_BIG].fix, sizeof k[0].fix, "%s",
+                f->model_fix && f->model_fix[0] ? f->model_fix
+                                                : "Use a smaller quant or a shorter context.");
         }
     }
-    if (c.p)
-        c.rec_mb = og_wired_recommend_mb(c.m->ram_bytes, c.need, &c.rec_capped);
-
-    og_check *k = r->checks;
-    check_model_too_big(&c, &k[OG_CHECK_MODEL_TOO_BIG]);
-    check_other_apps(&c, &k[OG_CHECK_OTHER_APPS]);
-    check_wired_limit_low(&c, &k[OG_CHECK_WIRED_LIMIT_LOW]);
-    check_fp16(&c, &k[OG_CHECK_FP16_WEIGHTS], k[OG_CHECK_MODEL_TOO_BIG].status == OG_CHECK_FAIL);
-    check_machine_too_small(&c, &k[OG_CHECK_MACHINE_TOO_SMALL]);
-    check_swapping(&c, &k[OG_CHECK_SWAPPING]);
-    check_default_ceiling(&c, &k[OG_CHECK_DEFAULT_WIRED_CEILING]);
     for (int i = 0; i < OG_CHECK_COUNT; i++)
         if (k[i].status == OG_CHECK_FAIL) {
             r->headline = i;
             break;
         }
+}
+
+/* A plan's numbers only (no engine to re-plan with): the what-ifs by
+ * arithmetic on the need. og_decide (src/decide.c) runs the engines instead. */
+void og_doctor_run(const og_doctor_input *in, og_doctor_report *r)
+{
+    if (!in || !in->machine || !in->budget) {
+        memset(r, 0, sizeof *r);
+        for (int i = 0; i < OG_CHECK_COUNT; i++) {
+            r->checks[i].id = (og_check_id)i;
+            r->checks[i].status = OG_CHECK_UNKNOWN;
+            og_strlcpy(r->checks[i].title, titles[i], sizeof r->checks[i].title);
+            put(r->checks[i].evidence, sizeof r->checks[i].evidence, "no machine snapshot");
+        }
+        r->headline = -1;
+        return;
+    }
+    const og_machine *m = in->machine;
+    const og_budget *b = in->budget;
+    og_doctor_facts f;
+    memset(&f, 0, sizeof f);
+    f.m = m;
+    f.b = b;
+    f.procs = in->procs;
+    f.n_procs = in->n_procs;
+    f.procs_reason = in->procs_reason;
+    f.log = in->log;
+    f.swapout_rate_known = in->swapout_rate_known;
+    f.swapout_bytes_per_s = in->swapout_bytes_per_s;
+    f.default_wired_bytes = in->default_wired_bytes;
+    f.p = in->plan;
+    f.apple = og_machine_is_apple(m);
+    f.apu = og_machine_is_apu(m);
+    f.discrete = !b->unified && b->has_gpu;
+    uint64_t others = 0, others_gpu = 0;
+    for (uint32_t i = 0; in->procs && i < in->n_procs; i++)
+        if (!in->procs[i].is_engine) {
+            others += in->procs[i].footprint_bytes;
+            others_gpu += in->procs[i].gpu_bytes;
+        }
+    if (f.discrete && b->others_gpu_bytes > others_gpu)
+        others_gpu = b->others_gpu_bytes;
+    uint64_t margin = b->margin_bytes;
+    if (f.apple || f.apu) {
+        uint64_t safe = (uint64_t)og_wired_max_safe_mb(m->ram_bytes) * MIB;
+        f.usable_now = b->gpu_bytes;
+        f.capacity = safe > margin ? safe - margin : 0;
+        f.others_bytes = f.apple ? others : others_gpu;
+    } else if (f.discrete) {
+        f.usable_now = b->gpu_bytes;
+        f.others_bytes = others_gpu;
+        f.capacity = b->gpu_bytes + others_gpu;
+    } else {
+        f.usable_now = b->host_bytes;
+        uint64_t cap = m->ram_bytes;
+        if (m->cgroup_known && m->cgroup_limit_bytes && m->cgroup_limit_bytes < cap)
+            cap = m->cgroup_limit_bytes;
+        f.capacity = cap > margin ? cap - margin : 0;
+        if (f.capacity < f.usable_now)
+            f.capacity = f.usable_now;
+        f.others_bytes = in->procs ? others : f.capacity - f.usable_now;
+    }
+    og_limit_advice l;
+    char model_fix[640] = "";
+    if (f.p) {
+        f.need = f.p->gpu_need_bytes ? f.p->gpu_need_bytes : f.p->total_bytes;
+        f.fits = f.need <= f.usable_now;
+        f.fits_at_capacity = f.need <= f.capacity;
+        og_limit_fill(m, f.need, f.apple ? b->others_gpu_bytes : 0, margin, &l);
+        int lim_alone = l.applies && l.set_mb && !l.above_safe;
+        int oth_alone = f.others_bytes && f.need <= f.usable_now + f.others_bytes;
+        f.others_block =
+            !f.fits && f.fits_at_capacity && f.others_bytes && (oth_alone || !lim_alone);
+        f.limit_blocks = !f.fits && f.fits_at_capacity && lim_alone && (!oth_alone || lim_alone);
+        if (f.limit_blocks && oth_alone && f.others_block)
+            f.limit_blocks = 0; /* closing the others is enough */
+        /* check 1's fix from what the plan carries */
+        const og_doctor_plan *p = f.p;
+        if (p->fit_quant[0])
+            add(model_fix, sizeof model_fix, "Use the largest quant that fits: %s (needs %s). ",
+                p->fit_quant, SZ(p->fit_quant_bytes));
+        if (p->max_ctx && p->n_ctx && p->max_ctx < p->n_ctx)
+            add(model_fix, sizeof model_fix, "Or cap the context at %u tokens (%s). ", p->max_ctx,
+                p->mlx ? "mlx-lm --max-kv-size" : "llama.cpp -c / Ollama num_ctx");
+        if (f.discrete && p->total_bytes <= f.usable_now + b->host_bytes)
+            add(model_fix, sizeof model_fix,
+                "Or offload fewer layers (-ngl / num_gpu) and run the rest from RAM (slow). ");
+        f.model_fix = model_fix;
+    } else {
+        og_limit_fill(m, 0, 0, margin, &l);
+        f.fits = f.fits_at_capacity = 1;
+    }
+    f.limit = &l;
+    og_doctor_fill(&f, r);
 }

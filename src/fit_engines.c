@@ -7,24 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oomguard/decide.h"
 #include "oomguard/fit.h"
 #include "og_internal.h"
 
 og_backend og_machine_backend(const og_machine *m)
 {
-    if (!m)
-        return OG_BACKEND_CPU;
-    for (uint32_t i = 0; i < m->n_gpus && i < OG_MAX_GPUS; i++) {
-        if (m->gpus[i].vendor == OG_GPU_APPLE)
-            return OG_BACKEND_METAL;
-        if (m->gpus[i].vendor == OG_GPU_NVIDIA)
-            return OG_BACKEND_CUDA;
-        if (m->gpus[i].vendor == OG_GPU_AMD)
-            return OG_BACKEND_ROCM;
-    }
-    if (m->apple_silicon)
-        return OG_BACKEND_METAL;
-    return OG_BACKEND_CPU;
+    return og_decide_backend(m); /* one definition (src/decide_budget.c) */
 }
 
 /* The budget: --mem as one unified pool, else the machine's. */

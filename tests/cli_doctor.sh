@@ -115,7 +115,7 @@ doctor_json low-wired-model 1 wired_limit_low "ok,unknown,fail,ok,ok,ok,ok" qwen
 check low-wired-fix 1 "$OG" doctor qwen3-32b --machine "$SCN/mac-64gb-low-wired.json"
 grep_out low-wired-fix "sudo sysctl iogpu.wired_limit_mb="
 doctor_json cgroup-model 1 model_too_big "fail,unknown,ok,ok,ok,fail,ok" llama-3.1-8b --quant Q8_0 --machine "$SCN/linux-cgroup-8g.json"
-doctor_json bf16-64gb 1 model_too_big "fail,unknown,ok,fail,ok,ok,warn" qwen3-32b --quant mlx-bf16 --machine m2-max-64gb
+doctor_json bf16-64gb 1 model_too_big "fail,unknown,ok,fail,ok,ok,ok" qwen3-32b --quant mlx-bf16 --machine m2-max-64gb
 check bf16-fix 1 "$OG" doctor qwen3-32b --quant mlx-bf16 --machine m2-max-64gb
 grep_out bf16-fix "mlx-community/Qwen3-32B-4bit"
 doctor_json default-ceiling 1 default_wired_ceiling "ok,unknown,ok,ok,ok,ok,fail" llama-3.3-70b --ctx 36864 --machine m2-max-64gb
@@ -136,7 +136,7 @@ doctor_json log-only 1 model_too_big - --machine m2-max-64gb --log "$DATA/cuda_k
 # a GGUF file: an F16 8B shape on a 16 GB Mac
 "$FIX" shape arch=llama n_layer=32 n_embd=4096 n_head=32 n_head_kv=8 n_ff=14336 n_vocab=128256 \
     n_ctx_train=8192 weight_type=f16 "$tmp/f16-8b.gguf" >/dev/null || { echo "FAIL fixture"; fail=1; }
-doctor_json gguf-f16 1 model_too_big "fail,unknown,ok,fail,ok,ok,warn" "$tmp/f16-8b.gguf" --machine m1-16gb
+doctor_json gguf-f16 1 model_too_big "fail,unknown,ok,fail,ok,ok,ok" "$tmp/f16-8b.gguf" --machine m1-16gb
 check gguf-f16-text 1 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb
 grep_out gguf-f16-text "Q4_K_M"
 grep_out gguf-f16-text "Headline: Model exceeds"

@@ -18,5 +18,6 @@
 #include "explain.h"
 #include "wired.h"
 #include "doctor.h"
+#include "decide.h"
 
 #endif
