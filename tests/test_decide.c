@@ -288,7 +288,8 @@ START_TEST(nvidia_too_big_for_vram)
     headline(d, OG_CHECK_MODEL_TOO_BIG);
     statuses(d, "fail,unknown,ok,ok,ok,ok,ok");
     HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "--quant Q3_K_M");
-    HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "-ngl 57");
+    HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "fewer GPU layers: -ngl ");
+    HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "in RAM");
     done(&s);
 }
 END_TEST
