@@ -274,7 +274,6 @@ static double mono_s(void)
 
 static int sig_pipe[2] = {-1, -1};
 static volatile sig_atomic_t child_pid;
-static volatile sig_atomic_t user_interrupts;
 
 static void on_sigchld(int sig)
 {
@@ -285,21 +284,52 @@ static void on_sigchld(int sig)
     errno = e;
 }
 
-/* Terminal signals (Ctrl-C, Ctrl-\) reach the whole foreground process
- * group, the child included, so they are not sent again; a signal sent to
- * oomguard alone (kill PID: si_pid set) is passed on to the child. */
+/* The child runs in a process group of its own, and on a terminal that group
+ * is the foreground one: Ctrl-C and Ctrl-\ reach the child's group and not
+ * oomguard. So every signal oomguard receives was sent to oomguard (kill PID)
+ * or to oomguard's group (kill %1, kill -- -PGID), never to the child: passing
+ * it on to the child's group delivers it exactly once. (Before, the child
+ * shared oomguard's group, and a signal to the group reached it twice:
+ * llama.cpp takes a second Ctrl-C as "exit now".) */
 static void on_forward(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
+    (void)si;
     int e = errno;
-    if (sig == SIGINT)
-        user_interrupts++;
-    int from_process = si && si->si_pid != 0;
-    if (child_pid > 0 && (from_process || sig == SIGTERM))
+    if (child_pid > 0 && kill(-(pid_t)child_pid, sig) != 0)
         kill((pid_t)child_pid, sig);
     if (sig_pipe[1] >= 0)
         (void)!write(sig_pipe[1], "s", 1);
     errno = e;
+}
+
+/* Does oomguard's group hold the terminal's foreground (stdin a terminal)? */
+static int holds_terminal(void)
+{
+    return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+/* Give the terminal's foreground to process group pgrp. */
+static int give_terminal(pid_t pgrp)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    int ok = tcsetpgrp(STDIN_FILENO, pgrp) == 0;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
+/* Take the terminal back from the child's group (after it stopped or ended). */
+static void take_terminal(void)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    tcsetpgrp(STDIN_FILENO, getpgrp());
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static int install_handlers(void)
@@ -313,7 +343,7 @@ static int install_handlers(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigchld;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sa.sa_flags = SA_RESTART; /* also when the child stops (Ctrl-Z) */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
     memset(&sa, 0, sizeof sa);
@@ -324,6 +354,26 @@ static int install_handlers(void)
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], &sa, NULL);
     return 0;
+}
+
+#define MAX_SURVIVORS 16
+
+/* Descendants still running after the child's own exit (adopted by oomguard
+ * as the subreaper): up to cap of them, read now. */
+static uint32_t list_survivors(og_proc *out, uint32_t cap)
+{
+    og_proc_list l;
+    if (og_procs_list(&l, 0, NULL) != OG_OK)
+        return 0;
+    uint32_t idx[MAX_SURVIVORS];
+    uint32_t n =
+        og_proc_tree(&l, (int32_t)getpid(), 0, idx, cap < MAX_SURVIVORS ? cap : MAX_SURVIVORS);
+    if (n > cap)
+        n = cap;
+    for (uint32_t k = 0; k < n; k++)
+        out[k] = l.procs[idx[k]];
+    og_proc_list_free(&l);
+    return n;
 }
 
 static const char *sig_name(int sig)
@@ -881,6 +931,8 @@ int cmd_run(int argc, char **argv)
     }
     fcntl(exec_pipe[1], F_SETFD, FD_CLOEXEC);
     fflush(NULL);
+    pid_t parent = getpid();
+    int terminal = holds_terminal();
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(stderr, "oomguard: fork: %s\n", strerror(errno));
@@ -890,6 +942,13 @@ int cmd_run(int argc, char **argv)
     }
     if (pid == 0) {
         close(exec_pipe[0]);
+        /* a group of its own (see on_forward), in the terminal's foreground */
+        setpgid(0, 0);
+        if (terminal)
+            give_terminal(getpid());
+        /* kill -9 of oomguard must not leave the child running unwatched */
+        if (og_proc_die_with_parent((int32_t)parent, NULL) == OG_ERR_NOT_FOUND)
+            _exit(126);
         /* --json: stdout carries only the JSON; the command's stdout goes to
          * --stdout FILE, else to stderr */
         if (child_out >= 0)
@@ -905,6 +964,9 @@ int cmd_run(int argc, char **argv)
         (void)!write(exec_pipe[1], &e, sizeof e);
         _exit(e == ENOENT ? 127 : 126);
     }
+    setpgid(pid, pid); /* also here: whichever runs first */
+    if (terminal)
+        terminal = give_terminal(pid);
     child_pid = pid;
     if (child_out >= 0)
         close(child_out);
@@ -917,6 +979,8 @@ int cmd_run(int argc, char **argv)
     if (got == (ssize_t)sizeof exec_errno) {
         int st;
         waitpid(pid, &st, 0);
+        if (terminal)
+            take_terminal();
         fprintf(stderr, "oomguard: cannot run '%s': %s\n", cargv[0], strerror(exec_errno));
         if (logf)
             fclose(logf);
@@ -929,6 +993,9 @@ int cmd_run(int argc, char **argv)
     wc.adopter_pid = subreaper ? (int32_t)getpid() : 0;
     wc.gpu_interval_s = gpu_interval;
     wc.gpu = og_gpu_reader_probe;
+    /* near --max-mem, count pages shared inside the tree once (PSS) */
+    wc.pss_above_bytes = max_mem / 2;
+    wc.pss_recheck_bytes = max_mem;
     og_watch *w = NULL;
     if (og_watch_open(&wc, &w, &err) != OG_OK) {
         kill(pid, SIGKILL);
@@ -940,7 +1007,11 @@ int cmd_run(int argc, char **argv)
     og_summary sum;
     og_summary_init(&sum);
     og_trip_info trip = {0};
-    int stage = 0; /* 0 none, 1 SIGINT sent, 2 SIGTERM sent, 3 SIGKILL sent */
+    int stage = 0;        /* 0 none, 1 SIGINT sent, 2 SIGTERM sent, 3 SIGKILL sent */
+    uint64_t esc_ref = 0; /* tree memory when the last stop signal went out */
+    char escalation[320] = "";
+    og_proc survivors[MAX_SURVIVORS];
+    uint32_t n_survivors = 0;
     double stage_t = 0, guard_t = -1;
     int status = 0, child_done = 0;
     double t_start = mono_s(), next = t_start;
@@ -950,15 +1021,30 @@ int cmd_run(int argc, char **argv)
         /* Reap: the child, and orphans we adopted as a subreaper. */
         for (;;) {
             int st;
-            pid_t r = waitpid(-1, &st, WNOHANG);
+            pid_t r = waitpid(-1, &st, WNOHANG | WUNTRACED);
             if (r <= 0)
                 break;
+            if (r == pid && WIFSTOPPED(st)) {
+                /* Ctrl-Z stopped the child's group: stop oomguard too, so the
+                 * shell sees the job stopped; on `fg` hand the terminal back
+                 * and let the child go on. */
+                if (terminal) {
+                    take_terminal();
+                    kill(getpid(), SIGSTOP);
+                    if (holds_terminal())
+                        give_terminal(pid);
+                }
+                kill(-pid, SIGCONT);
+                continue;
+            }
             if (r == pid) {
                 status = st;
                 child_done = 1;
             }
         }
         if (child_done) {
+            if (stage == 0 && subreaper)
+                n_survivors = list_survivors(survivors, MAX_SURVIVORS);
             /* While stopping, keep going until the adopted tree is gone too. */
             if (stage == 0 || !subreaper)
                 break;
@@ -980,6 +1066,42 @@ int cmd_run(int argc, char **argv)
                 status_line(&s, budget, budget_label, stage);
                 last_draw = s.t_s;
             }
+            if (guard && stage >= 1 && stage < 3) {
+                /* the grace period: keep looking, escalate when waiting is unsafe */
+                size_t from = ser.n > GUARD_WINDOW ? ser.n - GUARD_WINDOW : 0;
+                og_sample *win = ser.s + from;
+                og_sample keep0 = win[0];
+                win[0] = ser.s[0];
+                int to_kill = 0;
+                og_trip_info e;
+                int esc = og_guard_escalate(&gc, win, ser.n - from, esc_ref, &e, &to_kill);
+                win[0] = keep0;
+                if (esc) {
+                    int sig = to_kill || stage == 2 ? SIGKILL : SIGTERM;
+                    uint32_t nsig = 0;
+                    if (subreaper)
+                        og_proc_signal_tree((int32_t)getpid(), 0, sig, &nsig, NULL);
+                    else
+                        og_proc_signal_tree(pid, 1, sig, &nsig, NULL);
+                    if (live)
+                        fprintf(stderr, "\r\033[K");
+                    fprintf(stderr, "oomguard: %s after %.1fs of grace: sent %s to %u process%s\n",
+                            e.reason, mono_s() - stage_t, sig_name(sig), nsig,
+                            nsig == 1 ? "" : "es");
+                    snprintf(escalation, sizeof escalation, "%s: %s", sig_name(sig), e.reason);
+                    if (logf) {
+                        fprintf(logf,
+                                "{\"event\":\"escalate\",\"t\":%.3f,\"signal\":\"%s\","
+                                "\"processes\":%u,\"reason\":",
+                                s.t_s, sig_name(sig), nsig);
+                        json_escape_to(logf, e.reason);
+                        fprintf(logf, "}\n");
+                    }
+                    stage = sig == SIGKILL ? 3 : stage + 1;
+                    stage_t = mono_s();
+                    esc_ref = s.tree_bytes + s.tree_gpu_bytes;
+                }
+            }
             if (guard && stage == 0) {
                 size_t from = ser.n > GUARD_WINDOW ? ser.n - GUARD_WINDOW : 0;
                 /* the first sample anchors the available floor */
@@ -992,6 +1114,7 @@ int cmd_run(int argc, char **argv)
                     t = og_guard_check(&gc, win, ser.n - from, &trip);
                 if (t != OG_TRIP_NONE) {
                     guard_t = s.t_s;
+                    esc_ref = s.tree_bytes + s.tree_gpu_bytes;
                     if (live)
                         fprintf(stderr, "\r\033[K");
                     fprintf(stderr, "%soomguard: guard tripped (%s):%s %s\n",
@@ -1042,6 +1165,7 @@ int cmd_run(int argc, char **argv)
             }
             stage++;
             stage_t = mono_s();
+            esc_ref = s.tree_bytes + s.tree_gpu_bytes;
         }
         /* Sleep to the next tick; a SIGCHLD wakes us at once. */
         next += interval;
@@ -1058,6 +1182,8 @@ int cmd_run(int argc, char **argv)
     }
     if (live)
         fprintf(stderr, "\r\033[K");
+    if (terminal)
+        take_terminal();
     og_watch_close(w);
     child_pid = 0;
 
@@ -1118,6 +1244,15 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "  predicted peak %s, measured %s (%+.1f %%)\n", cli_bytes(predicted),
                 cli_bytes(measured),
                 ((double)measured - (double)predicted) / (double)predicted * 100);
+    if (escalation[0])
+        fprintf(stderr, "  escalated during the grace period (%s)\n", escalation);
+    if (n_survivors) {
+        fprintf(stderr, "  %u process%s outlived the child (still running):", n_survivors,
+                n_survivors == 1 ? "" : "es");
+        for (uint32_t k = 0; k < n_survivors; k++)
+            fprintf(stderr, "%s %d %s", k ? "," : "", (int)survivors[k].pid, survivors[k].name);
+        fprintf(stderr, "\n");
+    }
     if (stage) {
         fprintf(stderr, "  fix: ");
         switch (trip.trip) {
@@ -1281,12 +1416,19 @@ int cmd_run(int argc, char **argv)
             json_object_set_new(g, "value", json_integer((json_int_t)trip.value));
             json_object_set_new(g, "limit", json_integer((json_int_t)trip.limit));
             json_object_set_new(g, "reason", json_string(trip.reason));
+            json_object_set_new(g, "escalation",
+                                escalation[0] ? json_string(escalation) : json_null());
             json_object_set_new(g, "last_signal",
                                 json_string(stage == 1   ? "SIGINT"
                                             : stage == 2 ? "SIGTERM"
                                                          : "SIGKILL"));
         }
         json_object_set_new(j, "guard", g);
+        json_t *sv = json_array();
+        for (uint32_t k = 0; k < n_survivors; k++)
+            json_array_append_new(sv, json_pack("{s:i,s:s}", "pid", (int)survivors[k].pid, "name",
+                                                survivors[k].name));
+        json_object_set_new(j, "survivors", sv);
         cli_print_json(j);
     }
     free(ser.s);

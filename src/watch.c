@@ -21,6 +21,10 @@ struct og_watch {
     int gpu_read_once;
     int gpu_ok;
     og_gpu_reading gpu;
+    int pss_known;       /* a PSS reading of the tree was taken */
+    double pss_t;        /* when */
+    uint64_t pss_excess; /* RSS sum - PSS sum then: the pages counted more than once */
+    uint64_t pss_rss;    /* the RSS sum then */
     int32_t pids[OG_WATCH_MAX_PROCS];
 };
 
@@ -67,6 +71,42 @@ static int in_tree(const int32_t *pids, uint32_t n, int32_t pid)
         if (pids[k] == pid)
             return 1;
     return 0;
+}
+
+/* Pages shared inside the tree (a model file mapped by 4 processes) count
+ * once per process in an RSS sum. When the sum of a tree of several processes
+ * passes cfg.pss_above_bytes, count PSS instead (smaps_rollup: shared pages
+ * split between their users, so they add up once). PSS walks page tables
+ * (~350 ms for a 30 GB mapping), so it is read at most once a second; in
+ * between the RSS sum moves the figure, less the excess seen at the last PSS
+ * read, so growth still shows at once. It is read again sooner (every 0.25 s)
+ * while the RSS sum grows by more than 10 %, and at once when the estimate
+ * passes cfg.pss_recheck_bytes (the guard's limit), so the guard acts on PSS. */
+static void tree_pss(og_watch *w, og_sample *s, const int32_t *pids, uint32_t n)
+{
+    if (!w->cfg.pss_above_bytes || n < 2 || s->tree_kind != OG_MEM_RSS ||
+        s->tree_bytes <= w->cfg.pss_above_bytes)
+        return;
+    uint64_t estimate = s->tree_bytes > w->pss_excess ? s->tree_bytes - w->pss_excess : 0;
+    int recheck =
+        (w->cfg.pss_recheck_bytes && estimate > w->cfg.pss_recheck_bytes && s->t_s > w->pss_t) ||
+        (s->tree_bytes > w->pss_rss + w->pss_rss / 10 && s->t_s - w->pss_t >= 0.25);
+    if (!w->pss_known || s->t_s - w->pss_t >= 1.0 || recheck) {
+        uint64_t pss = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            og_proc m;
+            if (og_proc_read(pids[k], &m, OG_PROCS_FOOTPRINT, NULL) != OG_OK ||
+                m.footprint_kind != OG_MEM_PSS)
+                return; /* exited or unreadable: keep the RSS sum */
+            pss += m.footprint_bytes;
+        }
+        w->pss_known = 1;
+        w->pss_t = s->t_s;
+        w->pss_excess = s->tree_bytes > pss ? s->tree_bytes - pss : 0;
+        w->pss_rss = s->tree_bytes;
+    }
+    s->tree_bytes = s->tree_bytes > w->pss_excess ? s->tree_bytes - w->pss_excess : 0;
+    s->tree_kind = OG_MEM_PSS;
 }
 
 og_status og_watch_sample(og_watch *w, og_sample *s, og_error *err)
@@ -121,6 +161,7 @@ og_status og_watch_sample(og_watch *w, og_sample *s, og_error *err)
             s->tree_kind = m.footprint_kind;
     }
     n = members;
+    tree_pss(w, s, pids, n);
 
     og_sysmem sm;
     og_status sst = og_sysmem_read(&sm, NULL);

@@ -135,6 +135,50 @@ og_trip og_guard_check(const og_guard_config *c, const og_sample *s, size_t n, o
     return OG_TRIP_NONE;
 }
 
+int og_guard_escalate(const og_guard_config *c, const og_sample *s, size_t n, uint64_t ref_bytes,
+                      og_trip_info *info, int *to_kill)
+{
+    og_trip_info local;
+    if (!info)
+        info = &local;
+    memset(info, 0, sizeof *info);
+    if (to_kill)
+        *to_kill = 0;
+    if (!c || !s || n == 0)
+        return 0;
+    const og_sample *last = &s[n - 1];
+    char a[32], b[32];
+    info->t_s = last->t_s;
+    /* the machine's floor: what og_guard_check says without the tree's limit */
+    og_guard_config floor_only = *c;
+    floor_only.max_tree_bytes = 0;
+    floor_only.swapout_bytes_per_s = 0;
+    og_trip_info fi;
+    og_trip t = og_guard_check(&floor_only, s, n, &fi);
+    if (t == OG_TRIP_AVAIL || t == OG_TRIP_PRESSURE) {
+        *info = fi;
+        if (to_kill)
+            *to_kill = 1;
+        return 1;
+    }
+    uint64_t now = last->tree_bytes + last->tree_gpu_bytes;
+    uint64_t step = ref_bytes / 20;
+    if (step < (64ull << 20))
+        step = 64ull << 20;
+    uint64_t over = ref_bytes > UINT64_MAX - step ? UINT64_MAX : ref_bytes + step;
+    if (c->max_tree_bytes && now > c->max_tree_bytes && now > over) {
+        info->trip = OG_TRIP_MAX_MEM;
+        info->value = now;
+        info->limit = c->max_tree_bytes;
+        snprintf(info->reason, sizeof info->reason,
+                 "the tree kept growing after the signal: %s, up from %s (limit %s)",
+                 og_format_bytes(now, a, sizeof a), og_format_bytes(ref_bytes, b, sizeof b),
+                 og_format_bytes(c->max_tree_bytes, (char[32]){0}, 32));
+        return 1;
+    }
+    return 0;
+}
+
 void og_summary_init(og_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
@@ -155,6 +199,7 @@ void og_summary_add(og_summary *sum, const og_sample *s)
         sum->peak_tree_bytes = s->tree_bytes;
         sum->peak_tree_gpu_bytes = s->tree_gpu_bytes;
         sum->peak_tree_t_s = s->t_s;
+        sum->tree_kind = s->tree_kind; /* what the peak figure measures */
     }
     if (s->tree_rss_bytes > sum->peak_tree_rss_bytes)
         sum->peak_tree_rss_bytes = s->tree_rss_bytes;
@@ -162,8 +207,6 @@ void og_summary_add(og_summary *sum, const og_sample *s)
         sum->peak_anon_plus_gpu_bytes = s->tree_anon_bytes + s->tree_gpu_bytes;
     if (s->tree_procs > sum->peak_tree_procs)
         sum->peak_tree_procs = s->tree_procs;
-    if (s->tree_kind == OG_MEM_RSS || sum->tree_kind == OG_MEM_UNKNOWN)
-        sum->tree_kind = s->tree_kind;
     if (s->avail_known) {
         sum->avail_known = 1;
         if (s->avail_bytes < sum->min_avail_bytes)

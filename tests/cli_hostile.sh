@@ -39,4 +39,103 @@ done
 check "ls: half-downloaded split GGUF, no crash or invalid read (exit $rc)" '[ $rc -lt 99 ]'
 check "ls: names the missing shard" 'grep -q "00002-of-00003" "$tmp/ls.out" "$tmp/ls.err"'
 
+# ---- the guard (items 9-12): a real child, tests/alloc_child.c ----
+alloc=$(dirname "$fixture")/alloc_child
+jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' /proc/"$1"/stat 2>/dev/null)" != Z ]; }
+
+if [ "$(uname -s)" = Linux ]; then
+# item 9: a child that ignores SIGINT and SIGTERM and keeps allocating (300 MiB/s)
+# is escalated at once instead of after 2 x 10 s of grace.
+start=$(date +%s.%N)
+"$og" run --max-mem 200M --grace 10 --json --log "$tmp/g.jsonl" -- \
+  "$alloc" --rate 300 --total 3000 --hold 60 --ignore-int --ignore-term >"$tmp/g.json" 2>"$tmp/g.err"
+rc=$?
+took=$(python3 -c "import sys,time; print(time.time() - float(sys.argv[1]))" "$start")
+check "grace: guard exit 4 (rc $rc)" '[ $rc -eq 4 ]'
+check "grace: stopped within 5 s, not after the 20 s of grace (took $took s)" \
+  'python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 5 else 1)" "$took"'
+check "grace: SIGKILL reached by escalation" '[ "$(jget "$tmp/g.json" "d[\"guard\"][\"last_signal\"]")" = SIGKILL ]'
+check "grace: the report says why it escalated" \
+  'grep -q "kept growing" "$tmp/g.err" && grep -q "escalated during the grace period" "$tmp/g.err" && grep -q "\"event\":\"escalate\"" "$tmp/g.jsonl"'
+peak=$(jget "$tmp/g.json" 'd["peak_tree_bytes"]')
+check "grace: peak $peak under 200 MiB + 2 escalation steps + slack" '[ "$peak" -lt $(( (200 + 3 * 70 + 64) * 1048576 )) ]'
+
+# item 10: 4 processes share one 150 MiB mapping: 600 MiB by the RSS sum,
+# ~150 MiB by PSS; --max-mem 300M must not trip.
+"$og" run --max-mem 300M --json -- "$alloc" --shared 4 --total 150 --hold 2 >"$tmp/p.json" 2>"$tmp/p.err"
+rc=$?
+check "pss: shared pages counted once, no trip (rc $rc)" '[ $rc -eq 0 ]'
+check "pss: the tree figure is PSS" '[ "$(jget "$tmp/p.json" "d[\"tree_memory_kind\"]")" = pss ]'
+check "pss: 4 processes seen" '[ "$(jget "$tmp/p.json" "d[\"peak_tree_procs\"]")" -eq 4 ]'
+# and the same tree really over the limit still trips
+"$og" run --max-mem 100M --json -- "$alloc" --shared 4 --total 150 --hold 2 >"$tmp/p2.json" 2>/dev/null
+check "pss: a tree really over the limit still trips" '[ $? -eq 4 ]'
+
+# item 11: SIGINT to oomguard's process group reaches the child once
+if command -v setsid >/dev/null 2>&1; then
+  for how in group pid; do
+    rm -f "$tmp/int.$how"
+    setsid "$og" run --no-guard --no-history -- "$alloc" --total 1 --hold 20 --count-int "$tmp/int.$how" \
+      >/dev/null 2>&1 &
+    sid=$!
+    for _ in $(seq 50); do [ -e "$tmp/int.$how" ] || [ -n "$(pgrep -P "$sid")" ] && break; sleep 0.1; done
+    sleep 0.3
+    if [ $how = group ]; then kill -INT -- -"$sid"; else kill -INT "$sid"; fi
+    wait "$sid" 2>/dev/null
+    n=$(wc -l <"$tmp/int.$how" 2>/dev/null || echo 0)
+    check "signals: SIGINT to oomguard's $how reaches the child once (got $n)" '[ "$n" -eq 1 ]'
+  done
+fi
+# Ctrl-C on a terminal (a pseudo-terminal): once, and the terminal comes back
+python3 - "$og" "$alloc" "$tmp/int.tty" >"$tmp/tty.out" 2>&1 <<'PY'
+import os, pty, sys, time, signal
+og, alloc, cnt = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(og, [og, "run", "--no-guard", "--no-history", "--", alloc, "--total", "1",
+                  "--hold", "20", "--count-int", cnt])
+time.sleep(1.0)
+os.write(fd, b"\x03")
+deadline = time.time() + 10
+while time.time() < deadline:
+    r, st = os.waitpid(pid, os.WNOHANG)
+    if r:
+        break
+    try:
+        os.read(fd, 4096)
+    except OSError:
+        pass
+    time.sleep(0.05)
+else:
+    os.kill(pid, signal.SIGKILL)
+    print("timeout")
+    sys.exit(1)
+print("exit", os.waitstatus_to_exitcode(st))
+PY
+n=$(wc -l <"$tmp/int.tty" 2>/dev/null || echo 0)
+check "signals: Ctrl-C on a terminal reaches the child once (got $n; $(tr '\n' ' ' <"$tmp/tty.out"))" \
+  '[ "$n" -eq 1 ] && grep -q "^exit" "$tmp/tty.out"'
+
+# item 12: kill -9 of oomguard does not leave the child running unwatched
+rm -f "$tmp/k.pids"
+"$og" run --no-guard --no-history -- "$alloc" --total 1 --hold 30 --pidfile "$tmp/k.pids" >/dev/null 2>&1 &
+ogpid=$!
+for _ in $(seq 50); do [ -s "$tmp/k.pids" ] && break; sleep 0.1; done
+kill -9 "$ogpid"; wait "$ogpid" 2>/dev/null
+sleep 0.3
+cpid=$(head -1 "$tmp/k.pids")
+check "pdeathsig: the child ($cpid) ended with oomguard" '[ -n "$cpid" ] && ! alive "$cpid"'
+# descendants that outlive the child's normal exit are named
+rm -f "$tmp/s.pids"
+"$og" run --no-guard --no-history --json -- "$alloc" --total 1 --hold 0.5 --grandchild \
+  --pidfile "$tmp/s.pids" >"$tmp/s.out" 2>"$tmp/s.err"
+sed -n '/^{/,$p' "$tmp/s.out" >"$tmp/s.json" # the child's own line comes first
+gpid=$(sed -n 2p "$tmp/s.pids")
+check "survivors: the grandchild $gpid is named in the report" \
+  'grep -q "outlived the child" "$tmp/s.err" && grep -q " $gpid alloc_child" "$tmp/s.err"'
+check "survivors: and in the JSON" '[ "$(jget "$tmp/s.json" "d[\"survivors\"][0][\"pid\"]")" = "$gpid" ]'
+[ -n "$gpid" ] && kill -9 "$gpid" 2>/dev/null
+fi
+
 exit $fail

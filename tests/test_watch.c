@@ -440,6 +440,44 @@ START_TEST(test_history_db)
 }
 END_TEST
 
+START_TEST(test_guard_escalate)
+{
+    /* Issue 18 item 9: during the grace period, growth past the limit or the
+     * machine's floor escalates at once. */
+    og_guard_config c;
+    og_guard_defaults(&c, 32 * GiB);
+    c.max_tree_bytes = 1 * GiB;
+    og_sample s[40];
+    series(s, 40, 1 * GiB, 16 * MiB, 30 * GiB);
+    og_trip_info info;
+    int kill_now = -1;
+    /* tripped at s[1] (1.016 GiB): 4 samples later +64 MiB, not more: wait */
+    ck_assert_int_eq(og_guard_escalate(&c, s, 6, s[1].tree_bytes, &info, &kill_now), 0);
+    /* 5 samples later +80 MiB > 64 MiB: the next signal now, reason given */
+    ck_assert_int_eq(og_guard_escalate(&c, s, 7, s[1].tree_bytes, &info, &kill_now), 1);
+    ck_assert_int_eq(kill_now, 0);
+    ck_assert_int_eq(info.trip, OG_TRIP_MAX_MEM);
+    ck_assert_ptr_nonnull(strstr(info.reason, "kept growing"));
+    /* a tree that stopped growing, under the limit again: wait */
+    for (size_t i = 7; i < 40; i++)
+        s[i].tree_bytes = 512 * MiB;
+    ck_assert_int_eq(og_guard_escalate(&c, s, 20, s[1].tree_bytes, &info, &kill_now), 0);
+    /* the machine's floor: straight to SIGKILL */
+    s[19].avail_bytes = 100 * MiB;
+    ck_assert_int_eq(og_guard_escalate(&c, s, 20, s[1].tree_bytes, &info, &kill_now), 1);
+    ck_assert_int_eq(kill_now, 1);
+    ck_assert_int_eq(info.trip, OG_TRIP_AVAIL);
+    /* critical pressure held: SIGKILL */
+    s[19].avail_bytes = 20 * GiB;
+    for (size_t i = 5; i < 20; i++)
+        s[i].pressure = OG_PRESSURE_CRITICAL;
+    ck_assert_int_eq(og_guard_escalate(&c, s, 20, s[1].tree_bytes, &info, &kill_now), 1);
+    ck_assert_int_eq(info.trip, OG_TRIP_PRESSURE);
+    ck_assert_int_eq(kill_now, 1);
+    ck_assert_int_eq(og_guard_escalate(&c, s, 0, 0, &info, &kill_now), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("watch");
@@ -449,6 +487,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_guard_avail_floor);
     tcase_add_test(tc, test_guard_pressure_sustained);
     tcase_add_test(tc, test_guard_swapout);
+    tcase_add_test(tc, test_guard_escalate);
     tcase_add_test(tc, test_summary);
     tcase_add_test(tc, test_psi_levels);
     tcase_add_test(tc, test_sysmem_fixture);

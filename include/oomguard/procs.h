@@ -166,6 +166,14 @@ OG_API og_status og_proc_signal_tree(int32_t root_pid, int include_root, int sig
  * the caller's tree. OG_ERR_UNSUPPORTED where the platform has no such thing. */
 OG_API og_status og_procs_become_subreaper(og_error *err);
 
+/* For a forked child, before exec: have the kernel send SIGKILL to the caller
+ * when parent_pid (the process that forked it) ends, so that `kill -9` of a
+ * watcher does not leave its child running unwatched (Linux
+ * PR_SET_PDEATHSIG). OG_ERR_NOT_FOUND when parent_pid has already gone;
+ * OG_ERR_UNSUPPORTED where the platform has no such thing. Async-signal-safe
+ * when err is NULL. */
+OG_API og_status og_proc_die_with_parent(int32_t parent_pid, og_error *err);
+
 #ifdef __cplusplus
 }
 #endif

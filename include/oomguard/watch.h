@@ -95,6 +95,11 @@ typedef struct og_watch_config {
     double gpu_interval_s; /* how often to call gpu (default 1 s); 0 = every sample */
     og_gpu_reader_fn gpu;  /* NULL: no GPU readings */
     void *gpu_ctx;
+    /* > 0: when a tree of several processes holds more than this by the RSS
+     * sum, count PSS instead (Linux smaps_rollup; pages shared inside the tree
+     * once), read at most once a second. 0: the RSS sum only. */
+    uint64_t pss_above_bytes;
+    uint64_t pss_recheck_bytes; /* > 0: an estimate above this reads PSS again at once */
 } og_watch_config;
 
 typedef struct og_watch og_watch;
@@ -180,6 +185,18 @@ typedef struct og_trip_info {
  * readings never trip. */
 OG_API og_trip og_guard_check(const og_guard_config *c, const og_sample *s, size_t n,
                               og_trip_info *info);
+
+/* While the stop signals run their grace periods (SIGINT, then SIGTERM), keep
+ * looking. Returns 1 and fills info (trip = what was seen, reason = why) when
+ * the stop must be escalated at once instead of waiting out the grace:
+ * - the machine's floor is reached (available memory under the floor of
+ *   og_guard_check, or critical pressure): go straight to SIGKILL (*to_kill = 1);
+ * - the tree keeps growing past the limit: more than max(64 MiB, 5 %) above
+ *   ref_bytes (its memory when the last signal went out): the next signal now.
+ * s[0] is the first sample of the run (it anchors the floor), s[n-1] the newest.
+ * Pure. Returns 0 when waiting is still safe. */
+OG_API int og_guard_escalate(const og_guard_config *c, const og_sample *s, size_t n,
+                             uint64_t ref_bytes, og_trip_info *info, int *to_kill);
 
 /* ---- the timeline picture ---- */
 

@@ -104,10 +104,12 @@ static void read_memory(const char *dir, og_proc *p, uint64_t page_size)
     char path[512], buf[4096];
     snprintf(path, sizeof path, "%s/smaps_rollup", dir);
     if (og_procfs_read(path, buf, sizeof buf) > 0) {
-        uint64_t pss = 0, rss = 0;
+        uint64_t pss = 0, rss = 0, anon = 0;
         int have_pss = kb_field(buf, "Pss", &pss);
         if (kb_field(buf, "Rss", &rss))
             p->rss_bytes = rss;
+        if (kb_field(buf, "Anonymous", &anon))
+            p->anon_bytes = anon;
         if (have_pss) {
             p->footprint_bytes = pss;
             p->footprint_kind = OG_MEM_PSS;
@@ -259,6 +261,19 @@ og_status og_procs_become_subreaper(og_error *err)
 #else
     return og_error_set(err, OG_ERR_UNSUPPORTED, "no PR_SET_CHILD_SUBREAPER on this system");
 #endif
+}
+
+og_status og_proc_die_with_parent(int32_t parent_pid, og_error *err)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        return err ? og_error_set(err, OG_ERR_IO, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno))
+                   : OG_ERR_IO;
+    /* the parent may have died before the prctl: then nothing will come */
+    if (getppid() != (pid_t)parent_pid)
+        return err ? og_error_set(err, OG_ERR_NOT_FOUND, "the parent (pid %d) has exited",
+                                  (int)parent_pid)
+                   : OG_ERR_NOT_FOUND;
+    return OG_OK;
 }
 
 og_os og_platform_os(void)

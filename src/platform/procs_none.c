@@ -41,6 +41,13 @@ og_status og_procs_become_subreaper(og_error *err)
     return og_error_set(err, OG_ERR_UNSUPPORTED, "no subreaper on this platform");
 }
 
+og_status og_proc_die_with_parent(int32_t parent_pid, og_error *err)
+{
+    (void)parent_pid;
+    return err ? og_error_set(err, OG_ERR_UNSUPPORTED, "no parent-death signal on this platform")
+               : OG_ERR_UNSUPPORTED;
+}
+
 og_os og_platform_os(void)
 {
     return OG_OS_UNKNOWN;
