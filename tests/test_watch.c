@@ -1,6 +1,7 @@
 /* The guard, the summary, engine command parsing, the system reader on a
  * fixture /proc, the SVG timeline and the history database. */
 #include <check.h>
+#include <sys/wait.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,6 +479,99 @@ START_TEST(test_guard_escalate)
 }
 END_TEST
 
+START_TEST(test_history_concurrent_create)
+{
+    /* Issue 18 item 13: two runs that create the database at the same moment
+     * both keep their row (2 of 40 fresh pairs lost one before). */
+    og_run_record r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.command, sizeof r.command, "sleep 1");
+    r.peak_bytes = 1 * MiB;
+    for (int pair = 0; pair < 40; pair++) {
+        char db[400];
+        snprintf(db, sizeof db, "%s/race%d/history.db", tmpdir, pair);
+        pid_t kids[2];
+        for (int k = 0; k < 2; k++) {
+            kids[k] = fork();
+            ck_assert_int_ge(kids[k], 0);
+            if (kids[k] == 0) {
+                og_error e;
+                _exit(og_history_add(db, &r, &e) == OG_OK ? 0 : 1);
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            int st;
+            ck_assert_int_eq(waitpid(kids[k], &st, 0), kids[k]);
+            ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pair %d: a run failed", pair);
+        }
+        og_run_record *v;
+        uint32_t n;
+        og_error err;
+        ck_assert_int_eq(og_history_list(db, 0, &v, &n, &err), OG_OK);
+        ck_assert_msg(n == 2, "pair %d: %u rows", pair, n);
+        free(v);
+        struct stat sb;
+        ck_assert_int_eq(stat(db, &sb), 0);
+        ck_assert_msg((sb.st_mode & 0777) == 0600, "mode %o", sb.st_mode & 0777);
+    }
+}
+END_TEST
+
+START_TEST(test_history_redacts_secrets)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"env HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz llama-server -hf org/m",
+         "env HF_TOKEN=*** llama-server -hf org/m"},
+        {"llama-server -m m.gguf --api-key sekrit --port 8080",
+         "llama-server -m m.gguf --api-key *** --port 8080"},
+        {"llama-server --api-key=sekrit -c 4096", "llama-server --api-key=*** -c 4096"},
+        {"llama-server --api-key-file /etc/keys.txt", "llama-server --api-key-file /etc/keys.txt"},
+        {"llama-cli -hf org/m -hft hf_x --hf-token abc",
+         "llama-cli -hf org/m -hft *** --hf-token ***"},
+        {"curl -H 'Authorization: Bearer abc.def' http://h/",
+         "curl -H 'Authorization: Bearer ***' http://h/"},
+        {"curl -H Authorization:xyz http://u:pw@host/p?token=t1&x=2",
+         "curl -H Authorization:*** http://u:***@host/p?token=***&x=2"},
+        {"OPENAI_API_KEY=sk-0123456789abcdefghij python run.py --max-tokens 512",
+         "OPENAI_API_KEY=*** python run.py --max-tokens 512"},
+        {"mlx_lm.generate --model m --prompt hf_0123456789abcdefghijkl",
+         "mlx_lm.generate --model m --prompt ***"},
+        {"llama-cli -m x.gguf -c 8192 -ngl 99", "llama-cli -m x.gguf -c 8192 -ngl 99"},
+    };
+    char out[1024];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        og_redact_secrets(cases[i].in, out, sizeof out);
+        ck_assert_msg(strcmp(out, cases[i].out) == 0, "\n in: %s\nout: %s\nwant: %s", cases[i].in,
+                      out, cases[i].out);
+    }
+    /* the database never holds the secret */
+    char db[400];
+    snprintf(db, sizeof db, "%s/secret/history.db", tmpdir);
+    og_run_record r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.command, sizeof r.command,
+             "env HF_TOKEN=hf_topsecretvalue0123456789 llama-server "
+             "--api-key k3y");
+    og_error err;
+    ck_assert_int_eq(og_history_add(db, &r, &err), OG_OK);
+    FILE *f = fopen(db, "rb");
+    ck_assert_ptr_nonnull(f);
+    static char buf[1 << 16];
+    size_t got = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ck_assert(memmem(buf, got, "topsecret", 9) == NULL && memmem(buf, got, "k3y", 3) == NULL);
+    ck_assert(memmem(buf, got, "HF_TOKEN=***", 12) != NULL);
+    /* a database left readable by others is closed up */
+    chmod(db, 0644);
+    ck_assert_int_eq(og_history_add(db, &r, &err), OG_OK);
+    struct stat sb;
+    ck_assert_int_eq(stat(db, &sb), 0);
+    ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("watch");
@@ -495,6 +589,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_svg);
     tcase_add_test(tc, test_history_path);
     tcase_add_test(tc, test_history_db);
+    tcase_add_test(tc, test_history_concurrent_create);
+    tcase_add_test(tc, test_history_redacts_secrets);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -46,6 +46,15 @@ OG_API og_status og_history_path_for(og_os os, const char *home, const char *xdg
 OG_API og_status og_history_default_path(char *buf, size_t n, og_error *err);
 
 /* Append a record (creating the folder and database as needed). */
+/* Copy a command line into out (n bytes) with its secrets replaced by "***":
+ * the value of NAME=VALUE when NAME names a secret (HF_TOKEN=, OPENAI_API_KEY=,
+ * ?token= in a URL), the argument of a secret option (--api-key K,
+ * --api-key=K, --hf-token, -hft), the credential after "Authorization:"
+ * (and Bearer/Basic), a URL's user:password@, and tokens that look like
+ * keys (hf_..., sk-..., ghp_...). Paths (--api-key-file) are kept. Returns
+ * how many were replaced. og_history_add stores commands through it. */
+OG_API uint32_t og_redact_secrets(const char *in, char *out, size_t n);
+
 OG_API og_status og_history_add(const char *db_path, const og_run_record *r, og_error *err);
 
 /* The newest `limit` records (0 = all), newest first. *out is malloc'd
