@@ -223,7 +223,8 @@ static uint64_t main_params(const og_model *m)
 
 START_TEST(test_params_vs_published)
 {
-    /* Text models: within 0.5 % of the published total (safetensors count).
+    /* Text models: within 1 % of the published total (safetensors count, or the
+     * model page's rounded figure for entries added in the issue 15 pass).
      * Multimodal entries: the published total also counts a vision tower, so
      * the text parameters must be below it by less than 0.9 B. Where the
      * totals come from: docs/CATALOG.md "Published totals" (HF safetensors
@@ -242,7 +243,7 @@ START_TEST(test_params_vs_published)
             ck_assert_msg(p < pub && pub - p < 0.9e9, "%s: text %.0f vs published %.0f", e->name, p,
                           pub);
         else
-            ck_assert_msg(p / pub > 0.995 && p / pub < 1.005, "%s: %.0f vs published %.0f", e->name,
+            ck_assert_msg(p / pub > 0.99 && p / pub < 1.01, "%s: %.0f vs published %.0f", e->name,
                           p, pub);
         og_model_free(m);
     }
@@ -251,9 +252,10 @@ END_TEST
 
 START_TEST(test_sources_marked)
 {
-    /* Every entry names its HF config and says whether a public copy of that
-     * config was found (docs/CATALOG.md "Sources"): "verified: ..." or
-     * "unverified: ...". */
+    /* Every entry names its HF config and the public copy of that config it
+     * was checked against (docs/CATALOG.md "Sources"): "verified: ...". An
+     * entry whose config could not be found is dropped, not kept as
+     * "unverified" (issue 15). */
     uint32_t verified = 0;
     for (uint32_t i = 0; i < og_catalog_count(); i++) {
         const og_catalog_entry *e = og_catalog_get(i);
@@ -262,11 +264,11 @@ START_TEST(test_sources_marked)
                       "%s: %s", e->name, e->source);
         int v = strstr(e->source, "; verified: ") != NULL;
         int u = strstr(e->source, "; unverified: ") != NULL;
-        ck_assert_msg(v != u, "%s: source must say verified or unverified", e->name);
+        ck_assert_msg(v && !u, "%s: source must say where its config was verified", e->name);
         verified += (uint32_t)v;
     }
-    ck_assert_uint_ge(og_catalog_count(), 60);
-    ck_assert_uint_ge(verified, 40);
+    ck_assert_uint_ge(og_catalog_count(), 85);
+    ck_assert_uint_eq(verified, og_catalog_count());
 }
 END_TEST
 
@@ -586,7 +588,7 @@ START_TEST(test_find_fuzzy)
     ck_assert_str_eq(find("Qwen/Qwen3-32B")->name, "qwen3-32b");
     ck_assert_str_eq(find("qwen3:30b")->name, "qwen3-30b-a3b");
     ck_assert_str_eq(find("llama3.1:8b-instruct-q4_K_M")->name, "llama-3.1-8b");
-    ck_assert_str_eq(find("deepseek-r1:14b")->name, "deepseek-r1-distill-qwen-14b");
+    ck_assert_str_eq(find("deepseek-r1:70b")->name, "deepseek-r1-distill-llama-70b");
     ck_assert_str_eq(find("gpt_oss_20b")->name, "gpt-oss-20b");
 
     const og_catalog_entry *e = NULL;

@@ -97,7 +97,7 @@ typedef struct og_catalog_entry {
     char family[48];     /* row group in the overview: "Qwen3" */
     char size_label[24]; /* "32B", "30B-A3B" */
     char hf_repo[128];   /* "Qwen/Qwen3-32B" */
-    char source[320];    /* where the numbers came from */
+    char source[640];    /* where the numbers came from */
     char torch_dtype[16];
     char origin[256]; /* "built-in" or the user file it came from */
     uint32_t n_aliases;
