@@ -408,7 +408,7 @@ static og_status parse_entry(pctx *p, json_t *o, og_catalog_entry *e)
     if (!strcmp(hp->arch, "deepseek2") && !kl)
         return bad(p, "kv_lora_rank", "missing (deepseek2 uses MLA)");
 
-    /* Gated delta-net hybrids (qwen3next): llama.cpp's GGUF keys
+    /* Gated delta-net hybrids (qwen3next, qwen35, qwen35moe): llama.cpp's GGUF keys
      * (conversion/qwen.py Qwen3NextModel: ssm.state_size = linear key head
      * dim, ssm.group_count = linear key heads, ssm.time_step_rank = linear
      * value heads, ssm.inner_size = value heads x value head dim), and every
@@ -421,13 +421,17 @@ static og_status parse_entry(pctx *p, json_t *o, og_catalog_entry *e)
         (st = get_uint(p, o, "ssm_n_group", 0, 1, 4096, &ngroup)) != OG_OK ||
         (st = get_uint(p, o, "ssm_dt_rank", 0, 1, 4096, &dtrank)) != OG_OK)
         return st;
-    if (!strcmp(hp->arch, "qwen3next")) {
+    int gdn = !strcmp(hp->arch, "qwen3next") || !strcmp(hp->arch, "qwen35") ||
+              !strcmp(hp->arch, "qwen35moe");
+    if (gdn) {
         if (!dconv || !dinner || !dstate || !ngroup || !dtrank)
             return bad(p, "ssm_d_inner",
-                       "qwen3next needs ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_n_group and "
-                       "ssm_dt_rank");
-        if (!ne)
-            return bad(p, "n_expert", "missing (qwen3next is a mixture of experts)");
+                       "gated delta-net hybrids (qwen3next, qwen35, qwen35moe) need ssm_d_conv, "
+                       "ssm_d_inner, ssm_d_state, ssm_n_group and ssm_dt_rank");
+        if (!ne && strcmp(hp->arch, "qwen35") != 0)
+            return bad(p, "n_expert", "missing (qwen3next and qwen35moe are mixtures of experts)");
+        if (ne && !strcmp(hp->arch, "qwen35"))
+            return bad(p, "n_expert", "qwen35 is dense (use arch qwen35moe)");
         if (!fai)
             fai = 4;
         for (uint32_t i = 0; i < nl; i++)
@@ -439,7 +443,9 @@ static og_status parse_entry(pctx *p, json_t *o, og_catalog_entry *e)
         hp->ssm_dt_rank = (uint32_t)dtrank;
         hp->n_rot = hp->head_dim_k / 4; /* partial_rotary_factor 0.25 */
     } else if (fai || dconv || dinner || dstate || ngroup || dtrank) {
-        return bad(p, "arch", "ssm_* / full_attention_interval keys are for arch qwen3next");
+        return bad(
+            p, "arch",
+            "ssm_* / full_attention_interval keys are for arch qwen3next, qwen35, qwen35moe");
     }
 
     char qkn[8] = "";

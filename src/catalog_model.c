@@ -24,9 +24,11 @@
 #include "og_internal.h"
 #include "quantmix.h"
 
-static const char *archs[] = {"llama",   "llama4", "qwen2",     "qwen3",     "qwen3moe", "gemma2",
-                              "gemma3",  "phi3",   "deepseek2", "gpt-oss",   "glm4moe",  "granite",
-                              "smollm3", "olmo2",  "command-r", "qwen3next", NULL};
+static const char *archs[] = {"llama",     "llama4",       "qwen2",     "qwen3",      "qwen3moe",
+                              "gemma2",    "gemma3",       "phi3",      "deepseek2",  "gpt-oss",
+                              "glm4moe",   "granite",      "smollm3",   "olmo2",      "command-r",
+                              "qwen3next", "qwen35",       "qwen35moe", "minimax-m2", "mistral3",
+                              "seed_oss",  "ernie4_5-moe", NULL};
 
 int og_catalog_arch_supported(const char *arch)
 {
@@ -39,7 +41,8 @@ int og_catalog_arch_supported(const char *arch)
 const char *og_catalog_arch_list(void)
 {
     return "llama, llama4, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, deepseek2, gpt-oss, "
-           "glm4moe, granite, smollm3, olmo2, command-r, qwen3next";
+           "glm4moe, granite, smollm3, olmo2, command-r, qwen3next, qwen35, qwen35moe, minimax-m2, "
+           "mistral3, seed_oss, ernie4_5-moe";
 }
 
 /* ---- builds ---- */
@@ -260,26 +263,35 @@ static void vec(gen *s, unsigned il, const char *g, const char *x, uint64_t n)
 
 static int router_kind(const char *arch)
 {
-    /* mlx-lm quant_predicate: qwen3_moe.py "mlp.gate" and gpt_oss.py "router" -> 8 bits;
+    /* mlx-lm quant_predicate: qwen3_moe.py / qwen3_next.py / qwen3_5.py "mlp.gate",
+     * gpt_oss.py "router", minimax.py "block_sparse_moe.gate" -> 8 bits;
      * deepseek_v3.py / glm4_moe.py MoEGate holds a plain parameter (not quantized);
      * mixtral.py / llama4.py routers are nn.Linear (default bits). */
-    if (!strcmp(arch, "qwen3moe") || !strcmp(arch, "gpt-oss") || !strcmp(arch, "qwen3next"))
+    if (!strcmp(arch, "qwen3moe") || !strcmp(arch, "gpt-oss") || !strcmp(arch, "qwen3next") ||
+        !strcmp(arch, "qwen35moe") || !strcmp(arch, "minimax-m2"))
         return MLX_Q8;
     if (!strcmp(arch, "deepseek2") || !strcmp(arch, "glm4moe"))
         return MLX_KEEP;
     return MLX_Q;
 }
 
-/* Qwen3-Next (arch qwen3next). GGUF: llama.cpp src/models/qwen3next.cpp
- * load_arch_tensors with the current converter's fused attn_qkv + attn_gate
- * (conversion/qwen.py Qwen3NextModel); MLX: mlx_lm/models/qwen3_next.py
- * (ml-explore/mlx-lm 02de46c): linear_attn.in_proj_qkvz / in_proj_ba /
- * conv1d / dt_bias / A_log / norm / out_proj, self_attn with a gated
- * q_proj (2 x heads x head_dim), mlp.gate and mlp.shared_expert_gate at 8
- * bits (quant_predicate). Every layer is MoE (decoder_sparse_step 1). */
-static void gen_layer_qwen3next(gen *s, unsigned il)
+/* Gated delta-net hybrids: Qwen3-Next (arch qwen3next) and Qwen3.5 / 3.6
+ * (qwen35 dense, qwen35moe). GGUF: llama.cpp src/models/qwen3next.cpp,
+ * qwen35.cpp and qwen35moe.cpp load_arch_tensors (llama.cpp bundled with
+ * node-llama-cpp 3.21.1) with the converter's fused attn_qkv + attn_gate;
+ * qwen3next keeps one ssm_ba {n_embd, 2 x value heads}, qwen35* split it into
+ * ssm_beta and ssm_alpha {n_embd, value heads}. MLX: mlx_lm/models/
+ * qwen3_next.py (in_proj_qkvz, in_proj_ba) and qwen3_5.py (in_proj_qkv,
+ * in_proj_z, in_proj_b, in_proj_a), ml-explore/mlx-lm d78bf58e; both: conv1d,
+ * dt_bias, A_log, norm, out_proj, a gated q_proj (2 x heads x head_dim),
+ * mlp.gate and mlp.shared_expert_gate at 8 bits (quant_predicate, MoE only).
+ * qwen3next / qwen35moe: every layer is MoE with a gated shared expert;
+ * qwen35: a dense SwiGLU MLP. MTP layers are not in either (mlx-lm sanitize
+ * drops "mtp."; the GGUFs are planned without them). */
+static void gen_layer_gdn(gen *s, unsigned il)
 {
     const og_hparams *hp = &s->e->hp;
+    int q35 = strcmp(hp->arch, "qwen3next") != 0;
     uint64_t E = hp->n_embd, H = hp->n_head[il], KV = hp->n_head_kv[il], hd = hp->head_dim_k;
     uint64_t kd = (uint64_t)hp->ssm_d_state * hp->ssm_n_group, vd = hp->ssm_d_inner;
     uint64_t nv = hp->ssm_dt_rank, conv = 2 * kd + vd, ne = hp->n_expert, f = hp->n_ff_exp;
@@ -287,18 +299,27 @@ static void gen_layer_qwen3next(gen *s, unsigned il)
     vec(s, il, "attn_norm.weight", "input_layernorm.weight", E);
     vec(s, il, "post_attention_norm.weight", "post_attention_layernorm.weight", E);
     if (hp->is_recurrent[il]) {
-        /* llama.cpp splits in_proj_qkvz into attn_qkv + attn_gate; mlx-lm
-         * keeps it whole */
+        /* llama.cpp splits the input projection into attn_qkv + attn_gate */
         add(s->l, G(s, il, "attn_qkv.weight"), NULL, 2, E, conv, 1, W, MLX_SKIP);
         add(s->l, G(s, il, "attn_gate.weight"), NULL, 2, E, vd, 1, W, MLX_SKIP);
-        add(s->l, NULL, X(s, il, "linear_attn.in_proj_qkvz"), 2, E, conv + vd, 1, W, MLX_Q);
+        if (q35) {
+            add(s->l, NULL, X(s, il, "linear_attn.in_proj_qkv"), 2, E, conv, 1, W, MLX_Q);
+            add(s->l, NULL, X(s, il, "linear_attn.in_proj_z"), 2, E, vd, 1, W, MLX_Q);
+        } else {
+            add(s->l, NULL, X(s, il, "linear_attn.in_proj_qkvz"), 2, E, conv + vd, 1, W, MLX_Q);
+        }
         /* conv1d: ggml {d_conv, conv_dim}; mlx-lm Conv1d [conv_dim, d_conv, 1] */
         add(s->l, G(s, il, "ssm_conv1d.weight"), NULL, 2, hp->ssm_d_conv, conv, 1, F, MLX_SKIP);
         add(s->l, NULL, X(s, il, "linear_attn.conv1d.weight"), 3, 1, hp->ssm_d_conv, conv, W,
             MLX_KEEP);
         vec(s, il, "ssm_dt.bias", "linear_attn.dt_bias", nv);
         vec(s, il, "ssm_a", "linear_attn.A_log", nv);
-        lin(s, il, "ssm_ba.weight", "linear_attn.in_proj_ba", E, 2 * nv);
+        if (q35) {
+            lin(s, il, "ssm_beta.weight", "linear_attn.in_proj_b", E, nv);
+            lin(s, il, "ssm_alpha.weight", "linear_attn.in_proj_a", E, nv);
+        } else {
+            lin(s, il, "ssm_ba.weight", "linear_attn.in_proj_ba", E, 2 * nv);
+        }
         vec(s, il, "ssm_norm.weight", "linear_attn.norm.weight", hp->ssm_d_state);
         lin(s, il, "ssm_out.weight", "linear_attn.out_proj", vd, E);
     } else {
@@ -308,6 +329,13 @@ static void gen_layer_qwen3next(gen *s, unsigned il)
         lin(s, il, "attn_output.weight", "self_attn.o_proj", H * hd, E);
         vec(s, il, "attn_q_norm.weight", "self_attn.q_norm.weight", hd);
         vec(s, il, "attn_k_norm.weight", "self_attn.k_norm.weight", hd);
+    }
+    if (!ne) { /* qwen35: dense SwiGLU */
+        uint64_t ff = hp->n_ff[il];
+        lin(s, il, "ffn_gate.weight", "mlp.gate_proj", E, ff);
+        lin(s, il, "ffn_up.weight", "mlp.up_proj", E, ff);
+        lin(s, il, "ffn_down.weight", "mlp.down_proj", ff, E);
+        return;
     }
     add(s->l, G(s, il, "ffn_gate_inp.weight"), X(s, il, "mlp.gate"), 2, E, ne, 1, F, MLX_Q8);
     add(s->l, G(s, il, "ffn_gate_exps.weight"), X(s, il, "mlp.switch_mlp.gate_proj"), 3, E, f, ne,
@@ -326,8 +354,9 @@ static void gen_layer_qwen3next(gen *s, unsigned il)
 
 static void gen_layer(gen *s, unsigned il)
 {
-    if (!strcmp(s->e->hp.arch, "qwen3next")) {
-        gen_layer_qwen3next(s, il);
+    const char *a = s->e->hp.arch;
+    if (!strcmp(a, "qwen3next") || !strcmp(a, "qwen35") || !strcmp(a, "qwen35moe")) {
+        gen_layer_gdn(s, il);
         return;
     }
     const og_catalog_entry *e = s->e;

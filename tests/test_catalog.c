@@ -267,7 +267,7 @@ START_TEST(test_sources_marked)
         ck_assert_msg(v && !u, "%s: source must say where its config was verified", e->name);
         verified += (uint32_t)v;
     }
-    ck_assert_uint_ge(og_catalog_count(), 85);
+    ck_assert_uint_ge(og_catalog_count(), 100);
     ck_assert_uint_eq(verified, og_catalog_count());
 }
 END_TEST
