@@ -28,7 +28,7 @@ typedef struct cli_command {
 /* The commands' tables (cli/cmd_*.c); cli_spec_overview is plain `oomguard`. */
 extern const cli_spec cli_spec_overview, cli_spec_inspect, cli_spec_ls, cli_spec_fit,
     cli_spec_machine, cli_spec_doctor, cli_spec_wired, cli_spec_top, cli_spec_explain, cli_spec_run,
-    cli_spec_history;
+    cli_spec_history, cli_spec_catalog;
 
 /* The "Commands:" list of `oomguard --help` (cli/main.c). */
 void cli_help_commands(FILE *f);
@@ -98,6 +98,7 @@ int cmd_top(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 int cmd_complete(int argc, char **argv); /* hidden: oomguard __complete LIST */
 
 #endif

@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {&cli_spec_run, cmd_run},         {&cli_spec_machine, cmd_machine},
     {&cli_spec_inspect, cmd_inspect}, {&cli_spec_ls, cmd_ls},
     {&cli_spec_explain, cmd_explain}, {&cli_spec_history, cmd_history},
+    {&cli_spec_catalog, cmd_catalog},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -77,6 +77,9 @@ run|run --json --mem 24G -- llama-cli -m $m -c 2048
 run|run --json --max-mem 1M -- llama-cli -m $m
 history|history --json
 history|history --json -n 1
+catalog|catalog list --json
+catalog|catalog add --json --name schema-test $m
+catalog|catalog list --json
 wired|wired --json
 wired|wired --json --machine strix-halo-128gb
 wired|wired --json --machine m4-pro-48gb

@@ -172,6 +172,52 @@ START_TEST(test_more_quant_mixes)
 }
 END_TEST
 
+/* `oomguard catalog add` describes a model from its headers: every built-in
+ * entry, turned into a model (its GGUF F16 tensor list) and described back
+ * by og_catalog_entry_json, parses and gives the same shape and parameters. */
+START_TEST(test_entry_json_round_trip)
+{
+    og_error err;
+    for (uint32_t i = 0; i < og_catalog_count(); i++) {
+        const og_catalog_entry *e = og_catalog_get(i);
+        og_model *m = NULL;
+        ck_assert_int_eq(og_catalog_model(e, OG_BUILD_GGUF_F16, &m, &err), OG_OK);
+        char *js = NULL;
+        ck_assert_msg(og_catalog_entry_json(m, "round-trip", "org/repo", &js, &err) == OG_OK,
+                      "%s: %s", e->name, err.message);
+        char doc[65536];
+        snprintf(doc, sizeof doc, "{\"schema\": 1, \"models\": [%s]}", js);
+        free(js);
+        og_catalog_entry *back = NULL;
+        uint32_t n = 0;
+        ck_assert_msg(og_catalog_parse(doc, strlen(doc), "round trip", &back, &n, &err) == OG_OK,
+                      "%s: %s", e->name, err.message);
+        const og_hparams *a = &e->hp, *b = &back[0].hp;
+        ck_assert_str_eq(a->arch, b->arch);
+        ck_assert_uint_eq(a->n_layer_all, b->n_layer_all);
+        ck_assert_uint_eq(a->n_embd, b->n_embd);
+        ck_assert_uint_eq(a->n_vocab, b->n_vocab);
+        ck_assert_uint_eq(a->n_expert, b->n_expert);
+        ck_assert_int_eq(a->is_mla, b->is_mla);
+        for (uint32_t l = 0; l < a->n_layer_all; l++) {
+            ck_assert_msg(a->n_head_kv[l] == b->n_head_kv[l] && a->is_moe[l] == b->is_moe[l] &&
+                              a->is_swa[l] == b->is_swa[l] &&
+                              a->is_recurrent[l] == b->is_recurrent[l] && a->n_ff[l] == b->n_ff[l],
+                          "%s: layer %u differs", e->name, l);
+        }
+        og_model *m2 = NULL;
+        ck_assert_int_eq(og_catalog_model(&back[0], OG_BUILD_GGUF_F16, &m2, &err), OG_OK);
+        double r = (double)m2->n_params / (double)m->n_params;
+        ck_assert_msg(r > 0.999 && r < 1.001, "%s: %llu vs %llu parameters", e->name,
+                      (unsigned long long)m2->n_params, (unsigned long long)m->n_params);
+        ck_assert_uint_eq(back[0].params_published, m->n_params);
+        og_model_free(m2);
+        og_model_free(m);
+        free(back);
+    }
+}
+END_TEST
+
 /* The accepted-build list: every name parses back, best first, MXFP4 only for MoE. */
 START_TEST(test_accepted_builds)
 {
@@ -417,10 +463,19 @@ START_TEST(test_hybrid_vs_fixture)
     } mixes[] = {{OG_BUILD_GGUF_Q4_0, OGFIX_Q4_0, OGFIX_Q6_K},
                  {OG_BUILD_GGUF_Q8_0, OGFIX_Q8_0, OGFIX_Q8_0},
                  {OG_BUILD_GGUF_F16, OGFIX_F16, OGFIX_F16}};
-    const og_catalog_entry *e = find("qwen3-next-80b-a3b");
-    const og_hparams *hp = &e->hp;
+    /* Qwen3.5 / 3.6 (qwen35, qwen35moe: src/models/qwen35*.cpp) the same way:
+     * layers, recurrent layers (3 of every 4), KV layers. */
+    static const struct {
+        const char *name;
+        uint32_t rs, kv;
+    } hy[] = {{"qwen3-next-80b-a3b", 36, 12},
+              {"qwen3.6-35b-a3b", 30, 10},
+              {"qwen3.5-4b", 24, 8},
+              {"qwen3.5-27b", 48, 16}};
     og_error err;
-    for (size_t k = 0; k < sizeof mixes / sizeof mixes[0]; k++) {
+    for (size_t k = 0; k < 3 * (sizeof hy / sizeof hy[0]); k++) {
+        const og_catalog_entry *e = find(hy[k / 3].name);
+        const og_hparams *hp = &e->hp;
         ogfix_shape s;
         memset(&s, 0, sizeof s);
         s.arch = hp->arch;
@@ -431,7 +486,9 @@ START_TEST(test_hybrid_vs_fixture)
         s.n_head = hp->n_head[0];
         s.n_head_kv = hp->n_head_kv[0];
         s.head_dim = hp->head_dim_k;
-        s.n_ff = 5120;
+        s.n_ff = hp->n_ff[0] ? hp->n_ff[0] : 5120;
+        s.tied_embeddings = hp->tied_embeddings;
+        s.embd_type = hp->tied_embeddings ? mixes[k % 3].out : mixes[k % 3].w;
         s.n_vocab = hp->n_vocab;
         s.n_ctx_train = (uint32_t)hp->n_ctx_train;
         s.n_expert = hp->n_expert;
@@ -444,8 +501,8 @@ START_TEST(test_hybrid_vs_fixture)
         s.ssm_n_group = hp->ssm_n_group;
         s.ssm_dt_rank = hp->ssm_dt_rank;
         s.qk_norm = 1;
-        s.weight_type = mixes[k].w;
-        s.output_type = mixes[k].out;
+        s.weight_type = mixes[k % 3].w;
+        s.output_type = mixes[k % 3].out;
         ogfix_gguf *g = ogfix_shape_gguf(&s);
         ck_assert_ptr_nonnull(g);
         uint8_t *buf;
@@ -457,7 +514,7 @@ START_TEST(test_hybrid_vs_fixture)
                       err.message);
         free(buf);
         ogfix_gguf_free(g);
-        ck_assert_int_eq(og_catalog_model(e, mixes[k].b, &c, &err), OG_OK);
+        ck_assert_int_eq(og_catalog_model(e, mixes[k % 3].b, &c, &err), OG_OK);
         double wr = (double)c->weight_bytes / (double)f->weight_bytes;
         double pr = (double)c->n_params / (double)f->n_params;
         ck_assert_msg(wr > 0.99 && wr < 1.01, "%s: catalog %llu vs file %llu bytes", c->quant_label,
@@ -471,9 +528,10 @@ START_TEST(test_hybrid_vs_fixture)
         og_llama_memplan pc, pf;
         ck_assert_int_eq(og_llama_plan(c, &ls, &pc, &err), OG_OK);
         ck_assert_int_eq(og_llama_plan(f, &ls, &pf, &err), OG_OK);
-        ck_assert_uint_eq(pc.n_rs_layers, 36);
-        ck_assert_uint_eq(pf.n_rs_layers, 36);
-        ck_assert_uint_eq(pc.n_kv_layers, 12);
+        ck_assert_uint_eq(pc.n_rs_layers, hy[k / 3].rs);
+        ck_assert_uint_eq(pf.n_rs_layers, hy[k / 3].rs);
+        ck_assert_uint_eq(pc.n_kv_layers, hy[k / 3].kv);
+        ck_assert_uint_eq(pf.n_kv_layers, hy[k / 3].kv);
         ck_assert_uint_eq(pc.component_bytes[OG_COMP_KV], pf.component_bytes[OG_COMP_KV]);
         ck_assert_uint_eq(pc.component_bytes[OG_COMP_RS], pf.component_bytes[OG_COMP_RS]);
         ck_assert_uint_eq(pc.component_bytes[OG_COMP_COMPUTE], pf.component_bytes[OG_COMP_COMPUTE]);
@@ -798,6 +856,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_all_entries_build);
     tcase_add_test(tc, test_more_quant_mixes);
     tcase_add_test(tc, test_accepted_builds);
+    tcase_add_test(tc, test_entry_json_round_trip);
     tcase_add_test(tc, test_params_vs_published);
     tcase_add_test(tc, test_sources_marked);
     tcase_add_test(tc, test_catalog_vs_config_fixtures);

@@ -164,6 +164,34 @@ OG_API uint32_t og_catalog_builds(const og_catalog_entry *e, int mlx, og_catalog
 OG_API og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b, og_model **out,
                                   og_error *err);
 
+/* ---- The user catalog (`oomguard catalog add|list|remove`) ---- */
+
+/* The user catalog file: $OOMGUARD_CATALOG, else
+ * $XDG_CONFIG_HOME/oomguard/catalog.json, else ~/.config/oomguard/catalog.json. */
+OG_API og_status og_catalog_user_path(char *buf, size_t n, og_error *err);
+
+/* Describe a model whose headers were read (og_remote_open of hf://ORG/REPO,
+ * or a local folder) as one catalog entry, JSON text in the schema of
+ * data/catalog.json: its config's hyper-parameters, the block details its
+ * tensor names show, its parameter count as the published total and a source
+ * naming the repository. *json_out is malloc'd (free()).
+ * OG_ERR_UNSUPPORTED names what the schema cannot describe (an architecture
+ * the tensor generator does not know, irregular layer patterns). */
+OG_API og_status og_catalog_entry_json(const og_model *m, const char *name, const char *hf_repo,
+                                       char **json_out, og_error *err);
+
+/* Check an entry (as og_catalog_parse checks every catalog file) and write
+ * it into the user catalog file, replacing an entry of the same name; the
+ * file is created (with its folder) if needed and replaced atomically. The
+ * existing file must be a valid catalog. *added (may be NULL) receives the
+ * parsed entry. Catalogs already loaded in this process are not reloaded. */
+OG_API og_status og_catalog_user_add(const char *entry_json, og_catalog_entry *added,
+                                     og_error *err);
+
+/* Remove an entry by name from the user catalog file (OG_ERR_NOT_FOUND if
+ * it is not there). */
+OG_API og_status og_catalog_user_remove(const char *name, og_error *err);
+
 /* ---- "What can I run here?" ---- */
 
 /* Settings for a plan. Zero fields take defaults. */
