@@ -1,5 +1,6 @@
 /* oomguard machine: what this machine (or a saved / preset one) can give. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,33 +10,84 @@
 
 #include "cli.h"
 
+/* The temporary file of a save in progress, removed by the signal handler
+ * when the save is interrupted (no .tmp files left after a kill). */
+static char save_tmp[4096];
+static volatile sig_atomic_t save_tmp_live;
+
+static void on_save_signal(int sig)
+{
+    if (save_tmp_live)
+        unlink(save_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* Write text + newline to path without losing what was there: a regular file
- * (or a new one) is written next to it and renamed over it, so a failed write
- * leaves the old file as it was; anything else (/dev/stdout, a pipe) is written
- * in place. Returns 0 or an errno. */
+ * (or a new one) is written to a fresh temporary file in the same folder
+ * (mkstemp: an unpredictable name, created exclusively, so a planted symlink
+ * is never followed) and renamed over it, so a failed write leaves the old
+ * file as it was; an interrupting signal removes the temporary file. Anything
+ * else (/dev/stdout, a pipe) is written in place. Returns 0 or an errno. */
 static int save_file(const char *path, const char *text)
 {
     struct stat st;
-    char tmp[4096];
-    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
-    if (in_place)
-        snprintf(tmp, sizeof tmp, "%s", path);
-    else if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+    int exists = stat(path, &st) == 0;
+    if (!exists && errno != ENOENT)
+        return errno;
+    if (exists && !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(path, "w");
+        if (!f)
+            return errno;
+        int e = 0;
+        if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
+            e = errno ? errno : EIO;
+        if (fclose(f) != 0 && !e)
+            e = errno ? errno : EIO;
+        return e;
+    }
+    if ((size_t)snprintf(save_tmp, sizeof save_tmp, "%s.tmp.XXXXXX", path) >= sizeof save_tmp)
         return ENAMETOOLONG;
-    if (!in_place && stat(path, &st) != 0 && errno != ENOENT)
-        return errno;
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return errno;
-    int e = 0;
-    if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
-        e = errno ? errno : EIO;
-    if (fclose(f) != 0 && !e)
-        e = errno ? errno : EIO;
-    if (!e && !in_place && rename(tmp, path) != 0)
-        e = errno;
-    if (e && !in_place)
-        remove(tmp);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    struct sigaction sa, old[4];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_save_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 4; i++)
+        sigaction(sigs[i], &sa, &old[i]);
+    int fd = mkstemp(save_tmp);
+    int e = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        save_tmp_live = 1;
+        mode_t um = umask(0);
+        umask(um);
+        if (fchmod(fd, 0666 & ~um) != 0)
+            e = errno;
+        size_t len = strlen(text), off = 0;
+        while (!e && off <= len) {
+            const char *chunk = off < len ? text + off : "\n";
+            size_t n = off < len ? len - off : 1;
+            ssize_t w = write(fd, chunk, n);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                e = errno ? errno : EIO;
+            else
+                off += (size_t)w;
+        }
+        const char *pause = getenv("OOMGUARD_TEST_SAVE_PAUSE_MS"); /* tests: a kill mid-save */
+        if (pause)
+            usleep((useconds_t)atoi(pause) * 1000);
+        if (close(fd) != 0 && !e)
+            e = errno;
+        if (!e && rename(save_tmp, path) != 0)
+            e = errno;
+        if (e)
+            unlink(save_tmp);
+        save_tmp_live = 0;
+    }
+    for (int i = 0; i < 4; i++)
+        sigaction(sigs[i], &old[i], NULL);
     return e;
 }
 

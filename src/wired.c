@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "oomguard/machine.h"
 #include "oomguard/wired.h"
 #include "og_internal.h"
 
@@ -81,6 +83,18 @@ og_status og_wired_check(uint64_t ram_bytes, uint32_t mb, int force, og_error *e
                             "wire all memory and the system would hang (refused even with "
                             "--force)",
                             mb, (unsigned long long)ram_mb);
+    /* Below what macOS gives the GPU by itself (2/3 or 3/4 of RAM): models
+     * that load today would fail; 0 (--reset) is how to go back to it. */
+    uint64_t def_mb = og_default_wired_limit_bytes(ram_bytes, 0) / MIB;
+    if (mb < def_mb && !force)
+        return og_error_set(err, OG_ERR_INVALID,
+                            "wired: %u MiB is below the macOS default of %llu MiB for %llu MiB "
+                            "of RAM: the GPU would get less memory than macOS gives it by itself "
+                            "and models that load today could fail. Use --reset (0) to return "
+                            "to the default, a value of at least %llu, or --force to set it "
+                            "anyway",
+                            mb, (unsigned long long)def_mb, (unsigned long long)ram_mb,
+                            (unsigned long long)def_mb);
     uint32_t max = og_wired_max_safe_mb(ram_bytes);
     if (mb > max && !force)
         return og_error_set(err, OG_ERR_INVALID,
@@ -185,14 +199,35 @@ static og_status write_atomic(const char *path, const char *text, size_t len, mo
     return fsync_dir(path, err);
 }
 
+/* Keep the file as it was before this change. The first backup
+ * (path.oomguard-backup) is the original configuration and is never
+ * overwritten; later ones get the time: path.oomguard-backup.20261208T001500Z
+ * (-2, -3 ... within one second). */
 static og_status backup(const char *path, const char *text, size_t len, og_wired_action *a,
                         og_error *err)
 {
-    snprintf(a->backup, sizeof a->backup, "%s.oomguard-backup", path);
     struct stat st;
     mode_t mode = 0644;
     if (stat(path, &st) == 0)
         mode = st.st_mode & 07777;
+    snprintf(a->backup, sizeof a->backup, "%s.oomguard-backup", path);
+    if (lstat(a->backup, &st) == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        char stamp[32];
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        for (int k = 1;; k++) {
+            if (k == 1)
+                snprintf(a->backup, sizeof a->backup, "%s.oomguard-backup.%s", path, stamp);
+            else
+                snprintf(a->backup, sizeof a->backup, "%s.oomguard-backup.%s-%d", path, stamp, k);
+            if (lstat(a->backup, &st) != 0)
+                break;
+            if (k > 1000)
+                return og_error_set(err, OG_ERR_IO, "%s: too many backups", path);
+        }
+    }
     return write_atomic(a->backup, text, len, mode, err);
 }
 

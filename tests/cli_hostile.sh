@@ -138,4 +138,51 @@ check "survivors: and in the JSON" '[ "$(jget "$tmp/s.json" "d[\"survivors\"][0]
 [ -n "$gpid" ] && kill -9 "$gpid" 2>/dev/null
 fi
 
+# ---- files (items 15, 16) ----
+# item 15: wired --persist keeps the first original backup; later ones are timestamped
+root="$tmp/root"
+mkdir -p "$root/etc"
+printf 'kern.maxfiles=65536\n' >"$root/etc/sysctl.conf"
+cp "$root/etc/sysctl.conf" "$tmp/original.conf"
+"$og" wired --machine m1-max-32gb --set 22528 --persist --root "$root" >/dev/null 2>&1
+r1=$?
+"$og" wired --machine m1-max-32gb --set 23552 --persist --root "$root" >/dev/null 2>&1
+r2=$?
+sleep 1.1
+"$og" wired --machine m1-max-32gb --set 24576 --persist --root "$root" >/dev/null 2>&1
+r3=$?
+check "persist: three persists succeed ($r1 $r2 $r3)" '[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ $r3 -eq 0 ]'
+check "persist: the first backup is still the original configuration" \
+  'cmp -s "$root/etc/sysctl.conf.oomguard-backup" "$tmp/original.conf"'
+nts=$(ls "$root/etc/" | grep -c '^sysctl.conf.oomguard-backup\.[0-9]\{8\}T[0-9]\{6\}Z')
+check "persist: later backups are timestamped ($nts)" '[ "$nts" -eq 2 ]'
+check "persist: a timestamped backup holds the previous setting" \
+  'grep -lq "^iogpu.wired_limit_mb=23552$" "$root"/etc/sysctl.conf.oomguard-backup.*'
+# --set below the macOS default (2/3 of 32 GiB = 21845 MiB) is refused unless --force
+"$og" wired --machine m1-max-32gb --set 1 --persist --root "$root" >"$tmp/w1.out" 2>&1
+rc=$?
+check "wired --set 1: refused (exit $rc)" '[ $rc -eq 1 ]'
+check "wired --set 1: says why (below the macOS default 21845)" \
+  'grep -q "below the macOS default of 21845 MiB" "$tmp/w1.out" && grep -q -- "--force" "$tmp/w1.out"'
+check "wired --set 1: nothing written" '! grep -q "wired_limit_mb=1$" "$root/etc/sysctl.conf"'
+"$og" wired --machine m1-max-32gb --set 16384 --force --persist --root "$root" >/dev/null 2>&1
+check "wired --set 16384 --force: accepted" '[ $? -eq 0 ] && grep -q "^iogpu.wired_limit_mb=16384$" "$root/etc/sysctl.conf"'
+
+# item 16: machine --save never follows a planted symlink at a predictable temp name
+mkdir -p "$tmp/save"
+echo precious >"$tmp/save/victim"
+bash -c 'for i in $(seq $$ $(($$ + 20))); do ln -sf "$1/victim" "$1/snap.json.tmp.$i"; done; exec "$2" machine --machine m4-max-64gb --save "$1/snap.json"' \
+  _ "$tmp/save" "$og" >/dev/null 2>&1
+check "save: the snapshot was written" '"$og" machine --machine "$tmp/save/snap.json" >/dev/null 2>&1'
+check "save: a symlink at a predictable temp name was not followed" '[ "$(cat "$tmp/save/victim")" = precious ]'
+# a kill in the middle of the save leaves no temporary file behind
+rm -f "$tmp/save/snap.json.tmp."*
+OOMGUARD_TEST_SAVE_PAUSE_MS=3000 "$og" machine --machine m4-max-64gb --save "$tmp/save/snap2.json" >/dev/null 2>&1 &
+sp=$!
+for _ in $(seq 50); do ls "$tmp/save/" | grep -q '^snap2.json.tmp' && break; sleep 0.1; done
+seen=$(ls "$tmp/save/" | grep -c '^snap2.json.tmp')
+kill -TERM "$sp"; wait "$sp" 2>/dev/null
+left=$(ls "$tmp/save/" | grep -c '^snap2.json.tmp')
+check "save: killed mid-save (temp seen: $seen), no temporary file left ($left)" '[ "$seen" -eq 1 ] && [ "$left" -eq 0 ] && [ ! -e "$tmp/save/snap2.json" ]'
+
 exit $fail

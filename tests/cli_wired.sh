@@ -76,7 +76,7 @@ cp "$root/etc/sysctl.conf" "$tmp/after1"
 check persist-again 0 "$OG" wired --machine m1-max-32gb --set auto --persist --root "$root" --json
 py persist-again "[a['what'] for a in d['actions']] == ['unchanged', 'unchanged']"
 cmp -s "$root/etc/sysctl.conf" "$tmp/after1" || { echo "FAIL persist-again changed the file"; fail=1; }
-check persist-dry 0 "$OG" wired --machine m1-max-32gb --set 20480 --persist --root "$root" --dry-run
+check persist-dry 0 "$OG" wired --machine m1-max-32gb --set 22528 --persist --root "$root" --dry-run
 grep -q '^iogpu.wired_limit_mb=24576$' "$root/etc/sysctl.conf" || { echo "FAIL dry-run wrote"; fail=1; }
 check reset 0 "$OG" wired --machine m1-max-32gb --reset --root "$root" --json
 py reset "d['actions'][0]['what'] == 'remove'"
