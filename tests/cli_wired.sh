@@ -52,8 +52,8 @@ check recommend-typo 2 "$OG" wired --machine m2-max-64gb --recommend qwen3-32bb
 grep_out recommend-typo "did you mean"
 
 # --set: not this Mac -> the command to run there, exit 1; starving values refused
-check set-other 1 "$OG" wired --machine m4-pro-48gb --set 32768
-grep_out set-other "sudo sysctl iogpu.wired_limit_mb=32768"
+check set-other 1 "$OG" wired --machine m4-pro-48gb --set 38912
+grep_out set-other "sudo sysctl iogpu.wired_limit_mb=38912"
 grep_out set-other "not this Mac"
 check set-starve 1 "$OG" wired --machine m1-max-32gb --set 30000
 grep_out set-starve "floor"
