@@ -71,6 +71,10 @@ static json_t *report_json(const og_log_report *r)
         json_object_set_new(o, "available_bytes", cli_json_u64(f->available_bytes));
         if (f->resource_count)
             json_object_set_new(o, "resource_count", cli_json_u64(f->resource_count));
+        if (f->process[0])
+            json_object_set_new(o, "process", json_string(f->process));
+        if (f->pid > 0)
+            json_object_set_new(o, "pid", json_integer(f->pid));
         json_object_set_new(o, "line", json_integer(f->line));
         json_object_set_new(o, "count", json_integer(f->count));
         json_object_set_new(o, "text", json_string(f->text));

@@ -77,6 +77,16 @@ typedef struct scan {
     int non_weight_buffers; /* a KV/compute buffer line was recorded (next model line = new load) */
     int lmstudio;           /* LM Studio's own text was seen */
     int ollama;             /* Ollama's own text was seen */
+    int cb_pending;         /* a Metal "failed with status 5" line waits for the next */
+    uint32_t cb_pending_line;
+    char cb_text[240];
+    size_t cb_n;
+    uint32_t cb_oom_line; /* the last counted kIOGPU line */
+    int cb_oom_status;    /* its status line was seen */
+    uint32_t mlx_line;    /* last line with MLX's own text ([METAL], [metal::]) */
+    uint32_t pinned_line; /* last "Failed to allocate pinned memory" (Vulkan) */
+    int oom_event;        /* the kernel OOM kill being read (finding index), -1 */
+    int oom_killed;       /* its "Killed process" line was read */
 } scan;
 
 const char *og_log_severity_name(og_log_severity s)
@@ -572,11 +582,103 @@ static const char *ollama_or(const scan *sc, const char *engine)
     return sc->ollama ? "ollama" : engine;
 }
 
+/* The kernel's OOM killer prints one kill over several lines (mm/oom_kill.c
+ * dump_header, dump_oom_summary, __oom_kill_process, Linux 6.x):
+ *   "<comm> invoked oom-killer: gfp_mask=..., order=0, oom_score_adj=0"
+ *   (a memory and task table of any length)
+ *   "oom-kill:constraint=CONSTRAINT_NONE,...,task=llama-server,pid=41233,uid=1000"
+ *   "Out of memory: Killed process 41233 (llama-server) total-vm:..kB,
+ *    anon-rss:60123456kB, file-rss:..kB, shmem-rss:..kB, UID:1000 ..."
+ * ("Memory cgroup out of memory: Killed process ..." inside a cgroup). They are
+ * one finding: the victim's name and pid, and its anon-rss (what it held in RAM)
+ * as requested_bytes. A new kill starts after a "Killed process" line. */
+static void oom_kill_line(scan *sc, const char *s, size_t n, uint32_t ln)
+{
+    int killed = has(s, n, "Killed process ");
+    og_log_finding *f = NULL;
+    if (sc->oom_event >= 0 && !sc->oom_killed)
+        f = &sc->r->findings[sc->oom_event];
+    if (!f) {
+        /* a new kill: its own finding (a kill of a different size never merges) */
+        uint32_t before = sc->r->n_findings;
+        int idx = add(sc, "oom_killer", OG_LOG_OOM, "kernel", "cpu", "unknown", ln, s, n,
+                      UINT64_MAX - ln, 0, 0, -1);
+        if (idx < 0)
+            return;
+        f = &sc->r->findings[idx];
+        if (sc->r->n_findings == before) /* merged into an older kill: keep it apart */
+            return;
+        f->requested_bytes = 0;
+        sc->oom_event = idx;
+        sc->oom_killed = 0;
+    }
+    uint64_t v;
+    if (u64_after(s, n, "pid=", &v) && v <= INT32_MAX && !f->pid)
+        f->pid = (int32_t)v;
+    const char *t = find(s, n, "task=");
+    if (t && !f->process[0]) {
+        t += 5;
+        size_t k = 0;
+        while (t + k < s + n && t[k] != ',' && k + 1 < sizeof f->process)
+            k++;
+        memcpy(f->process, t, k);
+        f->process[k] = 0;
+    }
+    if (killed) {
+        const char *p = find(s, n, "Killed process ");
+        const char *after;
+        uint64_t pid;
+        if (p && parse_u64(p + 15, s + n, &pid, &after) && pid <= INT32_MAX) {
+            f->pid = (int32_t)pid;
+            after = skip_ws(after, s + n);
+            if (after < s + n && *after == '(') {
+                const char *e = after + 1;
+                while (e < s + n && *e != ')')
+                    e++;
+                size_t k = (size_t)(e - after - 1);
+                if (e < s + n && k > 0) {
+                    if (k >= sizeof f->process)
+                        k = sizeof f->process - 1;
+                    memcpy(f->process, after + 1, k);
+                    f->process[k] = 0;
+                }
+            }
+        }
+        if (u64_after(s, n, "anon-rss:", &v) && v <= UINT64_MAX / 1024)
+            f->requested_bytes = v * 1024; /* printed in kB (K(...) = pages << 2) */
+        trimmed_copy(f->text, sizeof f->text, s, n);
+        f->line = ln;
+        sc->oom_killed = 1;
+    }
+}
+
+/* A Metal status-5 line whose next line did not say otherwise: an
+ * out-of-memory in the old format (no kIOGPU line follows). */
+static void flush_metal_status(scan *sc)
+{
+    if (!sc->cb_pending)
+        return;
+    sc->cb_pending = 0;
+    add(sc, "metal_gpu_oom", OG_LOG_OOM,
+        sc->mlx_line && sc->cb_pending_line - sc->mlx_line <= 3 ? "mlx"
+                                                                : ollama_or(sc, "llama.cpp"),
+        "metal", "unknown", sc->cb_pending_line, sc->cb_text, sc->cb_n, 0,
+        sc->r->settings.metal_working_set_bytes, 0, -1);
+}
+
 static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
 {
     og_log_settings *st = &sc->r->settings;
     const char *end = s + n;
     int idx;
+
+    if (sc->cb_pending && !has(s, n, "kIOGPUCommandBufferCallbackErrorOutOfMemory")) {
+        /* "error: Internal Error (0000000e:...)", "Caused GPU Timeout Error": not memory */
+        if ((has(s, n, "error: ") || has(s, n, "Error")) && has(s, n, "(0000000"))
+            sc->cb_pending = 0;
+        else
+            flush_metal_status(sc);
+    }
 
     if (has(s, n, "level=") && has(s, n, "source=") && has(s, n, "msg="))
         sc->ollama = 1; /* Ollama's server log format */
@@ -584,6 +686,9 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
         sc->ollama = 1;
     if (has(s, n, "LM Studio") || has(s, n, "LMSInternal") || has(s, n, "llmworker"))
         sc->lmstudio = 1;
+    if (has(s, n, "[METAL]") || has(s, n, "[metal::") || has(s, n, "mlx::core") ||
+        has(s, n, "mlx.core") || has(s, n, "mlx_lm"))
+        sc->mlx_line = ln;
 
     if (has(s, n, "loading model tensors"))
         sc->stage = ST_WEIGHTS;
@@ -636,10 +741,37 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
             req, lim, 0, -1);
         return;
     }
+    /* A Metal command buffer that failed at run time. Current llama.cpp prints
+     * "command buffer %d failed with status %d" next to "error: Insufficient
+     * Memory (...kIOGPUCommandBufferCallbackErrorOutOfMemory)"; old llama.cpp and
+     * Ollama builds (ggml_metal_graph_compute) print only the status line,
+     * status 5 = MTLCommandBufferStatusError. A status line and a kIOGPU line
+     * next to each other are one failure; a status line whose next line names
+     * another error (Internal Error, GPU Timeout) is not an out-of-memory. MLX's
+     * own abort says "[METAL] Command buffer execution failed". */
     if (has(s, n, "kIOGPUCommandBufferCallbackErrorOutOfMemory")) {
-        int mlx = has(s, n, "[METAL] Command buffer execution failed");
+        int after_status = sc->cb_pending;
+        sc->cb_pending = 0;
+        if (!after_status && sc->cb_oom_line && ln - sc->cb_oom_line == 1 && sc->cb_oom_status)
+            return; /* already counted with its status line */
+        sc->cb_oom_line = ln;
+        sc->cb_oom_status = 0;
+        int mlx = has(s, n, "[METAL] Command buffer execution failed") ||
+                  (sc->mlx_line && ln - sc->mlx_line <= 3);
         add(sc, "metal_gpu_oom", OG_LOG_OOM, mlx ? "mlx" : ollama_or(sc, "llama.cpp"), "metal",
-            "unknown", ln, s, n, 0, st->metal_working_set_bytes, 0, -1);
+            "unknown", ln, after_status ? sc->cb_text : s, after_status ? sc->cb_n : n, 0,
+            st->metal_working_set_bytes, 0, -1);
+        return;
+    }
+    if (has(s, n, "command buffer ") && has(s, n, "failed with status 5")) {
+        if (sc->cb_oom_line && ln - sc->cb_oom_line == 1 && !sc->cb_oom_status) {
+            sc->cb_oom_status = 1; /* the status line after its kIOGPU line */
+            return;
+        }
+        sc->cb_pending = 1; /* decided by the next line */
+        sc->cb_pending_line = ln;
+        sc->cb_n = n < sizeof sc->cb_text ? n : sizeof sc->cb_text;
+        memcpy(sc->cb_text, s, sc->cb_n);
         return;
     }
 
@@ -741,12 +873,27 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
         return;
     }
     if (has(s, n, "Requested buffer size exceeds device")) {
+        /* ggml-vulkan.cpp ggml_vk_create_buffer throws "Requested buffer size
+         * exceeds device memory allocation limit" (older: "device buffer size
+         * limit") when one buffer is larger than maxMemoryAllocationSize; the
+         * caller prints it right after "Device memory allocation of size N
+         * failed.": that failure's cause is this limit, not a full device. */
+        if (sc->pinned_line && ln - sc->pinned_line <= 1)
+            return; /* pinned host memory: llama.cpp falls back to plain memory */
+        int r = recent_alloc(sc, ln);
+        if (r >= 0 && strcmp(sc->r->findings[r].backend, "vulkan") == 0) {
+            og_log_finding *f = &sc->r->findings[r];
+            og_strlcpy(f->id, "vulkan_buffer_limit", sizeof f->id);
+            trimmed_copy(f->text, sizeof f->text, s, n);
+            return;
+        }
         idx = add(sc, "vulkan_buffer_limit", OG_LOG_OOM, ollama_or(sc, "llama.cpp"), "vulkan",
                   "unknown", ln, s, n, 0, 0, 0, -1);
         alloc_failure(sc, idx, ln);
         return;
     }
     if (has(s, n, "Failed to allocate pinned memory")) {
+        sc->pinned_line = ln;
         add(sc, "vulkan_pinned_fallback", OG_LOG_INFO, "llama.cpp", "vulkan", "unknown", ln, s, n,
             0, 0, 0, -1);
         return;
@@ -847,9 +994,12 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
             0, 0, 0, -1);
         return;
     }
-    if (has(s, n, "Out of memory: Killed process") || has(s, n, "oom-kill:") ||
-        has(s, n, "invoked oom-killer")) {
-        add(sc, "oom_killer", OG_LOG_OOM, "kernel", "cpu", "unknown", ln, s, n, 0, 0, 0, -1);
+    if (has(s, n, "Out of memory: Killed process") ||
+        has(s, n,
+            "Memory cgroup out of memory: "
+            "Killed process") ||
+        has(s, n, "oom-kill:") || has(s, n, "invoked oom-killer")) {
+        oom_kill_line(sc, s, n, ln);
         return;
     }
     if (has(s, n, "Cannot allocate memory") && (has(s, n, "mmap") || has(s, n, "alloc"))) {
@@ -877,6 +1027,47 @@ static void scan_line(scan *sc, const char *s, size_t n, uint32_t ln)
 
 /* ---- driver --------------------------------------------------------------------- */
 
+/* The line at text[i]: its length without "\r" in *n; returns where the next
+ * one starts. */
+static size_t next_line(const char *text, size_t len, size_t i, size_t *n)
+{
+    size_t j = i;
+    while (j < len && text[j] != '\n' && text[j] != '\0')
+        j++;
+    *n = j - i;
+    if (*n && text[i + *n - 1] == '\r')
+        (*n)--;
+    return j + 1;
+}
+
+/* The first line of an abort message that a terminal or a log viewer may
+ * have wrapped (MLX and ggml throw C++ exceptions; Python prints them). */
+static int abort_start(const char *s, size_t n)
+{
+    return has(s, n, "libc++abi: terminating") || has(s, n, "std::runtime_error") ||
+           has(s, n, "[METAL") || has(s, n, "[metal::") || has(s, n, "RuntimeError:");
+}
+
+/* Does this line continue the one before (a wrapped message), rather than
+ * start a record of its own ("ggml_...: ", "time=...", "RuntimeError: ...")? */
+static int continuation(const char *s, size_t n)
+{
+    if (n == 0 || s[0] == '[')
+        return 0;
+    if (has(s, n, "ggml_") || has(s, n, "llama_") || has(s, n, "time=") || has(s, n, "Traceback") ||
+        has(s, n, "libc++abi") || has(s, n, "File \""))
+        return 0;
+    /* "Word: " or "word_word: " at the start is a new record */
+    size_t k = 0;
+    while (k < n && k < 40 &&
+           ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+            (s[k] >= '0' && s[k] <= '9') || s[k] == '_' || s[k] == '.'))
+        k++;
+    if (k > 0 && k + 1 < n && s[k] == ':' && s[k + 1] == ' ')
+        return 0;
+    return 1;
+}
+
 og_status og_explain_text(const char *text, size_t len, og_log_report *r, og_error *err)
 {
     if (!r || (!text && len > 0))
@@ -891,22 +1082,57 @@ og_status og_explain_text(const char *text, size_t len, og_log_report *r, og_err
     scan sc;
     memset(&sc, 0, sizeof sc);
     sc.r = r;
-    sc.last_alloc = sc.pending = -1;
+    sc.last_alloc = sc.pending = sc.oom_event = -1;
 
     size_t i = 0;
     uint32_t ln = 0;
+    char *joined = NULL; /* an abort message wrapped over several lines, in one */
     while (i < len) {
-        size_t j = i;
-        while (j < len && text[j] != '\n' && text[j] != '\0')
-            j++;
-        size_t n = j - i;
-        if (n && text[i + n - 1] == '\r')
-            n--;
+        size_t n, j = next_line(text, len, i, &n);
         if (ln < UINT32_MAX)
             ln++;
-        scan_line(&sc, text + i, n > LINE_MAX_SCAN ? LINE_MAX_SCAN : n, ln);
-        i = j + 1;
+        const char *line = text + i;
+        if (n > LINE_MAX_SCAN)
+            n = LINE_MAX_SCAN;
+        if (abort_start(line, n) && j < len) {
+            uint32_t first = ln;
+            if (!joined)
+                joined = malloc(LINE_MAX_SCAN);
+            size_t jn = 0;
+            if (joined) {
+                memcpy(joined, line, n);
+                jn = n;
+            }
+            size_t prev_n = n;
+            for (int extra = 0; joined && extra < 2 && j < len; extra++) {
+                size_t cn, cj = next_line(text, len, j, &cn);
+                const char *c = text + j;
+                if (!continuation(c, cn))
+                    break;
+                /* a hard wrap at the terminal's width splits words: join tight */
+                int tight = prev_n >= 70 || c[0] == ' ' || c[0] == '\t';
+                if (jn + (tight ? 0 : 1) + cn > LINE_MAX_SCAN)
+                    break;
+                if (!tight)
+                    joined[jn++] = ' ';
+                memcpy(joined + jn, c, cn);
+                jn += cn;
+                prev_n = cn;
+                j = cj;
+                if (ln < UINT32_MAX)
+                    ln++;
+            }
+            if (joined && jn > n) {
+                scan_line(&sc, joined, jn, first);
+                i = j;
+                continue;
+            }
+        }
+        scan_line(&sc, line, n, ln);
+        i = j;
     }
+    free(joined);
+    flush_metal_status(&sc);
     r->lines = ln;
 
     /* a failure whose component no later line named: the stage it happened in */

@@ -180,9 +180,10 @@ void og_explain_advise(og_log_report *r)
                 wired_for(f->requested_bytes));
         } else if (strcmp(id, "metal_gpu_oom") == 0) {
             set(f->what, wn,
-                "The GPU ran out of memory while running (kIOGPUCommandBufferCallbackErrorOut"
-                "OfMemory): the wired GPU working set%s%s%s was exhausted, usually by the KV "
-                "cache growing with the prompt or by other apps.",
+                "The GPU ran out of memory while running (a Metal command buffer failed: "
+                "status 5 / kIOGPUCommandBufferCallbackErrorOutOfMemory): the wired GPU "
+                "working set%s%s%s was exhausted, usually by the KV cache growing with the "
+                "prompt or by other apps.",
                 f->limit_bytes ? " (" : "", f->limit_bytes ? SZ(f->limit_bytes, a) : "",
                 f->limit_bytes ? ")" : "");
             set(f->fix, fn,
@@ -235,13 +236,25 @@ void og_explain_advise(og_log_report *r)
         } else if (strcmp(id, "cpu_bad_alloc") == 0 || strcmp(id, "oom_killer") == 0 ||
                    (strcmp(id, "cpu_alloc_failed") == 0 && strcmp(f->component, "unknown") == 0)) {
             og_strlcpy(f->pool, "system RAM", sizeof f->pool);
-            set(f->what, wn, "%s",
-                strcmp(id, "oom_killer") == 0
-                    ? "The kernel's OOM killer ended the process: system RAM (or the cgroup's "
-                      "memory.max) ran out."
-                : strcmp(id, "cpu_bad_alloc") == 0
-                    ? "A host allocation failed (std::bad_alloc): system RAM ran out."
-                    : "A host allocation failed: system RAM ran out.");
+            if (strcmp(id, "oom_killer") == 0 && (f->process[0] || f->requested_bytes)) {
+                b[0] = 0;
+                if (f->pid)
+                    snprintf(b, sizeof b, " (pid %d)", (int)f->pid);
+                set(f->what, wn,
+                    "The kernel's OOM killer ended %s%s%s%s%s: system RAM (or the cgroup's "
+                    "memory.max) ran out.",
+                    f->process[0] ? f->process : "the process", b,
+                    f->requested_bytes ? ", which held " : "",
+                    f->requested_bytes ? SZ(f->requested_bytes, a) : "",
+                    f->requested_bytes ? " of anonymous memory (anon-rss)" : "");
+            } else
+                set(f->what, wn, "%s",
+                    strcmp(id, "oom_killer") == 0
+                        ? "The kernel's OOM killer ended the process: system RAM (or the cgroup's "
+                          "memory.max) ran out."
+                    : strcmp(id, "cpu_bad_alloc") == 0
+                        ? "A host allocation failed (std::bad_alloc): system RAM ran out."
+                        : "A host allocation failed: system RAM ran out.");
             set(f->fix, fn,
                 "Close other programs (oomguard top), use a smaller quant, keep mmap on (no "
                 "--no-mmap / --mlock), lower the context (-c); in a container check memory.max "

@@ -85,7 +85,7 @@ wired|wired --json --machine strix-halo-128gb
 wired|wired --json --machine m4-pro-48gb
 wired|wired --json --machine m4-pro-48gb --recommend qwen3-32b
 wired|wired --json --machine m4-pro-48gb --set auto --dry-run
-wired|wired --json --machine m4-pro-48gb --set 30000 --persist --root $tmp/wroot
+wired|wired --json --machine m4-pro-48gb --set 38912 --persist --root $tmp/wroot
 wired|wired --json --machine m4-pro-48gb --reset --root $tmp/wroot
 overview|--json
 overview|--json --machine m4-max-64gb

@@ -44,6 +44,13 @@ static const expect cases[] = {
     {"success_cuda.log", 0, NULL, NULL, NULL, 0, 0},
     {"fit_benign.log", 0, NULL, NULL, NULL, 0, 0},
     {"unrelated.log", 0, NULL, NULL, NULL, 0, 0},
+    /* issue 13's four signatures */
+    {"metal_old_status5.log", 1, "metal_gpu_oom", "unknown", "metal", 0, 2},
+    {"metal_status5_other_error.log", 0, NULL, NULL, NULL, 0, 0},
+    {"vulkan_alloc_limit.log", 1, "vulkan_buffer_limit", "compute", "vulkan", 2166360064ull, 1},
+    {"vulkan_pinned_limit.log", 0, NULL, NULL, NULL, 0, 0},
+    {"oom_killer_full.log", 1, "oom_killer", "unknown", "cpu", 60123456ull * 1024, 1},
+    {"mlx_wrapped.log", 1, "metal_gpu_oom", "unknown", "metal", 0, 1},
 };
 
 static og_log_report *scan(const char *file)
@@ -248,6 +255,72 @@ START_TEST(test_trigger_without_number)
 }
 END_TEST
 
+START_TEST(test_issue13_signatures)
+{
+    /* old Metal logs: only "command buffer 0 failed with status 5" */
+    og_log_report *r = scan("metal_old_status5.log");
+    ck_assert_uint_eq(r->n_findings, 1);
+    ck_assert_str_eq(r->findings[0].engine, "llama.cpp");
+    ck_assert_uint_eq(r->findings[0].line, 8);
+    free(r);
+    /* the current format: a status line and its kIOGPU line are one failure */
+    r = scan("metal_llama_runtime.log");
+    ck_assert_uint_eq(r->findings[r->headline].count, 3);
+    free(r);
+    /* Vulkan: the allocation-limit line is the headline cause, counted once */
+    r = scan("vulkan_alloc_limit.log");
+    ck_assert_uint_eq(r->n_findings, 1);
+    ck_assert_ptr_nonnull(strstr(r->findings[0].text, "allocation limit"));
+    ck_assert_ptr_nonnull(strstr(r->findings[0].what, "single Vulkan buffer"));
+    free(r);
+    /* the kernel's OOM killer: one kill, one finding, with name, pid, anon-rss */
+    r = scan("oom_killer_full.log");
+    uint32_t kills = 0;
+    for (uint32_t i = 0; i < r->n_findings; i++)
+        if (strcmp(r->findings[i].id, "oom_killer") == 0)
+            kills += r->findings[i].count;
+    ck_assert_uint_eq(kills, 1);
+    const og_log_finding *f = &r->findings[r->headline];
+    ck_assert_str_eq(f->process, "llama-server");
+    ck_assert_int_eq(f->pid, 41233);
+    ck_assert_ptr_nonnull(strstr(f->what, "llama-server (pid 41233)"));
+    ck_assert_ptr_nonnull(strstr(f->what, "57.3 GiB of anonymous memory"));
+    free(r);
+    /* two kills are two findings */
+    og_error err;
+    static const char two[] =
+        "[1.0] Out of memory: Killed process 10 (ollama) total-vm:1kB, anon-rss:1000kB, "
+        "file-rss:0kB\n"
+        "[2.0] python3 invoked oom-killer: gfp_mask=0x0, order=0, oom_score_adj=0\n"
+        "[2.1] oom-kill:constraint=CONSTRAINT_MEMCG,task=python3,pid=11,uid=0\n"
+        "[2.2] Memory cgroup out of memory: Killed process 11 (python3) total-vm:1kB, "
+        "anon-rss:2000kB, file-rss:0kB\n";
+    r = calloc(1, sizeof *r);
+    ck_assert_int_eq(og_explain_text(two, sizeof two - 1, r, &err), OG_OK);
+    ck_assert_uint_eq(r->n_findings, 2);
+    ck_assert_str_eq(r->findings[0].process, "ollama");
+    ck_assert_str_eq(r->findings[1].process, "python3");
+    ck_assert_uint_eq(r->findings[1].requested_bytes, 2000ull * 1024);
+    ck_assert_uint_eq(r->findings[0].count + r->findings[1].count, 2);
+    free(r);
+    /* an MLX abort hard-wrapped at 80 columns over three lines is MLX's */
+    r = scan("mlx_wrapped.log");
+    ck_assert_uint_eq(r->n_findings, 1);
+    ck_assert_str_eq(r->findings[0].engine, "mlx");
+    ck_assert_uint_eq(r->findings[0].line, 3);
+    free(r);
+    /* and one wrapped at word boundaries by a log viewer */
+    static const char soft[] = "RuntimeError: [METAL] Command buffer execution failed:\n"
+                               "Insufficient Memory\n"
+                               "(00000008:kIOGPUCommandBufferCallbackErrorOutOfMemory)\n";
+    r = calloc(1, sizeof *r);
+    ck_assert_int_eq(og_explain_text(soft, sizeof soft - 1, r, &err), OG_OK);
+    ck_assert(r->oom);
+    ck_assert_str_eq(r->findings[r->headline].engine, "mlx");
+    free(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("explain");
@@ -257,6 +330,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_numbers_in_advice);
     tcase_add_test(tc, test_hostile_input);
     tcase_add_test(tc, test_trigger_without_number);
+    tcase_add_test(tc, test_issue13_signatures);
     tcase_add_test(tc, test_reads_tail_of_large_file);
     suite_add_tcase(s, tc);
     return s;

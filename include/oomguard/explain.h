@@ -47,6 +47,8 @@ typedef struct og_log_finding {
     uint64_t limit_bytes;     /* the limit it hit (max buffer, working set, ...) */
     uint64_t available_bytes; /* what the engine said was available */
     uint64_t resource_count;  /* MLX resource limit (count, not bytes) */
+    char process[32];         /* the process the kernel's OOM killer ended, or "" */
+    int32_t pid;              /* its pid, 0 when unknown */
     uint32_t line;            /* first line (1-based) */
     uint32_t count;           /* how many times it occurred */
     char text[240];           /* the first matching line, trimmed */
