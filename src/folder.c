@@ -334,3 +334,30 @@ done:
     names_free(&gguf_files);
     return st;
 }
+
+/* A config.json on its own (hf_config.c reads it), or a shard index, which
+ * names a whole sharded model: read as its folder. It lives here, above both
+ * readers, so that hf_config.c never calls back into the folder reader. */
+og_status og_hf_config_open(const char *path, og_model **out, og_error *err)
+{
+    *out = NULL;
+    /* A shard index names a whole sharded model: read it as its folder. */
+    if (strcmp(og_basename(path), "model.safetensors.index.json") == 0) {
+        size_t dl = strlen(path) - strlen(og_basename(path));
+        char *dir = og_strndup(path, dl ? dl : 1);
+        if (!dir)
+            return og_error_set(err, OG_ERR_NOMEM, "%s: out of memory", path);
+        if (!dl)
+            dir[0] = '.';
+        og_status st = og_folder_open(dir, out, err);
+        free(dir);
+        return st;
+    }
+    json_t *root;
+    og_status st = og_json_load_file(path, &root, err);
+    if (st != OG_OK)
+        return st;
+    st = og_hf_config_model(root, path, out, err);
+    json_decref(root);
+    return st;
+}

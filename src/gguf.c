@@ -244,23 +244,6 @@ static og_status rd_string(reader *r, const char *what, uint64_t max_len, char *
     return OG_OK;
 }
 
-static void kv_free(gguf_kv *kv)
-{
-    free(kv->key);
-    free(kv->str);
-    free(kv->arr);
-}
-
-void og_gguf_file_free(gguf_file *f)
-{
-    if (!f)
-        return;
-    for (size_t i = 0; i < f->n_kv_kept; i++)
-        kv_free(&f->kv[i]);
-    free(f->kv);
-    memset(f, 0, sizeof *f);
-}
-
 static int key_wanted(const char *key)
 {
     /* Tokenizer contents are skipped (megabytes); only the token count is kept. */
@@ -317,23 +300,6 @@ static og_status read_value(reader *r, gguf_kv *kv, uint32_t type, int keep)
 static int cmp_kv_key(const void *a, const void *b)
 {
     return strcmp(((const gguf_kv *)a)->key, ((const gguf_kv *)b)->key);
-}
-
-const gguf_kv *og_gguf_find(const gguf_file *f, const char *key)
-{
-    /* kv is sorted by key after parsing. */
-    size_t lo = 0, hi = f->n_kv_kept;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(f->kv[mid].key, key);
-        if (c == 0)
-            return &f->kv[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
 }
 
 static og_status parse_header(reader *r, gguf_file *f)
@@ -417,13 +383,13 @@ static og_status parse_header(reader *r, gguf_file *f)
         int keep = key_wanted(kv.key);
         st = read_value(r, &kv, type, keep);
         if (st != OG_OK) {
-            kv_free(&kv);
+            og_gguf_kv_free(&kv);
             return st;
         }
         if (keep)
             f->kv[f->n_kv_kept++] = kv;
         else
-            kv_free(&kv);
+            og_gguf_kv_free(&kv);
     }
     qsort(f->kv, f->n_kv_kept, sizeof *f->kv, cmp_kv_key);
     for (size_t i = 1; i < f->n_kv_kept; i++)

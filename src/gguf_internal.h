@@ -38,6 +38,8 @@ typedef struct gguf_file {
 
 og_status og_gguf_parse_source(og_source *s, uint64_t file_size, uint32_t file_index, gguf_file *f,
                                og_model *m, og_error *err);
+/* src/gguf_kv.c: the key/value set (below every GGUF reader) */
+void og_gguf_kv_free(gguf_kv *kv);
 void og_gguf_file_free(gguf_file *f);
 const gguf_kv *og_gguf_find(const gguf_file *f, const char *key);
 og_status og_gguf_check_duplicate_tensors(og_model *m, og_error *err);

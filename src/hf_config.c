@@ -781,7 +781,7 @@ og_status og_hf_config_fill(json_t *root, const char *name, og_model *m, uint64_
     return OG_OK;
 }
 
-static og_status config_model(json_t *root, const char *name, og_model **out, og_error *err)
+og_status og_hf_config_model(json_t *root, const char *name, og_model **out, og_error *err)
 {
     og_model *m = og_model_new(OG_FORMAT_HF_CONFIG, name);
     if (!m)
@@ -807,31 +807,7 @@ og_status og_hf_config_parse_buffer(const char *json, size_t len, const char *na
     og_status st = og_json_load_buffer(json, len, name, &root, err);
     if (st != OG_OK)
         return st;
-    st = config_model(root, name, out, err);
-    json_decref(root);
-    return st;
-}
-
-og_status og_hf_config_open(const char *path, og_model **out, og_error *err)
-{
-    *out = NULL;
-    /* A shard index names a whole sharded model: read it as its folder. */
-    if (strcmp(og_basename(path), "model.safetensors.index.json") == 0) {
-        size_t dl = strlen(path) - strlen(og_basename(path));
-        char *dir = og_strndup(path, dl ? dl : 1);
-        if (!dir)
-            return og_error_set(err, OG_ERR_NOMEM, "%s: out of memory", path);
-        if (!dl)
-            dir[0] = '.';
-        og_status st = og_folder_open(dir, out, err);
-        free(dir);
-        return st;
-    }
-    json_t *root;
-    og_status st = og_json_load_file(path, &root, err);
-    if (st != OG_OK)
-        return st;
-    st = config_model(root, path, out, err);
+    st = og_hf_config_model(root, name, out, err);
     json_decref(root);
     return st;
 }

@@ -41,6 +41,10 @@ og_status og_st_read_index(const char *index_path, og_model *m, int *mlx_meta, o
 og_status og_hf_config_fill(json_t *root, const char *name, og_model *m, uint64_t *config_params,
                             og_error *err);
 
+/* A model from a config.json object alone (OG_FORMAT_HF_CONFIG: parameters
+ * from the config, no tensors). `name` is used in messages. */
+og_status og_hf_config_model(json_t *root, const char *name, og_model **out, og_error *err);
+
 /* Load a JSON file with the size cap, duplicate keys refused, and a message
  * naming the file, line and column on error. */
 og_status og_json_load_file(const char *path, json_t **out, og_error *err);
