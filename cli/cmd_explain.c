@@ -6,19 +6,6 @@
 #include "cli.h"
 #include "oomguard/explain.h"
 
-typedef struct explain_opts {
-    int json;
-} explain_opts;
-
-static int on_option(void *ctx, int id, const char *name, const cli_value *v)
-{
-    (void)id;
-    (void)name;
-    (void)v;
-    ((explain_opts *)ctx)->json = 1; /* --json, the only option */
-    return 0;
-}
-
 static const cli_opt options[] = {
     {0, "--json", NULL, CLI_T_FLAG, NULL, NULL,
      "machine-readable output (keys: oom, headline, findings[] with id,\n"
@@ -27,7 +14,7 @@ static const cli_opt options[] = {
      "settings; buffers[])",
      0, 0, 0},
 };
-static const cli_group group = {NULL, NULL, options, 1, on_option};
+static const cli_group group = {NULL, NULL, options, 1, cli_flag_handler};
 
 const cli_spec cli_spec_explain = {
     .name = "explain",
@@ -169,12 +156,11 @@ static void print_buffers(const og_log_report *r)
 
 int cmd_explain(int argc, char **argv)
 {
-    explain_opts eo = {0};
-    void *ctx[] = {&eo};
+    int json = 0;
+    void *ctx[] = {&json};
     int prc = cli_parse(&cli_spec_explain, argc, argv, ctx, NULL);
     if (prc)
         return prc == CLI_DONE ? OG_EXIT_OK : prc;
-    int json = eo.json;
     const char *path = argv[1];
     og_log_report *r = calloc(1, sizeof *r);
     if (!r)

@@ -7,19 +7,6 @@
 #include "cli.h"
 #include "oomguard/discover.h"
 
-typedef struct ls_opts {
-    int json;
-} ls_opts;
-
-static int on_option(void *ctx, int id, const char *name, const cli_value *v)
-{
-    (void)id;
-    (void)name;
-    (void)v;
-    ((ls_opts *)ctx)->json = 1; /* --json, the only option */
-    return 0;
-}
-
 static const cli_opt options[] = {
     {0, "-j, --json", NULL, CLI_T_FLAG, NULL, NULL,
      "machine-readable output: an array of objects with keys name,\n"
@@ -27,7 +14,7 @@ static const cli_opt options[] = {
      "architecture, quant, path, error (null when it was read)",
      0, 0, 0},
 };
-static const cli_group group = {NULL, NULL, options, 1, on_option};
+static const cli_group group = {NULL, NULL, options, 1, cli_flag_handler};
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -158,13 +145,12 @@ static void print_human(const og_model_list *l)
 
 int cmd_ls(int argc, char **argv)
 {
-    ls_opts o = {0};
-    void *ctx[] = {&o};
+    int json = 0;
+    void *ctx[] = {&json};
     int npos = 0;
     int prc = cli_parse(&cli_spec_ls, argc, argv, ctx, &npos);
     if (prc)
         return prc == CLI_DONE ? OG_EXIT_OK : prc;
-    int json = o.json;
     og_model_list *l = NULL;
     og_error err;
     og_error_clear(&err);

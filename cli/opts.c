@@ -192,6 +192,15 @@ static int common(const cli_spec *spec, const cli_opt *o, const cli_value *v)
     return 0;
 }
 
+int cli_flag_handler(void *ctx, int id, const char *name, const cli_value *v)
+{
+    (void)id;
+    (void)name;
+    (void)v;
+    *(int *)ctx = 1;
+    return 0;
+}
+
 /* ---- the parser ---- */
 
 static int plain_word_not_file(const char *w)

@@ -108,6 +108,10 @@ typedef struct cli_spec {
  * Returns 0, CLI_DONE (help printed), or an exit code (message printed). */
 int cli_parse(const cli_spec *spec, int argc, char **argv, void *const ctx[], int *npos);
 
+/* A handler for a group of flags only: sets the int ctx points at to 1
+ * (e.g. a command whose only option is --json). */
+int cli_flag_handler(void *ctx, int id, const char *name, const cli_value *v);
+
 /* The help text, generated from the table. */
 void cli_help(const cli_spec *spec, FILE *f);
 
