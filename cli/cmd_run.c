@@ -816,8 +816,9 @@ int cmd_run(int argc, char **argv)
     if (eng.engine != OG_ENGINE_NONE && (prc = apply_overrides(&eo, &eng)) != 0)
         return prc;
     if (eng.engine == OG_ENGINE_NONE && cli_engine_any_given(&eo))
-        fprintf(stderr, "oomguard: warning: '%s' is not a known engine command: the engine "
-                        "settings given before it are not used\n",
+        fprintf(stderr,
+                "oomguard: warning: '%s' is not a known engine command: the engine "
+                "settings given before it are not used\n",
                 cargv[0]);
     uint64_t predicted = 0;
     int compare_anon = 0; /* measured = anonymous host + GPU (discrete-GPU plans) */
