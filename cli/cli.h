@@ -79,9 +79,12 @@ og_status cli_open_model(const char *source, og_model **out, og_error *err);
  *    Hugging Face cache, LM Studio folders or the Ollama store first (said on
  *    stderr); with HF_HUB_OFFLINE set and no copy, an error;
  *  - a folder holding several models: they are listed, NULL (exit 2);
+ *  - a catalog name (catalog_copies set: no --quant, no --engine): its one
+ *    local copy in the stores (HF cache, LM Studio, Ollama alias), said on
+ *    stderr; several copies: the catalog entry, and the copies are listed;
  *  - anything else: unchanged.
  * Returns NULL with *rc set (message printed) on an error. */
-const char *cli_model_arg(const char *arg, int *rc);
+const char *cli_model_arg(const char *arg, int catalog_copies, int *rc);
 
 /* 1 if argv[i] is -h/--help. */
 int cli_is_help(const char *arg);

@@ -807,7 +807,8 @@ int cmd_doctor(int argc, char **argv)
     const char *machine_arg = dc.machine, *log_arg = dc.log, *procs_arg = dc.procs;
     double sample = dc.sample;
     og_error err;
-    const char *model_arg = npos ? cli_model_arg(argv[1], &prc) : NULL;
+    const char *model_arg =
+        npos ? cli_model_arg(argv[1], !mo.quant && mo.engine == DOCTOR_ENGINE_AUTO, &prc) : NULL;
     if (npos && !model_arg)
         return prc;
     if (!model_arg && (mo.quant || cli_engine_any_given(&e)))

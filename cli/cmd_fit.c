@@ -107,7 +107,7 @@ static int parse(int argc, char **argv, fit_opts *o)
         return rc;
     o->model = argv[1];
     if (!o->all_quants) { /* --all-quants lists the remote repository itself */
-        o->model = cli_model_arg(o->model, &rc);
+        o->model = cli_model_arg(o->model, !o->quant && e.engine == CLI_ENGINE_AUTO, &rc);
         if (!o->model)
             return rc;
     }

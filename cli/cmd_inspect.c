@@ -260,7 +260,7 @@ int cmd_inspect(int argc, char **argv)
     og_model *m = NULL;
     og_error err;
     og_error_clear(&err);
-    const char *arg = cli_model_arg(argv[1], &rc);
+    const char *arg = cli_model_arg(argv[1], 1, &rc);
     if (!arg)
         return rc;
     struct stat st;

@@ -582,7 +582,7 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
         char src[1100];
         snprintf(src, sizeof src, "ollama://%s", e->model);
         int rc;
-        const char *local = e->model[0] ? cli_model_arg(src, &rc) : NULL;
+        const char *local = e->model[0] ? cli_model_arg(src, 0, &rc) : NULL;
         if (local && local != src) {
             if (og_model_open(local, &md, &err) != OG_OK) {
                 snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);

@@ -69,7 +69,102 @@ static int is_local_name_shape(const char *s)
     return strchr(s, '/') || strchr(s, ':');
 }
 
-const char *cli_model_arg(const char *arg, int *rc)
+/* The model a discovered name is a build of, lower case, without the
+ * publisher and the build suffix: "Qwen/Qwen3-32B-GGUF:Qwen3-32B-Q4_K_M.gguf",
+ * "mlx-community/Qwen3-32B-4bit" and "lmstudio-community/Qwen3-32B-GGUF/
+ * Qwen3-32B-Q4_K_M.gguf" all give "qwen3-32b". */
+static void repo_key(const og_found_model *f, char *out, size_t n)
+{
+    const char *s = f->name, *slash = strchr(s, '/');
+    if (slash)
+        s = slash + 1; /* drop the publisher */
+    size_t len = strcspn(s, ":/@");
+    if (len >= n)
+        len = n - 1;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[len] = '\0';
+    static const char *const suffix[] = {"-gguf", "-mlx",  "-bf16", "-fp16", "-8bit",
+                                         "-6bit", "-5bit", "-4bit", "-3bit", "-dwq"};
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+            size_t k = strlen(suffix[i]), m = strlen(out);
+            if (m > k && strcmp(out + m - k, suffix[i]) == 0) {
+                out[m - k] = '\0';
+                again = 1;
+            }
+        }
+    }
+}
+
+/* Is f a local copy of catalog entry e (key: e's repository name, lower case)? */
+static int copy_of(const og_catalog_entry *e, const char *key, const og_found_model *f)
+{
+    if (f->error)
+        return 0;
+    if (f->store == OG_STORE_OLLAMA) {
+        for (uint32_t a = 0; a < e->n_aliases && a < OG_CATALOG_MAX_ALIASES; a++) {
+            char tagged[80];
+            snprintf(tagged, sizeof tagged, "%s%s", e->aliases[a],
+                     strchr(e->aliases[a], ':') ? "" : ":latest");
+            if (!strcmp(f->name, tagged))
+                return 1;
+        }
+        return 0;
+    }
+    char k[160];
+    repo_key(f, k, sizeof k);
+    return !strcmp(k, key);
+}
+
+/* A catalog name with local copies: the one copy (said on stderr), or, with
+ * several, the catalog entry and the list of copies to name instead. */
+static const char *catalog_local(const char *arg)
+{
+    const og_catalog_entry *e = NULL;
+    og_error ce;
+    if (og_catalog_find(arg, &e, &ce) != OG_OK || !e || !e->hf_repo[0])
+        return arg;
+    char key[160];
+    const char *base = strrchr(e->hf_repo, '/');
+    base = base ? base + 1 : e->hf_repo;
+    size_t i;
+    for (i = 0; base[i] && i + 1 < sizeof key; i++)
+        key[i] = (char)tolower((unsigned char)base[i]);
+    key[i] = '\0';
+    og_model_list *l = NULL;
+    og_error err;
+    if (og_discover(NULL, 0, &l, &err) != OG_OK || !l) {
+        og_model_list_free(l);
+        return arg;
+    }
+    size_t hits = 0, first = 0;
+    for (i = 0; i < l->n; i++)
+        if (copy_of(e, key, &l->items[i]) && hits++ == 0)
+            first = i;
+    const char *out = arg;
+    if (hits == 1) {
+        const og_found_model *f = &l->items[first];
+        out = dup_or_die(f->path);
+        fprintf(stderr,
+                "oomguard: %s: using the local copy %s (%s store: %s); --quant plans a catalog "
+                "build instead\n",
+                arg, f->name, og_store_name(f->store), f->path);
+    } else if (hits > 1) {
+        fprintf(stderr,
+                "oomguard: %s: %zu local copies; planning the catalog entry (name one of these "
+                "to plan it instead):\n",
+                arg, hits);
+        for (i = 0; i < l->n; i++)
+            if (copy_of(e, key, &l->items[i]))
+                fprintf(stderr, "  %s\n", l->items[i].name);
+    }
+    og_model_list_free(l);
+    return out;
+}
+
+const char *cli_model_arg(const char *arg, int catalog_copies, int *rc)
 {
     struct stat st;
     *rc = OG_EXIT_OK;
@@ -78,8 +173,10 @@ const char *cli_model_arg(const char *arg, int *rc)
     if (stat(arg, &st) == 0)
         return S_ISDIR(st.st_mode) ? folder(arg, rc) : arg;
     int hf = strncmp(arg, "hf://", 5) == 0, ol = strncmp(arg, "ollama://", 9) == 0;
-    if (!hf && !ol && (strstr(arg, "://") || !is_local_name_shape(arg)))
-        return arg; /* a URL, or a catalog name */
+    if (!hf && !ol && strstr(arg, "://"))
+        return arg; /* a URL */
+    if (!hf && !ol && !is_local_name_shape(arg))
+        return catalog_copies ? catalog_local(arg) : arg; /* a catalog name */
     /* the names to look for in the local stores */
     char want[1024], prefix[1024] = "";
     const char *body = hf ? arg + 5 : ol ? arg + 9 : arg;

@@ -89,6 +89,21 @@ else fail "store folder: rc=$rc $(head -2 err)"; fi
 "$og" doctor --sample 0 "$HF_HOME/hub" >out 2>err; rc=$?
 [ $rc -eq 2 ] && grep -q "holds 2 models" err && ok "the hub cache folder: listed, exit 2" || fail "hub folder: rc=$rc"
 
+# a catalog name that matches local copies: one copy is used and named; several are listed
+u14=$HF_HOME/hub/models--unsloth--Qwen3-14B-GGUF/snapshots/fedcba9876543210
+mkdir -p "$u14" && mk u14 "$u14/Qwen3-14B-Q4_K_M.gguf"
+"$og" fit qwen3-14b --mem 24G --json >out 2>err
+grep -q "qwen3-14b: using the local copy unsloth/Qwen3-14B-GGUF:Qwen3-14B-Q4_K_M.gguf" err &&
+  python3 -c "import json; j=json.load(open('out')); assert 'Qwen3-14B-Q4_K_M.gguf' in j['model'], j['model']" &&
+  ok "fit qwen3-14b: the one local copy, named on stderr" || fail "catalog name, one copy: $(head -2 err)"
+"$og" fit qwen3-14b --quant Q8_0 --mem 24G --json >out 2>err
+grep -q "local copy" err && fail "--quant should plan the catalog build" || ok "fit qwen3-14b --quant Q8_0: the catalog build"
+"$og" doctor --sample 0 qwen3-8b --json >out 2>err
+grep -q "qwen3-8b: 2 local copies; planning the catalog entry" err && grep -q "  qwen3:8b" err &&
+  grep -q "  lmstudio-community/Qwen3-8B-GGUF/Qwen3-8B-Q4_K_M.gguf" err &&
+  ok "doctor qwen3-8b with two local copies: the catalog entry, copies listed" ||
+  fail "catalog name, two copies: $(head -4 err)"
+
 # inspect takes catalog names
 "$og" inspect qwen3-32b --json >out 2>err && grep -q "catalog entry" err &&
   python3 -c "import json; j=json.load(open('out')); assert j['parameters'] > 30e9, j['parameters']" &&
