@@ -52,7 +52,9 @@ static const cli_opt model_opts[] = {
 };
 static const cli_opt budget_opts[] = {
     {F_MEM, "--mem", NULL, CLI_T_SIZE, "SIZE", NULL,
-     "memory available (512M, 24G, 1T; G = GiB; a bare number is\nan error)", 0, 0, 0},
+     "memory available (512M, 24G, 1T; G = GB = GiB; 24 alone is\nan error, a bare number of at "
+     "least 1 MiB is bytes)",
+     0, 0, 0},
     {F_MACHINE, "--machine", NULL, CLI_T_MACHINE, "NAME|FILE", NULL,
      "a preset or a saved snapshot instead of this machine\n(default: this machine, probed now)", 0,
      0, 0},

@@ -82,7 +82,8 @@ static const cli_opt mlx_opts[] = {
      0},
     {M_KV_BITS, "--kv-bits", NULL, CLI_T_CHOICE, "B", "2 3 4 5 6 8 16",
      "quantized KV cache (2-8, from token 0 here; 16 = off);\n"
-     "on llama.cpp 8 and 4 mean q8_0 / q4_0 when -ctk/-ctv are not given",
+     "doctor, wired: on llama.cpp 8 and 4 mean q8_0 / q4_0 when\n"
+     "-ctk/-ctv are not given",
      0, 0, 0},
     {M_KV_GROUP, "--kv-group-size", NULL, CLI_T_COUNT, "N", NULL, "KV quantization group (64)", 0,
      1, 0},
