@@ -145,8 +145,7 @@ static int do_add(const char *src, const char *name, int json)
         json_object_set_new(j, "params", cli_json_u64(m->n_params));
         json_object_set_new(j, "params_ratio", json_real(r));
         json_object_set_new(j, "params_match", json_boolean(!off));
-        cli_print_json(j);
-        json_decref(j);
+        cli_print_json(j); /* prints and frees j */
     } else {
         printf("Added '%s' (%s, %s, %llu parameters) to %s\n", added.name, repo, added.hp.arch,
                (unsigned long long)m->n_params, added.origin);
@@ -196,8 +195,7 @@ static int do_list(int json)
         json_t *j = json_object();
         json_object_set_new(j, "file", json_string(path));
         json_object_set_new(j, "models", arr);
-        cli_print_json(j);
-        json_decref(j);
+        cli_print_json(j); /* prints and frees j */
     } else if (!n) {
         printf("No entries of your own yet (%s). Add one: oomguard catalog add hf://ORG/REPO\n",
                path);

@@ -17,14 +17,17 @@ static int truthy(const char *v)
            strcasecmp(v, "no") != 0 && strcasecmp(v, "off") != 0;
 }
 
-static char *dup_or_die(const char *s)
+/* A resolved path outlives the model list it came from: kept in one of two
+ * static buffers (a command resolves one or two names), so nothing leaks. */
+static const char *keep_path(const char *s, const char *fallback)
 {
-    char *d = strdup(s);
-    if (!d) {
-        fprintf(stderr, "oomguard: out of memory\n");
-        exit(OG_EXIT_INTERNAL);
-    }
-    return d;
+    static char bufs[2][4096];
+    static unsigned slot;
+    if (strlen(s) >= sizeof bufs[0])
+        return fallback; /* too long to keep: the name as typed gets its own error */
+    char *b = bufs[slot++ % 2];
+    memcpy(b, s, strlen(s) + 1);
+    return b;
 }
 
 /* List the models of l (those matching prefix, or all) on stderr. */
@@ -51,7 +54,7 @@ static const char *folder(const char *arg, int *rc)
         return arg; /* og_model_open says what is wrong */
     }
     if (l->n == 1) {
-        char *p = dup_or_die(l->items[0].path);
+        const char *p = keep_path(l->items[0].path, arg);
         og_model_list_free(l);
         return p;
     }
@@ -146,7 +149,7 @@ static const char *catalog_local(const char *arg)
     const char *out = arg;
     if (hits == 1) {
         const og_found_model *f = &l->items[first];
-        out = dup_or_die(f->path);
+        out = keep_path(f->path, arg);
         fprintf(stderr,
                 "oomguard: %s: using the local copy %s (%s store: %s); --quant plans a catalog "
                 "build instead\n",
@@ -228,7 +231,7 @@ const char *cli_model_arg(const char *arg, int catalog_copies, int *rc)
         return NULL;
     }
     if (found) {
-        char *p = dup_or_die(found);
+        const char *p = keep_path(found, arg);
         if (hf || ol)
             fprintf(stderr, "oomguard: %s: using the local copy in the %s store: %s\n", arg, store,
                     p);
