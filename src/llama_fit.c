@@ -74,7 +74,16 @@ static int64_t diff(uint64_t budget, uint64_t used)
  * gpu_bytes and host bytes against host_bytes; on a unified machine the
  * GPU-resident part against gpu_bytes (the wired limit) and everything
  * against host_bytes; on the CPU everything against host_bytes. */
+static margins check_at(const og_llama_memplan *p, const og_budget *b, int grown);
 static margins check(const og_llama_memplan *p, const og_budget *b)
+{
+    return check_at(p, b, 0);
+}
+
+/* grown = 1: the host side after llama-server's growth (prompt cache,
+ * checkpoints: og_llama_memplan.grown_*), the figure the verdict is taken on;
+ * 0: at load. */
+static margins check_at(const og_llama_memplan *p, const og_budget *b, int grown)
 {
     margins r = {0, 0, 0, 0, 0};
     if (p->backend != OG_BACKEND_CPU) {
@@ -89,6 +98,8 @@ static margins check(const og_llama_memplan *p, const og_budget *b)
     if (p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK] < shadowed)
         shadowed = p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK];
     uint64_t host_need = b->unified ? p->total_bytes : p->host_bytes;
+    if (grown)
+        host_need += p->grown_total_bytes - p->total_bytes;
     host_need = host_need > shadowed ? host_need - shadowed : 0;
     r.host = diff(b->host_bytes, host_need);
     r.min = r.host;
@@ -163,11 +174,59 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
         f->verdict = OG_FIT_TIGHT;
     else
         f->verdict = OG_FIT_FITS;
+    /* Vulkan: one tensor above the driver's single-buffer limit fails the
+     * allocation however much memory is free (ggml-vulkan.cpp
+     * ggml_vk_create_buffer: "Requested buffer size exceeds device buffer size
+     * limit"; older builds: "... memory allocation limit"). */
+    if (p->backend == OG_BACKEND_VULKAN && b->vk_max_alloc_bytes &&
+        p->largest_buffer_bytes > b->vk_max_alloc_bytes) {
+        f->buffer_too_large = 1;
+        f->verdict = OG_FIT_NO;
+    }
     f->max_ctx = og_llama_max_ctx(m, s, b);
+    margins at_load = check_at(p, b, 0);
+    f->load_margin_bytes = at_load.min;
     if (f->verdict == OG_FIT_FITS)
         return OG_OK;
 
     char b1[32], b2[32];
+    if (f->buffer_too_large) {
+        advise(f, "one Vulkan buffer of %s exceeds the driver's single-allocation limit of %s%s",
+               og_format_bytes(p->largest_buffer_bytes, b1, sizeof b1),
+               og_format_bytes(b->vk_max_alloc_bytes, b2, sizeof b2),
+               p->flash_attn ? ": lower -ub (the logits and FFN tensors scale with it)"
+                             : ": --flash-attn on (no KQ matrix) or a lower -ub");
+    }
+    /* Fits at load, not once llama-server's prompt cache and checkpoints
+     * have grown: the flags that cap the growth come first. */
+    uint64_t growth = p->grown_total_bytes - p->total_bytes;
+    if (growth && at_load.min > 0 && (uint64_t)at_load.min >= slack) {
+        uint64_t room = (uint64_t)at_load.min - slack;
+        if (p->grow_prompt_cache_bytes) {
+            uint64_t ck = p->grow_checkpoint_bytes < room ? p->grow_checkpoint_bytes : room;
+            uint64_t cram = (room - ck) >> 20;
+            if (cram)
+                advise(f,
+                       "llama-server's prompt cache grows to %s in RAM after load: --cache-ram "
+                       "%llu caps it so that it fits (--cache-ram 0 turns it off)",
+                       og_format_bytes(p->grow_prompt_cache_bytes, b1, sizeof b1),
+                       (unsigned long long)cram);
+            else
+                advise(f,
+                       "llama-server's prompt cache grows to %s in RAM after load: --cache-ram 0 "
+                       "turns it off",
+                       og_format_bytes(p->grow_prompt_cache_bytes, b1, sizeof b1));
+        }
+        if (p->grow_checkpoint_bytes && p->checkpoint_bytes) {
+            uint64_t n = room / (p->checkpoint_bytes * (p->n_seq ? p->n_seq : 1));
+            advise(f,
+                   "context checkpoints (%s each, up to %u per slot) grow to %s: "
+                   "--ctx-checkpoints %llu caps them",
+                   og_format_bytes(p->checkpoint_bytes, b1, sizeof b1), p->n_checkpoints,
+                   og_format_bytes(p->grow_checkpoint_bytes, b2, sizeof b2),
+                   (unsigned long long)(n < p->n_checkpoints ? n : p->n_checkpoints));
+        }
+    }
     uint64_t ctx_now =
         s->engine == OG_LLAMA_ENGINE_OLLAMA ? p->n_ctx / (p->n_seq ? p->n_seq : 1) : p->n_ctx;
     if (f->max_ctx && f->max_ctx < ctx_now)

@@ -47,6 +47,10 @@ void og_llama_settings_default(og_llama_settings *s)
     s->n_gpu_layers = -1;
     s->use_mmap = 1;
     s->cpu_arch = OG_CPU_AUTO;
+    /* common/common.h: cache_ram_mib 8192, n_ctx_checkpoints 32, checkpoint_min_step 8192 */
+    s->cache_ram_mib = 8192;
+    s->n_ctx_checkpoints = 32;
+    s->checkpoint_min_step = 8192;
 }
 
 const char *og_component_name(og_component c)
@@ -497,6 +501,8 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
         } else
             pool = OG_POOL_HOST;
         ADD(p->bytes[OG_COMP_WEIGHTS][pool], t->bytes);
+        if (pool == OG_POOL_GPU && t->bytes > p->largest_buffer_bytes)
+            p->largest_buffer_bytes = t->bytes; /* one tensor never spans two buffers */
     }
     /* Tied embeddings: the output projection is token_embd created again with
      * TENSOR_DUPLICATED in the output layer (src/llama-model.cpp load_tensors):
@@ -584,6 +590,11 @@ static og_status plan_memory(const og_model *m, const og_llama_settings *s, og_l
         ADD(p->bytes[OG_COMP_KV][pool], bytes);
         if (pool == OG_POOL_GPU)
             ADD(p->dev_context[dev_of[il]], bytes);
+        /* one K and one V tensor per layer ([width, cells, n_stream]) */
+        if (pool == OG_POOL_GPU && (kb > vb ? kb : vb) * cells > p->largest_buffer_bytes)
+            p->largest_buffer_bytes = (kb > vb ? kb : vb) * cells;
+        if (swa)
+            ADD(p->kv_swa_bytes, bytes);
         p->n_kv_layers++;
     }
     if (!have_swa)
@@ -782,6 +793,15 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
     for (uint32_t d = 0; d < nd; d++)
         g += p->dev_compute[d];
     p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = g;
+    /* The largest single tensor of the graph (ggml-alloc gives a tensor larger
+     * than the buffer type's max size a chunk of its own, ggml/src/ggml-alloc.c):
+     * KQ f32 [n_kv, n_ubatch, n_head] without flash attention, the logits
+     * f32 [n_vocab, n_ubatch], the FFN's up/gate f32 [n_ff, n_ubatch]. */
+    uint64_t big = 4 * ub * max_u64(V, max_u64(ff, ffe));
+    if (!p->flash_attn)
+        big = max_u64(big, 4 * ub * n_kv * n_head);
+    if (big > p->largest_buffer_bytes)
+        p->largest_buffer_bytes = big;
 }
 
 static og_status resolve(const og_model *m, const og_llama_settings *s0, og_llama_memplan *p,
@@ -957,6 +977,46 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
     return OG_OK;
 }
 
+/* Memory over time (see og_llama_memplan): llama-server's host prompt cache and context
+ * checkpoints, from tools/server/server-task.cpp (server_prompt_cache::alloc, update) and
+ * tools/server/server-context.cpp (create_checkpoint, the do_checkpoint conditions), llama.cpp
+ * 2026-09-12. A checkpoint holds llama_state_seq_get_size_ext(..., PARTIAL_ONLY): the
+ * sequence's SWA cells (at most n_swa + n_ubatch of them) and its recurrent state. */
+static void plan_growth(const og_model *m, const og_llama_settings *s, og_llama_memplan *p)
+{
+    const og_hparams *hp = &m->hp;
+    if (s->no_server || !hp->causal)
+        return;
+    uint64_t kv = p->component_bytes[OG_COMP_KV], rs = p->component_bytes[OG_COMP_RS];
+    if (s->cache_ram_mib > 0)
+        p->grow_prompt_cache_bytes = (uint64_t)s->cache_ram_mib << 20;
+    else if (s->cache_ram_mib < 0)
+        p->grow_prompt_cache_bytes = kv + rs; /* token limit n_ctx: one copy of the cache */
+    int swa_ckpt = p->swa_cells && p->kv_swa_bytes && p->swa_cells < p->kv_cells;
+    if (s->n_ctx_checkpoints > 0 && (swa_ckpt || p->n_rs_layers)) {
+        uint64_t ck = 0;
+        if (swa_ckpt) {
+            uint64_t per_cell = p->kv_swa_bytes / ((uint64_t)p->swa_cells * p->n_stream);
+            uint64_t cells = (uint64_t)hp->n_swa + p->n_ubatch;
+            if (cells > p->swa_cells)
+                cells = p->swa_cells;
+            ck += per_cell * cells;
+        }
+        ck += rs / (p->n_seq ? p->n_seq : 1);
+        uint64_t n = (uint64_t)s->n_ctx_checkpoints;
+        if (s->checkpoint_min_step) {
+            uint64_t by_step = p->n_ctx_seq / s->checkpoint_min_step + 2;
+            if (by_step < n)
+                n = by_step;
+        }
+        p->checkpoint_bytes = ck;
+        p->n_checkpoints = (uint32_t)n;
+        p->grow_checkpoint_bytes = ck * n * p->n_seq;
+    }
+    p->grown_host_bytes = p->host_bytes + p->grow_prompt_cache_bytes + p->grow_checkpoint_bytes;
+    p->grown_total_bytes = p->total_bytes + p->grow_prompt_cache_bytes + p->grow_checkpoint_bytes;
+}
+
 static og_status totals(og_llama_memplan *p, og_error *err)
 {
     memset(p->component_bytes, 0, sizeof p->component_bytes);
@@ -973,6 +1033,8 @@ static og_status totals(og_llama_memplan *p, og_error *err)
     p->gpu_bytes = p->pool_bytes[OG_POOL_GPU];
     p->host_bytes = p->pool_bytes[OG_POOL_HOST] + p->pool_bytes[OG_POOL_HOST_MAPPED] +
                     p->pool_bytes[OG_POOL_CPU_REPACK];
+    p->grown_host_bytes = p->host_bytes;
+    p->grown_total_bytes = p->total_bytes;
     return OG_OK;
 }
 
@@ -1014,5 +1076,8 @@ og_status og_llama_plan(const og_model *m, const og_llama_settings *s, og_llama_
                                 &p->bytes[OG_COMP_DRAFT][q]))
                     return og_error_set(err, OG_ERR_INVALID, "draft plan overflows");
     }
-    return totals(p, err);
+    if ((st = totals(p, err)) != OG_OK)
+        return st;
+    plan_growth(m, s, p);
+    return OG_OK;
 }

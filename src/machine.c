@@ -284,6 +284,15 @@ static void budget_linux(const og_machine *m, og_budget *b)
                  : "free VRAM per device minus 1024 MiB (llama.cpp --fit default margin)");
 }
 
+uint64_t og_vk_max_alloc_default(og_gpu_vendor v)
+{
+    /* Driver limits as reported in llama.cpp issues 11598, 12728, 15054 and
+     * GPUOpen-Drivers/AMDVLK 413: RADV maxMemoryAllocationSize 0xFFFFFFFC
+     * (4 GiB), AMDVLK / AMD proprietary 0x80000000 (2 GiB); NVIDIA's
+     * maxBufferSize lets > 4 GiB buffers through (llama.cpp PR 16354). */
+    return v == OG_GPU_AMD ? 4ull << 30 : 0;
+}
+
 void og_machine_budget(const og_machine *m, og_budget *b)
 {
     memset(b, 0, sizeof *b);
@@ -292,6 +301,10 @@ void og_machine_budget(const og_machine *m, og_budget *b)
         budget_apple(m, b);
     else
         budget_linux(m, b);
+    if (m->n_gpus)
+        b->vk_max_alloc_bytes = m->gpus[0].vk_max_alloc_bytes
+                                    ? m->gpus[0].vk_max_alloc_bytes
+                                    : og_vk_max_alloc_default(m->gpus[0].vendor);
 }
 
 void og_machine_unified_fallback(og_machine *m)

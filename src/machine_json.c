@@ -50,6 +50,8 @@ static json_t *gpu_json(const og_gpu *g)
         set(j, "gtt_total_bytes", u64j(g->gtt_total_bytes));
         set(j, "gtt_used_bytes", u64j(g->gtt_used_bytes));
     }
+    if (g->vk_max_alloc_bytes)
+        set(j, "vk_max_alloc_bytes", u64j(g->vk_max_alloc_bytes));
     if (g->procs_known) {
         json_t *a = json_array();
         for (uint32_t i = 0; i < g->n_procs && i < OG_MAX_GPU_PROCS; i++)
@@ -314,7 +316,9 @@ static int rd_gpu(rd *r, json_t *g, uint32_t idx, og_gpu *out)
         !rd_u64(r, g, "gtt_total_bytes", K("gtt_total_bytes"), 0, OG_SNAPSHOT_MAX_BYTES,
                 &out->gtt_total_bytes, NULL) ||
         !rd_u64(r, g, "gtt_used_bytes", K("gtt_used_bytes"), 0, OG_SNAPSHOT_MAX_BYTES,
-                &out->gtt_used_bytes, NULL))
+                &out->gtt_used_bytes, NULL) ||
+        !rd_u64(r, g, "vk_max_alloc_bytes", K("vk_max_alloc_bytes"), 0, OG_SNAPSHOT_MAX_BYTES,
+                &out->vk_max_alloc_bytes, NULL))
         return 0;
     if (kt != ku)
         return fail(r, K(kt ? "used_bytes" : "total_bytes"),

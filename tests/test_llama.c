@@ -214,6 +214,115 @@ START_TEST(test_swa_cells)
 }
 END_TEST
 
+/* Memory after load (tools/server): the prompt cache up to --cache-ram, and
+ * context checkpoints of SWA / recurrent models (server-context.cpp
+ * create_checkpoint; one checkpoint = the sequence's SWA window + state). */
+START_TEST(test_growth_server)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(32768, OG_FA_ON);
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.grow_prompt_cache_bytes, 8192 * MiB); /* --cache-ram default */
+    ck_assert_uint_eq(p.grow_checkpoint_bytes, 0);            /* no SWA, no recurrent layers */
+    ck_assert_uint_eq(p.grown_total_bytes, p.total_bytes + 8192 * MiB);
+    ck_assert_uint_eq(p.grown_host_bytes, p.host_bytes + 8192 * MiB);
+    s.cache_ram_mib = 0;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.grown_total_bytes, p.total_bytes);
+    /* no size limit: the token limit (n_ctx) holds one copy of the cache */
+    s.cache_ram_mib = -1;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.grow_prompt_cache_bytes, 4096 * MiB);
+    s = cpu(32768, OG_FA_ON);
+    s.no_server = 1;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.grown_total_bytes, p.total_bytes);
+    og_model_free(m);
+
+    ogfix_shape g = {0};
+    g.arch = "gemma3";
+    g.name = "gemma3";
+    g.n_layer = 12;
+    g.n_embd = 3840;
+    g.n_head = 16;
+    g.n_head_kv = 8;
+    g.head_dim = 256;
+    g.n_ff = 15360;
+    g.n_vocab = 262208;
+    g.n_ctx_train = 131072;
+    g.n_swa = 1024;
+    g.swa_pattern = 6;
+    g.qk_norm = 1;
+    g.tied_embeddings = 1;
+    m = from_shape(&g);
+    s = cpu(32768, OG_FA_ON);
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    /* 10 SWA layers x K+V 2048 wide f16 x (1024 + 512) cells */
+    ck_assert_uint_eq(p.checkpoint_bytes, 10ull * 2 * 2048 * 2 * 1536);
+    /* min(32, 32768 / 8192 + 2) per slot */
+    ck_assert_uint_eq(p.n_checkpoints, 6);
+    ck_assert_uint_eq(p.grow_checkpoint_bytes, 6 * p.checkpoint_bytes);
+    s.n_ctx_checkpoints = 3;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.grow_checkpoint_bytes, 3 * p.checkpoint_bytes);
+    s.n_ctx_checkpoints = 32;
+    s.swa_full = 1; /* the whole cache can roll back: no checkpoints */
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.grow_checkpoint_bytes, 0);
+    og_model_free(m);
+}
+END_TEST
+
+/* Vulkan: the largest single tensor against the driver's buffer limit
+ * (ggml-vulkan.cpp ggml_vk_create_buffer). Without flash attention the KQ
+ * matrix f32 [n_kv, n_ubatch, n_head] is the largest: 32768 x 512 x 32 x 4 B
+ * = 2 GiB for Llama 3.1 8B. */
+START_TEST(test_vulkan_max_alloc)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(32768, OG_FA_OFF);
+    s.backend = OG_BACKEND_VULKAN;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.largest_buffer_bytes, 32768ull * 512 * 32 * 4);
+    og_budget b;
+    memset(&b, 0, sizeof b);
+    b.has_gpu = 1;
+    b.gpu_bytes = b.host_bytes = 64ull << 30;
+    b.vk_max_alloc_bytes = 2ull << 30; /* AMDVLK / AMD proprietary */
+    og_llama_fit f;
+    ck_assert_int_eq(og_llama_verdict(m, &s, &p, &b, &f, &err), OG_OK);
+    ck_assert_int_eq(f.buffer_too_large, 0); /* exactly at the limit */
+    s.n_ctx = 33024;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_int_eq(og_llama_verdict(m, &s, &p, &b, &f, &err), OG_OK);
+    ck_assert_int_eq(f.buffer_too_large, 1);
+    ck_assert_int_eq(f.verdict, OG_FIT_NO);
+    ck_assert_ptr_nonnull(strstr(f.advice[0], "--flash-attn on"));
+    /* with flash attention the output weight (q6_K [4096, 128256]: 210 B per
+     * 256) is larger than the logits f32 [128256, 512] */
+    s.flash_attn = OG_FA_ON;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.largest_buffer_bytes, 128256ull * 4096 / 256 * 210);
+    ck_assert_int_eq(og_llama_verdict(m, &s, &p, &b, &f, &err), OG_OK);
+    ck_assert_int_eq(f.buffer_too_large, 0);
+    /* CUDA has no such limit */
+    s.flash_attn = OG_FA_OFF;
+    s.backend = OG_BACKEND_CUDA;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_int_eq(og_llama_verdict(m, &s, &p, &b, &f, &err), OG_OK);
+    ck_assert_int_eq(f.buffer_too_large, 0);
+    ck_assert_uint_eq(og_vk_max_alloc_default(OG_GPU_AMD), 4ull << 30);
+    ck_assert_uint_eq(og_vk_max_alloc_default(OG_GPU_NVIDIA), 0);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_invalid_settings)
 {
     ogfix_shape sh = og_test_llama31_8b();
@@ -613,6 +722,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_compute_cpu_measured);
     tcase_add_test(tc, test_compute_cuda_measured);
     tcase_add_test(tc, test_swa_cells);
+    tcase_add_test(tc, test_growth_server);
+    tcase_add_test(tc, test_vulkan_max_alloc);
     tcase_add_test(tc, test_invalid_settings);
     tcase_add_test(tc, test_gpu_layers_and_fit);
     tcase_add_test(tc, test_ollama_rules);

@@ -94,6 +94,14 @@ typedef struct og_llama_settings {
     og_cpu_arch cpu_arch;
     /* Ollama only: num_batch (-b = -ub = num_batch; 0 = Ollama's default 512). */
     uint32_t ollama_num_batch;
+    /* llama-server's memory that grows after load (tools/server; llama-cli shares it):
+     * --cache-ram MiB (default 8192; -1 = no size limit; 0 = no prompt cache),
+     * --ctx-checkpoints N (default 32; 0 = none), --checkpoint-min-step N (default 8192).
+     * no_server: 1 when the engine keeps no prompt cache (node-llama-cpp, llama-bench). */
+    int32_t cache_ram_mib;
+    int32_t n_ctx_checkpoints;
+    uint32_t checkpoint_min_step;
+    int no_server;
     /* Extra models on the same budget (may be NULL). */
     const og_model *mmproj;
     const og_model *draft;
@@ -176,6 +184,27 @@ typedef struct og_llama_memplan {
     uint64_t host_bytes; /* HOST + HOST_MAPPED + CPU_REPACK */
     uint64_t total_bytes;
 
+    /* Memory over time. total_bytes is "at load" (every buffer llama.cpp allocates before
+     * the first request; the KV cache is allocated whole at load, so slots filling up add
+     * nothing on the device). llama-server then grows in host RAM (tools/server,
+     * server-task.cpp server_prompt_cache, server-context.cpp create_checkpoint):
+     * - the prompt cache: idle slots' states saved to RAM, up to --cache-ram (its token
+     *   limit, n_ctx, never binds below the size limit); with no size limit, up to n_ctx
+     *   tokens of state (one copy of the whole cache);
+     * - context checkpoints (SWA without --swa-full, recurrent/hybrid models): per slot at
+     *   most min(--ctx-checkpoints, n_ctx_seq / --checkpoint-min-step + 2) copies of the
+     *   sequence's SWA window and recurrent state.
+     * grown_* = at load + that growth; the verdict is taken on the grown figure. */
+    uint64_t grow_prompt_cache_bytes;
+    uint64_t grow_checkpoint_bytes; /* all slots' checkpoints */
+    uint64_t checkpoint_bytes;      /* one checkpoint */
+    uint32_t n_checkpoints;         /* per slot, at most */
+    uint64_t grown_host_bytes;      /* host_bytes + growth (the growth is host RAM) */
+    uint64_t grown_total_bytes;     /* total_bytes + growth */
+    uint64_t kv_swa_bytes;          /* the SWA layers' part of the KV component */
+    uint64_t
+        largest_buffer_bytes; /* the largest single buffer (Vulkan: vs maxMemoryAllocationSize) */
+
     int fallback; /* 1 = architecture not modelled: generic transformer estimate */
     uint32_t n_notes;
     char notes[OG_LLAMA_MAX_NOTES][200];
@@ -213,7 +242,9 @@ typedef struct og_llama_fit {
     og_fit_verdict verdict;
     int64_t margin_bytes;      /* smallest headroom over the pools that are limited (< 0: short) */
     int64_t gpu_margin_bytes;  /* budget->gpu_bytes - plan GPU bytes (0 when no GPU pool) */
-    int64_t host_margin_bytes; /* budget->host_bytes - plan host bytes */
+    int64_t host_margin_bytes; /* budget->host_bytes - plan host bytes (grown) */
+    int64_t load_margin_bytes; /* the smallest headroom at load, before llama-server grows */
+    int buffer_too_large;      /* Vulkan: plan->largest_buffer_bytes > budget->vk_max_alloc_bytes */
     uint32_t max_ctx;          /* og_llama_max_ctx for these settings */
     uint32_t n_advice;
     char advice[OG_LLAMA_MAX_ADVICE][240];

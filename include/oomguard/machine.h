@@ -77,6 +77,10 @@ typedef struct og_gpu {
     /* AMD (amdgpu sysfs) */
     uint64_t vram_total_bytes, vram_used_bytes;
     uint64_t gtt_total_bytes, gtt_used_bytes;
+    /* Vulkan: the largest single buffer the driver creates (maxBufferSize with
+     * VK_KHR_maintenance4, else maxMemoryAllocationSize; ggml-vulkan.cpp
+     * ggml_vk_create_buffer); 0 = not read (og_vk_max_alloc_default). */
+    uint64_t vk_max_alloc_bytes;
     /* per-process use where the platform tells (NVML, DRM fdinfo) */
     int procs_known;
     uint32_t n_procs;
@@ -166,7 +170,8 @@ typedef struct og_budget {
     uint64_t margin_bytes;      /* safety margin kept back from each pool */
     uint64_t wired_limit_bytes; /* macOS: effective GPU wired limit */
     int wired_limit_is_default;
-    uint64_t others_gpu_bytes; /* GPU memory other processes hold now (subtracted) */
+    uint64_t others_gpu_bytes;   /* GPU memory other processes hold now (subtracted) */
+    uint64_t vk_max_alloc_bytes; /* Vulkan: largest single buffer of device 0 (0 = no limit) */
     uint32_t n_devices;
     og_budget_device devices[OG_MAX_GPUS];
     char basis[384]; /* one or two sentences: how the numbers were derived */
@@ -175,6 +180,12 @@ typedef struct og_budget {
 /* Safety margin per pool: llama.cpp --fit keeps 1024 MiB free per device
  * (common/common.h fit_params_target, llama.cpp 2026-09-12). */
 #define OG_BUDGET_MARGIN_BYTES (1024ull * 1024 * 1024)
+
+/* Typical Vulkan single-buffer limit of a vendor's usual driver when the
+ * snapshot has none (docs/MACHINE.md): AMD 4 GiB (Mesa RADV; AMDVLK and AMD's
+ * own Windows/Linux driver report 2 GiB: set vk_max_alloc_bytes), Intel 4 GiB,
+ * NVIDIA 0 (maxBufferSize is not a practical limit), others 0. */
+OG_API uint64_t og_vk_max_alloc_default(og_gpu_vendor v);
 
 /* Probe this machine. Fills m; returns OG_OK unless nothing can be read. */
 OG_API og_status og_machine_probe(og_machine *m, og_error *err);
