@@ -633,6 +633,12 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
                                                 : OG_FA_AUTO;
         if (e->n_gpu_layers >= 0)
             s.n_gpu_layers = (int32_t)(e->n_gpu_layers > INT32_MAX ? INT32_MAX : e->n_gpu_layers);
+        if (e->cache_ram_set)
+            s.cache_ram_mib =
+                (int32_t)(e->cache_ram_mib > INT32_MAX ? INT32_MAX : e->cache_ram_mib);
+        if (e->ctx_checkpoints >= 0)
+            s.n_ctx_checkpoints =
+                (int32_t)(e->ctx_checkpoints > INT32_MAX ? INT32_MAX : e->ctx_checkpoints);
         if (e->n_ctx <= 0)
             snprintf(pf->note, sizeof pf->note,
                      "no -c: planned at the trained context; llama.cpp's --fit (on by default) "
@@ -649,7 +655,9 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
         return;
     }
     pf->ran = 1;
-    pf->predicted = p.total_bytes;
+    /* The peak over the run: at load plus llama-server's prompt cache and
+     * checkpoints once they have grown (og_llama_memplan grown_*). */
+    pf->predicted = p.grown_total_bytes;
     pf->discrete = p.gpu_bytes && (s.backend == OG_BACKEND_CUDA || s.backend == OG_BACKEND_ROCM ||
                                    s.backend == OG_BACKEND_VULKAN);
     pf->budget = s.backend != OG_BACKEND_CPU && !b.unified ? b.gpu_bytes : b.host_bytes;

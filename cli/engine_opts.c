@@ -25,6 +25,9 @@ enum {
     E_DRAFT,
     E_BACKEND,
     E_ENGINE,
+    E_CACHE_RAM,
+    E_CTX_CKPT,
+    E_CKPT_STEP,
     M_MAX_KV,
     M_KV_BITS,
     M_KV_GROUP,
@@ -67,6 +70,14 @@ static const cli_opt llama_opts[] = {
      "multimodal projector loaded with the model", 0, 0, 0},
     {E_DRAFT, "-md, --model-draft", "--draft", CLI_T_FILE, "FILE", NULL,
      "draft model for speculative decoding", 0, 0, 0},
+    {E_CACHE_RAM, "-cram, --cache-ram", NULL, CLI_T_STR, "MiB", NULL,
+     "llama-server's host prompt cache (8192; -1 = no size limit, 0 = off):\n"
+     "it grows after load, the verdict counts it",
+     0, 0, 0},
+    {E_CTX_CKPT, "-ctxcp, --ctx-checkpoints", "--swa-checkpoints", CLI_T_COUNT, "N", NULL,
+     "llama-server's context checkpoints per slot (32; SWA and recurrent models)", 0, 0, 0},
+    {E_CKPT_STEP, "-cms, --checkpoint-min-step", NULL, CLI_T_COUNT, "N", NULL,
+     "tokens between context checkpoints (8192)", CLI_OPT_HIDDEN, 0, 0},
     {E_BACKEND, "--backend", NULL, CLI_T_STR, "B", "cpu cuda metal vulkan rocm",
      "cpu, cuda, metal, vulkan or rocm (default: this machine's)", 0, 0, 0},
     {E_ENGINE, "--engine", NULL, CLI_T_STR, "E", "llama.cpp ollama mlx all",
@@ -169,6 +180,24 @@ static int handle(void *ctx, int id, const char *name, const cli_value *v)
     }
     case E_NO_MMAP:
         e->s.use_mmap = 0;
+        break;
+    case E_CACHE_RAM: {
+        if (!strcmp(v->str, "-1")) {
+            e->s.cache_ram_mib = -1;
+            break;
+        }
+        uint64_t n;
+        int rc = cli_parse_count(cmd, name, v->str, 0, 0, &n);
+        if (rc)
+            return rc;
+        e->s.cache_ram_mib = n > INT32_MAX ? INT32_MAX : (int32_t)n;
+        break;
+    }
+    case E_CTX_CKPT:
+        e->s.n_ctx_checkpoints = v->u > INT32_MAX ? INT32_MAX : (int32_t)v->u;
+        break;
+    case E_CKPT_STEP:
+        e->s.checkpoint_min_step = v->u > UINT32_MAX ? UINT32_MAX : (uint32_t)v->u;
         break;
     case E_MMAP:
         e->s.use_mmap = 1;

@@ -46,6 +46,17 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
     if (p->backend != OG_BACKEND_CPU)
         fprintf(out, "%-10s %-16s %12s\n%-10s %-16s %12s\n", "", "on the GPU",
                 cli_bytes(p->gpu_bytes), "", "in host RAM", cli_bytes(p->host_bytes));
+    if (p->grown_total_bytes > p->total_bytes) {
+        /* llama-server grows after load (og_llama_memplan grow_*) */
+        fprintf(out, "%-10s %-16s %12s  at load %s", "grown", "host RAM",
+                cli_bytes(p->grown_total_bytes), cli_bytes(p->total_bytes));
+        if (p->grow_prompt_cache_bytes)
+            fprintf(out, " + prompt cache %s (--cache-ram)", cli_bytes(p->grow_prompt_cache_bytes));
+        if (p->grow_checkpoint_bytes)
+            fprintf(out, " + %u checkpoints/slot %s (--ctx-checkpoints)", p->n_checkpoints,
+                    cli_bytes(p->grow_checkpoint_bytes));
+        fprintf(out, "\n");
+    }
     for (uint32_t i = 0; i < p->n_notes; i++)
         fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
     if (!b) {
@@ -90,6 +101,11 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
     json_object_set_new(mem, "peak_bytes", cli_json_u64(p->total_bytes));
     json_object_set_new(mem, "gpu_bytes", cli_json_u64(p->gpu_bytes));
     json_object_set_new(mem, "host_bytes", cli_json_u64(p->host_bytes));
+    /* after load: llama-server's prompt cache and context checkpoints */
+    json_object_set_new(mem, "grown_total_bytes", cli_json_u64(p->grown_total_bytes));
+    json_object_set_new(mem, "prompt_cache_bytes", cli_json_u64(p->grow_prompt_cache_bytes));
+    json_object_set_new(mem, "checkpoint_bytes", cli_json_u64(p->grow_checkpoint_bytes));
+    json_object_set_new(mem, "largest_buffer_bytes", cli_json_u64(p->largest_buffer_bytes));
     json_t *bd = json_array();
     for (int c = 0; c < OG_COMP_COUNT; c++)
         for (int q = 0; q < OG_POOL_COUNT; q++)
@@ -257,6 +273,12 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
     json_object_set_new(mem, "peak_bytes", cli_json_u64(p->peak_bytes));
     json_object_set_new(mem, "gpu_bytes", cli_json_u64(p->peak_bytes));
     json_object_set_new(mem, "host_bytes", cli_json_u64(0));
+    /* mlx_lm.server's prompt cache is already part of total and peak (entries x ctx, capped
+     * by --prompt-cache-bytes): the grown figure is the peak */
+    json_object_set_new(mem, "grown_total_bytes", cli_json_u64(p->peak_bytes));
+    json_object_set_new(mem, "prompt_cache_bytes", cli_json_u64(p->prompt_cache_bytes));
+    json_object_set_new(mem, "checkpoint_bytes", cli_json_u64(0));
+    json_object_set_new(mem, "largest_buffer_bytes", cli_json_u64(p->largest_buffer_bytes));
     json_t *bd = json_array();
     uint64_t kv_only = p->total_bytes - p->weights_bytes - p->prompt_cache_bytes;
     json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component", "weights", "device",

@@ -183,9 +183,17 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
         f->buffer_too_large = 1;
         f->verdict = OG_FIT_NO;
     }
+    /* Memory after load (llama-server's prompt cache and checkpoints, host
+     * RAM): a plan that fits at load but not once grown is "tight", with the
+     * flag that caps the growth as the first advice; the growth needs many
+     * distinct long prompts and --cache-ram bounds it, so it does not turn a
+     * load that works into "does not fit". */
+    margins grown = check_at(p, b, 1);
+    f->grown_margin_bytes = grown.min;
+    if (f->verdict == OG_FIT_FITS && grown.min < 0)
+        f->verdict = OG_FIT_TIGHT;
     f->max_ctx = og_llama_max_ctx(m, s, b);
-    margins at_load = check_at(p, b, 0);
-    f->load_margin_bytes = at_load.min;
+    margins at_load = r;
     if (f->verdict == OG_FIT_FITS)
         return OG_OK;
 

@@ -739,7 +739,52 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
      * (llama-fit-params --fit-print, CUDA build of the same source, H100;
      * bench/results/accuracy-cuda.md): device compute exact to the MiB with
      * flash attention except MLA models. */
-    uint64_t dev = max_u64(peak_inner, 4 * ub * out_gpu);
+    /* CUDA/ROCm flash attention with a quantized K or V cache: the worst-case
+     * graph (n_tokens = n_ubatch > 2) runs the MMA/tile kernels, which need
+     * F16 K/V; ggml-cuda sizes the FLASH_ATTN_EXT output tensor to hold the
+     * F16 copies of the whole K and V views (ggml/src/ggml-cuda/fattn.cu
+     * ggml_cuda_flash_attn_ext_get_alloc_size, fattn-common.cuh
+     * ggml_cuda_flash_attn_ext_get_f16_extra_data; ggml-cuda.cu
+     * get_alloc_size): 2 bytes x n_kv x width for K and for V (once when V
+     * is a view of K, as with MLA). It lives in the attention phase. */
+    uint64_t fa_conv = 0;
+    if (p->flash_attn && ub > 2 && n_kv &&
+        (p->backend == OG_BACKEND_CUDA || p->backend == OG_BACKEND_ROCM)) {
+        uint64_t wk = 0, wv = 0;
+        for (uint32_t il = 0; il < hp->n_layer; il++) {
+            uint64_t hk = hp->is_mla ? (uint64_t)hp->kv_lora_rank + hp->n_rot : hp->head_dim_k;
+            uint64_t nk = hp->is_mla ? 1 : hp->n_head_kv[il];
+            wk = max_u64(wk, hk * nk);
+            wv = max_u64(wv, (uint64_t)hp->head_dim_v * hp->n_head_kv[il]);
+        }
+        if (is_quant_type(p->type_k))
+            fa_conv += 2 * n_kv * wk;
+        if (is_quant_type(p->type_v) && !hp->is_mla)
+            fa_conv += 2 * n_kv * wv;
+    }
+    /* Partial offload: the layers left on the CPU keep their KV in host
+     * memory, but with a batch the scheduler runs their matrix products on
+     * the GPU (ggml-backend.cpp ggml_backend_sched_backend_id_from_cur
+     * "1.off", ggml-cuda.cu offload_op: batch >= op_offload_min_batch_size),
+     * and the attention follows them there: one layer's K and V views are
+     * copied into the GPU's compute buffer as split inputs (and converted
+     * to F16 like the device's own, above). Derived from the source. */
+    if (p->n_layer_gpu < hp->n_layer && p->n_layer_gpu > 0 && n_kv &&
+        p->backend != OG_BACKEND_METAL) {
+        uint64_t wk = 0, wv = 0;
+        for (uint32_t il = 0; il < hp->n_layer; il++) {
+            wk = max_u64(wk, (uint64_t)hp->n_head_kv[il] * hp->head_dim_k);
+            wv = max_u64(wv, (uint64_t)hp->n_head_kv[il] * hp->head_dim_v);
+        }
+        int ok = 1;
+        fa_conv += n_kv * (og_ggml_row_bytes((uint32_t)p->type_k, wk, &ok) +
+                           (hp->is_mla ? 0 : og_ggml_row_bytes((uint32_t)p->type_v, wv, &ok)));
+    }
+    uint64_t inner_dev = peak_inner;
+    if (fa_conv)
+        inner_dev = max_u64(4 * ub * attn + fa_conv, 4 * ub * ffn) + mask_b * ub * mask_cells +
+                    (attn > ffn ? attn_fixed : 0);
+    uint64_t dev = max_u64(inner_dev, 4 * ub * out_gpu);
     uint64_t host = mask_b * ub * mask_cells + 8 * ub * E;
     /* Without flash attention V is stored transposed and every cache stages
      * an I64 index per V element of the micro-batch in the host buffer

@@ -110,6 +110,17 @@ static void parse_llama(int argc, const char *const *argv, int start, og_engine_
                    (v = opt_value(argc, argv, &i, NAMES("-ub", "--ubatch-size")))) {
             if (parse_i64(v, &x) && x > 0)
                 c->n_ubatch = x;
+        } else if (is_opt(a, NAMES("-cram", "--cache-ram")) &&
+                   (v = opt_value(argc, argv, &i, NAMES("-cram", "--cache-ram")))) {
+            if (parse_i64(v, &x) && x >= -1) {
+                c->cache_ram_mib = x;
+                c->cache_ram_set = 1;
+            }
+        } else if (is_opt(a, NAMES("-ctxcp", "--ctx-checkpoints", "--swa-checkpoints")) &&
+                   (v = opt_value(argc, argv, &i,
+                                  NAMES("-ctxcp", "--ctx-checkpoints", "--swa-checkpoints")))) {
+            if (parse_i64(v, &x) && x >= 0)
+                c->ctx_checkpoints = x;
         } else if (is_opt(a, NAMES("-ctk", "--cache-type-k")) &&
                    (v = opt_value(argc, argv, &i, NAMES("-ctk", "--cache-type-k")))) {
             og_strlcpy(c->cache_type_k, v, sizeof c->cache_type_k);
@@ -198,6 +209,7 @@ og_engine og_engine_cmd_parse(int argc, const char *const *argv, og_engine_cmd *
     memset(c, 0, sizeof *c);
     c->n_ctx = c->n_parallel = c->n_batch = c->n_ubatch = -1;
     c->kv_bits = c->kv_group_size = c->max_tokens = -1;
+    c->ctx_checkpoints = -1;
     c->flash_attn = -1;
     c->n_gpu_layers = -3;
     int i = 0;

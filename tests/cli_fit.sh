@@ -18,7 +18,7 @@ grep -q "does not fit" "$T/out" || fail "no 'does not fit'"
 grep -q "advice" "$T/out" || fail "no advice"
 
 # JSON keys the issue fixes.
-"$OG" fit "$T/m.gguf" --backend cpu --mem 8G -c 4096 --json >"$T/j" || fail "json rc"
+"$OG" fit "$T/m.gguf" --backend cpu --mem 8G -c 4096 --cache-ram 0 --json >"$T/j" || fail "json rc"
 for k in .memory.weights_bytes .memory.kv_bytes .memory.compute_bytes .memory.output_bytes \
          .memory.total_bytes .settings.ctx .verdict .max_ctx .fallback; do
     python3 -c "import json,sys; j=json.load(open('$T/j')); v=j
@@ -33,7 +33,23 @@ assert m["kv_bytes"] == 4 * 2 * 512 * 2 * 4096, m["kv_bytes"]
 assert j["settings"]["ctx"] == 4096
 assert m["total_bytes"] == sum(d["bytes"] for d in m["by_device"])
 assert j["verdict"] == "fits" and j["max_ctx"] == 8192 and j["fallback"] is False
+assert m["grown_total_bytes"] == m["total_bytes"] and m["prompt_cache_bytes"] == 0
 PY
+
+# llama-server's prompt cache grows after load: 8192 MiB by default. At load the tiny model fits
+# 8 GiB; grown it does not: "tight", with --cache-ram N as the first advice (N fits).
+"$OG" fit "$T/m.gguf" --backend cpu --mem 8G -c 4096 --json >"$T/g" || fail "grown json rc"
+python3 - "$T/g" <<'PY' || fail "grown"
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = j["memory"]
+assert m["prompt_cache_bytes"] == 8192 << 20, m
+assert m["grown_total_bytes"] == m["total_bytes"] + (8192 << 20), m
+assert j["verdict"] == "tight", j["verdict"]
+assert "--cache-ram" in j["advice"][0], j["advice"]
+PY
+"$OG" fit "$T/m.gguf" --backend cpu --mem 8G -c 4096 >"$T/gt" || fail "grown text rc"
+grep -q "^grown .*prompt cache 8.00 GiB (--cache-ram)" "$T/gt" || fail "grown line: $(grep grown "$T/gt")"
 
 # A config.json alone: the weights are its parameter count x its dtype (BF16),
 # not zero; 16 GB of weights do not fit a 12 GiB budget.

@@ -76,7 +76,7 @@ python3 -c "import json; v=[r['verdict'] for r in json.load(open('$work/j2'))['q
 [ $rc -eq 2 ] && grep -q "404" "$work/e" && ok "missing repository: exit 2 ($(head -c 100 "$work/e"))" || bad "404: rc=$rc $(cat "$work/e")"
 
 # 4. A single remote quant through fit (no catalog lookup for remote sources).
-"$og" fit "hf://org/tiny-GGUF/tiny-Q4_0.gguf" --backend cpu --mem 8G -c 4096 --json >"$work/one" 2>"$work/e" \
+"$og" fit "hf://org/tiny-GGUF/tiny-Q4_0.gguf" --backend cpu --mem 16G -c 4096 --json >"$work/one" 2>"$work/e" \
   && python3 -c "import json; j=json.load(open('$work/one')); assert j['engine']=='llama.cpp' and j['verdict']=='fits'" \
   && ok "fit hf://.../FILE.gguf" || bad "single remote: $(cat "$work/e")"
 

@@ -102,14 +102,18 @@ check "preflight: line with predicted peak, budget and verdict" 'grep -q "prefli
 pred=$(jget "$tmp/p.json" 'd["predicted_peak_bytes"]')
 # the same plan as `oomguard fit` with llama-server's auto slots (-np 4 -kvu)
 "$og" fit --json "$tmp/tiny.gguf" -c 4096 -np 4 -kvu >"$tmp/fit.json" 2>/dev/null
-fitpred=$(jget "$tmp/fit.json" 'd["memory"]["total_bytes"]')
+fitpred=$(jget "$tmp/fit.json" 'd["memory"]["grown_total_bytes"]') # at load + llama-server's growth
 check "preflight: predicted_peak_bytes ($pred) = fit -np 4 -kvu total ($fitpred)" '[ "$pred" != None ] && [ "$pred" -gt 0 ] && [ "$pred" = "$fitpred" ]'
 check "preflight: JSON preflight object" '[ "$(jget "$tmp/p.json" "d[\"preflight\"][\"verdict\"]")" = fits ]'
 check "report: predicted vs measured peak" 'grep -q "predicted peak .*, measured .*%" "$tmp/p.err"'
 # explicit -np 1 plans one 4096 stream; a larger -c plans more
 PATH="$tmp/bin:$PATH" "$og" run --json -- llama-server -m "$tmp/tiny.gguf" -c 8192 -ctk q8_0 -ctv q8_0 -fa on >"$tmp/p2.json" 2>/dev/null
 "$og" fit --json "$tmp/tiny.gguf" -c 8192 -np 4 -kvu -ctk q8_0 -ctv q8_0 -fa on >"$tmp/fit2.json" 2>/dev/null
-check "preflight: -c/-ctk/-ctv/-fa reach the plan" '[ "$(jget "$tmp/p2.json" "d[\"predicted_peak_bytes\"]")" = "$(jget "$tmp/fit2.json" "d[\"memory\"][\"total_bytes\"]")" ]'
+check "preflight: -c/-ctk/-ctv/-fa reach the plan" '[ "$(jget "$tmp/p2.json" "d[\"predicted_peak_bytes\"]")" = "$(jget "$tmp/fit2.json" "d[\"memory\"][\"grown_total_bytes\"]")" ]'
+# --cache-ram reaches the plan: 0 = no prompt cache, the peak is the load
+PATH="$tmp/bin:$PATH" "$og" run --json -- llama-server -m "$tmp/tiny.gguf" -c 4096 --cache-ram 0 >"$tmp/p3.json" 2>/dev/null
+"$og" fit --json "$tmp/tiny.gguf" -c 4096 -np 4 -kvu >"$tmp/fit3.json" 2>/dev/null
+check "preflight: --cache-ram 0 reaches the plan" '[ "$(jget "$tmp/p3.json" "d[\"predicted_peak_bytes\"]")" = "$(jget "$tmp/fit3.json" "d[\"memory\"][\"total_bytes\"]")" ]'
 # does not fit a 1 MiB budget: --strict refuses before starting, --force runs, plain warns
 : >"$tmp/ran"
 PATH="$tmp/bin:$PATH" "$og" run --strict --mem 1M -- llama-server -m "$tmp/tiny.gguf" -c 4096 2>"$tmp/s.err"

@@ -323,6 +323,41 @@ START_TEST(test_vulkan_max_alloc)
 }
 END_TEST
 
+/* CUDA flash attention with a quantized cache: the FLASH_ATTN_EXT tensor holds
+ * F16 copies of the whole K and V views (ggml-cuda fattn.cu
+ * ggml_cuda_flash_attn_ext_get_alloc_size). Llama 3.1 8B, 128K, ub 512:
+ * attention phase 4 x 512 x (3 x 4096 + 2 x 4096 + 2 x 1024) + 2 x 131072 x
+ * 1024 x 2 (K and V) + the f16 KQ mask 2 x 512 x 131072. */
+START_TEST(test_cuda_fa_quantized_kv)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(131072, OG_FA_ON);
+    s.backend = OG_BACKEND_CUDA;
+    s.no_server = 1;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    uint64_t f16 = p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU];
+    ck_assert_uint_eq(f16, 4ull * 512 * (128256 + 4096)); /* the output phase */
+    s.type_k = s.type_v = 8;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU],
+                      4ull * 512 * 22528 + 2 * 2ull * 131072 * 1024 + 2ull * 512 * 131072);
+    /* only K quantized (V f16 needs no copy) */
+    s.type_v = 1;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU],
+                      4ull * 512 * 22528 + 2ull * 131072 * 1024 + 2ull * 512 * 131072);
+    /* Metal's kernels read quantized K/V directly */
+    s.backend = OG_BACKEND_METAL;
+    s.type_v = 8;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.bytes[OG_COMP_COMPUTE][OG_POOL_GPU], f16);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_invalid_settings)
 {
     ogfix_shape sh = og_test_llama31_8b();
@@ -724,6 +759,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_swa_cells);
     tcase_add_test(tc, test_growth_server);
     tcase_add_test(tc, test_vulkan_max_alloc);
+    tcase_add_test(tc, test_cuda_fa_quantized_kv);
     tcase_add_test(tc, test_invalid_settings);
     tcase_add_test(tc, test_gpu_layers_and_fit);
     tcase_add_test(tc, test_ollama_rules);

@@ -29,7 +29,7 @@ for p in "${PH[@]}"; do
   case $p in
     grid) timeout $((L - 10)) bash "$C/run-grid.sh" "$B/bin" "$M" /tmp/models.txt "$OUT/grid.jsonl" 14 ;;
     fit) timeout $((L - 10)) python3 "$C/fit_cases.py" -j 4 "$B/bin" "$M" "$OUT/fit-params.jsonl" \
-           "$C/fit-cases.txt" $( [ -f "$DEV/fit-params-extra.txt" ] && echo "$DEV/fit-params-extra.txt") > "$OUT/fit.log" 2>&1 ;;
+           $( [ -f "$DEV/fit-params-extra.txt" ] && echo "$DEV/fit-params-extra.txt") "$C/fit-cases.txt" > "$OUT/fit.log" 2>&1 ;;
     loads) timeout $((L - 10)) python3 "$C/server_runs.py" loads "$B/bin" "$M" "$OUT" "$C/server-loads.txt" ;;
     growth) timeout $((L - 10)) python3 "$C/server_runs.py" growth "$B/bin" "$M" "$OUT" "$DEV/og/oomguard" "$C/server-growth.txt" ;;
   esac

@@ -240,12 +240,14 @@ OG_API const char *og_fit_verdict_name(og_fit_verdict v); /* "fits", "tight", "d
 
 typedef struct og_llama_fit {
     og_fit_verdict verdict;
-    int64_t margin_bytes;      /* smallest headroom over the pools that are limited (< 0: short) */
-    int64_t gpu_margin_bytes;  /* budget->gpu_bytes - plan GPU bytes (0 when no GPU pool) */
-    int64_t host_margin_bytes; /* budget->host_bytes - plan host bytes (grown) */
-    int64_t load_margin_bytes; /* the smallest headroom at load, before llama-server grows */
-    int buffer_too_large;      /* Vulkan: plan->largest_buffer_bytes > budget->vk_max_alloc_bytes */
-    uint32_t max_ctx;          /* og_llama_max_ctx for these settings */
+    int64_t margin_bytes;       /* smallest headroom over the pools that are limited (< 0: short) */
+    int64_t gpu_margin_bytes;   /* budget->gpu_bytes - plan GPU bytes (0 when no GPU pool) */
+    int64_t host_margin_bytes;  /* budget->host_bytes - plan host bytes (grown) */
+    int64_t grown_margin_bytes; /* the smallest headroom once llama-server has grown (the
+                                  prompt cache at --cache-ram, all checkpoints); < 0 with a
+                                  load that fits: verdict TIGHT, --cache-ram advice first */
+    int buffer_too_large; /* Vulkan: plan->largest_buffer_bytes > budget->vk_max_alloc_bytes */
+    uint32_t max_ctx;     /* og_llama_max_ctx for these settings */
     uint32_t n_advice;
     char advice[OG_LLAMA_MAX_ADVICE][240];
 } og_llama_fit;

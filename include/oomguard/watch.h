@@ -137,6 +137,9 @@ typedef struct og_engine_cmd {
     int64_t kv_bits;                         /* MLX --kv-bits; -1 unset */
     int64_t kv_group_size;                   /* MLX --kv-group-size; -1 unset */
     int64_t max_tokens;                      /* MLX --max-tokens/-m, llama -n/--predict; -1 unset */
+    int cache_ram_set;                       /* llama-server -cram/--cache-ram given */
+    int64_t cache_ram_mib;                   /* its value (-1 = no limit, 0 = off) */
+    int64_t ctx_checkpoints;                 /* -ctxcp/--ctx-checkpoints; -1 unset */
 } og_engine_cmd;
 
 /* Recognise a known engine invocation and read its memory settings. Pure.
