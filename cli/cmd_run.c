@@ -711,6 +711,16 @@ static void pf_mlx(const og_engine_cmd *e, const og_machine *m, const og_budget 
         s.kv_bits = (uint32_t)e->kv_bits;
     if (e->kv_group_size > 0)
         s.kv_group_size = (uint32_t)e->kv_group_size;
+    /* mlx_lm/server.py: an LRU prompt cache of --prompt-cache-size entries (10) capped by
+     * --prompt-cache-bytes (none): it grows after load and the guard must allow for it */
+    if (!strcmp(e->tool, "mlx_lm.server")) {
+        s.prompt_cache_entries =
+            e->prompt_cache_size >= 0
+                ? (uint32_t)(e->prompt_cache_size > 1000000 ? 1000000 : e->prompt_cache_size)
+                : 10;
+        if (e->prompt_cache_bytes > 0)
+            s.prompt_cache_bytes = (uint64_t)e->prompt_cache_bytes;
+    }
     og_budget b;
     cli_budget_cap(b0, OG_BACKEND_METAL, mem, &b);
     og_mlx_plan_result *p = malloc(sizeof *p);

@@ -32,6 +32,8 @@ enum {
     M_KV_BITS,
     M_KV_GROUP,
     M_PREFILL,
+    M_PC_SIZE,
+    M_PC_BYTES,
     M_Q_BITS,
     M_Q_GROUP,
     M_Q_MODE
@@ -100,6 +102,10 @@ static const cli_opt mlx_opts[] = {
      1, 0},
     {M_PREFILL, "--prefill-step-size", NULL, CLI_T_COUNT, "N", NULL, "prompt chunk (2048)", 0, 1,
      0},
+    {M_PC_SIZE, "--prompt-cache-size", NULL, CLI_T_COUNT, "N", NULL,
+     "mlx_lm.server's prompt cache entries (server: 10; 0 = not counted)", 0, 0, 0},
+    {M_PC_BYTES, "--prompt-cache-bytes", NULL, CLI_T_SIZE, "SIZE", NULL,
+     "mlx_lm.server's prompt cache byte cap (none)", 0, 0, 0},
     {M_Q_BITS, "--q-bits", NULL, CLI_T_CHOICE, "B", "2 3 4 5 6 8",
      "plan an unquantized model as mlx_lm.convert -q would", 0, 0, 0},
     {M_Q_GROUP, "--q-group-size", NULL, CLI_T_COUNT, "N", NULL, "with --q-bits: quantization group",
@@ -259,6 +265,12 @@ static int handle(void *ctx, int id, const char *name, const cli_value *v)
         return 0;
     case M_PREFILL:
         e->ms.prefill_step_size = (uint32_t)v->u;
+        break;
+    case M_PC_SIZE:
+        e->ms.prompt_cache_entries = v->u > 1000000 ? 1000000 : (uint32_t)v->u;
+        break;
+    case M_PC_BYTES:
+        e->ms.prompt_cache_bytes = v->u;
         break;
     case M_Q_BITS:
         e->ms.q_bits = (uint32_t)(v->str[0] - '0');

@@ -183,6 +183,14 @@ static void parse_mlx(int argc, const char *const *argv, int start, og_engine_cm
                    (v = opt_value(argc, argv, &i, NAMES("-m", "--max-tokens")))) {
             if (parse_i64(v, &x))
                 c->max_tokens = x;
+        } else if (is_opt(a, NAMES("--prompt-cache-size")) &&
+                   (v = opt_value(argc, argv, &i, NAMES("--prompt-cache-size")))) {
+            if (parse_i64(v, &x) && x >= 0)
+                c->prompt_cache_size = x;
+        } else if (is_opt(a, NAMES("--prompt-cache-bytes")) &&
+                   (v = opt_value(argc, argv, &i, NAMES("--prompt-cache-bytes")))) {
+            if (parse_i64(v, &x) && x >= 0)
+                c->prompt_cache_bytes = x;
         }
     }
 }
@@ -209,7 +217,7 @@ og_engine og_engine_cmd_parse(int argc, const char *const *argv, og_engine_cmd *
     memset(c, 0, sizeof *c);
     c->n_ctx = c->n_parallel = c->n_batch = c->n_ubatch = -1;
     c->kv_bits = c->kv_group_size = c->max_tokens = -1;
-    c->ctx_checkpoints = -1;
+    c->ctx_checkpoints = c->prompt_cache_size = c->prompt_cache_bytes = -1;
     c->flash_attn = -1;
     c->n_gpu_layers = -3;
     int i = 0;

@@ -140,6 +140,8 @@ typedef struct og_engine_cmd {
     int cache_ram_set;                       /* llama-server -cram/--cache-ram given */
     int64_t cache_ram_mib;                   /* its value (-1 = no limit, 0 = off) */
     int64_t ctx_checkpoints;                 /* -ctxcp/--ctx-checkpoints; -1 unset */
+    int64_t prompt_cache_size;               /* mlx_lm.server --prompt-cache-size; -1 unset */
+    int64_t prompt_cache_bytes;              /* mlx_lm.server --prompt-cache-bytes; -1 unset */
 } og_engine_cmd;
 
 /* Recognise a known engine invocation and read its memory settings. Pure.
