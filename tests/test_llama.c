@@ -38,6 +38,27 @@ static og_llama_settings cpu(uint32_t ctx, og_flash_attn fa)
     return s;
 }
 
+/* Gemma 3 12B's widths with 12 layers: 2 full-attention, 10 sliding-window (1024). */
+static ogfix_shape gemma3_12_layers(void)
+{
+    ogfix_shape sh = {0};
+    sh.arch = "gemma3";
+    sh.name = "gemma3";
+    sh.n_layer = 12;
+    sh.n_embd = 3840;
+    sh.n_head = 16;
+    sh.n_head_kv = 8;
+    sh.head_dim = 256;
+    sh.n_ff = 15360;
+    sh.n_vocab = 262208;
+    sh.n_ctx_train = 131072;
+    sh.n_swa = 1024;
+    sh.swa_pattern = 6;
+    sh.qk_norm = 1;
+    sh.tied_embeddings = 1;
+    return sh;
+}
+
 START_TEST(test_kv_llama)
 {
     ogfix_shape sh = og_test_llama31_8b();
@@ -175,21 +196,7 @@ END_TEST
 
 START_TEST(test_swa_cells)
 {
-    ogfix_shape sh = {0};
-    sh.arch = "gemma3";
-    sh.name = "gemma3";
-    sh.n_layer = 12;
-    sh.n_embd = 3840;
-    sh.n_head = 16;
-    sh.n_head_kv = 8;
-    sh.head_dim = 256;
-    sh.n_ff = 15360;
-    sh.n_vocab = 262208;
-    sh.n_ctx_train = 131072;
-    sh.n_swa = 1024;
-    sh.swa_pattern = 6;
-    sh.qk_norm = 1;
-    sh.tied_embeddings = 1;
+    ogfix_shape sh = gemma3_12_layers();
     og_model *m = from_shape(&sh);
     og_llama_settings s = cpu(32768, OG_FA_ON);
     og_llama_memplan p;
@@ -242,21 +249,7 @@ START_TEST(test_growth_server)
     ck_assert_uint_eq(p.grown_total_bytes, p.total_bytes);
     og_model_free(m);
 
-    ogfix_shape g = {0};
-    g.arch = "gemma3";
-    g.name = "gemma3";
-    g.n_layer = 12;
-    g.n_embd = 3840;
-    g.n_head = 16;
-    g.n_head_kv = 8;
-    g.head_dim = 256;
-    g.n_ff = 15360;
-    g.n_vocab = 262208;
-    g.n_ctx_train = 131072;
-    g.n_swa = 1024;
-    g.swa_pattern = 6;
-    g.qk_norm = 1;
-    g.tied_embeddings = 1;
+    ogfix_shape g = gemma3_12_layers();
     m = from_shape(&g);
     s = cpu(32768, OG_FA_ON);
     ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
