@@ -3,8 +3,9 @@
 # `node-llama-cpp inspect gguf` on the same files, and against reading just
 # the header bytes. Writes bench/results/inspect.md.
 #   bench/bench_inspect.sh [BUILD_DIR] [DATA_DIR] [RUNS]
-# Needs node and node-llama-cpp + @huggingface/gguf installed under NLC_DIR
-# (default /work/nlc: npm install node-llama-cpp @huggingface/gguf).
+# Needs node and @huggingface/gguf installed under NLC_DIR (default /work/nlc:
+# npm install --prefix /work/nlc @huggingface/gguf [node-llama-cpp]); the
+# node-llama-cpp column is left out when it is not installed there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}; data=${2:-/tmp/ogbench}; runs=${3:-15}
@@ -36,20 +37,28 @@ med_hf_inproc() {
 
 hdr=$("$bi" run "$data" 1 | head -1)
 gbytes=$(echo "$hdr" | sed 's/.*gguf \([0-9]*\);.*/\1/')
-rows=()
+rows=(); ratios=()
+# Shared objects the process loads: a local file vs a remote source (libcurl
+# is opened only for the latter).
+libs_local=$(LD_DEBUG=files "$og" inspect --json "$gguf" 2>&1 >/dev/null | grep -c 'generating link map')
+libs_remote=$(LD_DEBUG=files "$og" inspect --json http://127.0.0.1:9/x.gguf 2>&1 >/dev/null | grep -c 'generating link map')
 for cache in warm cold; do
   c=0; [ $cache = cold ] && c=1
   EVICT="$gguf"
   og_g=$(COLD=$c med "$og" inspect --json "$gguf")
   head_g=$(COLD=$c OG_GGUF_HEADER_BYTES=$gbytes med "$bi" readhdr "$gguf")
+  headc_g=$(COLD=$c med head -c "$gbytes" "$gguf")
   hf_g=$(COLD=$c med node "$root/bench/hf_gguf_local.mjs" "$nlc" "$gguf")
   hfin_g=$(COLD=$c med_hf_inproc)
-  nlc_g=$(COLD=$c med "$nlc/node_modules/.bin/node-llama-cpp" inspect gguf "$gguf" --plainJson)
+  nlc_g="not installed"
+  [ -x "$nlc/node_modules/.bin/node-llama-cpp" ] &&
+    nlc_g=$(COLD=$c med "$nlc/node_modules/.bin/node-llama-cpp" inspect gguf "$gguf" --plainJson)
+  ratios+=("$cache: inspect / head -c = $(awk -v a="$og_g" -v b="$headc_g" 'BEGIN {printf "%.2f", a / b}'), @huggingface/gguf / inspect = $(awk -v a="$hf_g" -v b="$og_g" 'BEGIN {printf "%.0f", a / b}')")
   EVICT="${stfiles[*]}"
   og_s=$(COLD=$c med "$og" inspect --json "$st")
   head_s=$(COLD=$c med "$bi" readhdr "${stfiles[@]}")
-  rows+=("| gguf Llama-3.1-8B shape (128,256-token vocab, header $gbytes B) | $cache | $og_g | $head_g | $hf_g ($hfin_g in-process) | $nlc_g |")
-  rows+=("| safetensors Llama-3.1-8B shape, 4 BF16 shards + index + config | $cache | $og_s | $head_s | n/a | n/a |")
+  rows+=("| gguf Llama-3.1-8B shape (128,256-token vocab, header $gbytes B) | $cache | $og_g | $head_g | $headc_g | $hf_g ($hfin_g in-process) | $nlc_g |")
+  rows+=("| safetensors Llama-3.1-8B shape, 4 BF16 shards + index + config | $cache | $og_s | $head_s | n/a | n/a | n/a |")
 done
 inproc=$("$bi" run "$data" 30)
 lsw=$(COLD=0 runs=5 med "$og" ls "$data/ls500")
@@ -64,16 +73,22 @@ mkdir -p "$(dirname "$out")"
   echo "Produced by: \`bench/bench_inspect.sh $build $data $runs\` on $(date -u +%Y-%m-%d), $(nproc) CPUs"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr), node $(node --version),"
   echo "@huggingface/gguf $(node -p "require('$nlc/node_modules/@huggingface/gguf/package.json').version"),"
-  echo "node-llama-cpp $(node -p "require('$nlc/node_modules/node-llama-cpp/package.json').version")."
+  echo "node-llama-cpp $(node -p "require('$nlc/node_modules/node-llama-cpp/package.json').version" 2>/dev/null || echo 'not installed')."
   echo "Fixtures from \`bench_inspect setup\` (real headers, sparse data). Median of $runs runs, wall"
   echo "time of the whole process in ms. cold = the files' pages dropped with posix_fadvise(DONTNEED)"
   echo "before each run; warm = second and later runs from the page cache. The header-bytes baseline"
   echo "is \`bench_inspect readhdr FILES\`: a process that reads exactly the header bytes (GGUF up to"
   echo "its data section; each shard's 8 + N; index and config whole) and exits."
   echo
-  echo "| model | cache | oomguard inspect --json | read header bytes | @huggingface/gguf (node) | node-llama-cpp inspect gguf |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  echo "| model | cache | oomguard inspect --json | read header bytes | head -c HEADER | @huggingface/gguf (node) | node-llama-cpp inspect gguf |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${rows[@]}"
+  echo
+  echo "Ratios (issue 14 targets: inspect <= 2x head -c HEADER, >= 20x faster than @huggingface/gguf):"
+  printf -- '- %s\n' "${ratios[@]}"
+  echo
+  echo "Shared objects loaded (LD_DEBUG=files): \`inspect\` of the local GGUF $libs_local, of an http:// URL"
+  echo "$libs_remote (libcurl and its dependencies, opened with dlopen only for remote sources)."
   echo
   echo "@huggingface/gguf and node-llama-cpp read GGUF only: there is no safetensors column for them."
   echo

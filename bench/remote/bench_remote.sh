@@ -23,8 +23,8 @@ port=$((20000 + RANDOM % 20000))
 og_nginx_start "$work" "$www" "$port"
 log=$OG_NGINX_LOG
 count() { awk '{n++; s+=$10} END {printf "%d %d\n", n, s}' "$log"; }
-printf '| file | header bytes | oomguard requests | oomguard bytes read | oomguard ms | @huggingface/gguf requests | bytes read | ms |\n'
-printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+printf '| file | header bytes | oomguard requests | oomguard bytes read | over the header | connections | ms | again: requests (status) | @huggingface/gguf requests | bytes read | ms |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 for f in llama2-7b llama3-8b qwen3-8b gemma3-27b; do
   url=http://127.0.0.1:$port/$f.gguf
   hb=$("$build/oomguard" inspect --json "$www/$f.gguf" >/dev/null; python3 - "$www/$f.gguf" <<'PY'
@@ -51,13 +51,20 @@ for _ in range(nt):
 print(p)
 PY
 )
-  : > "$log"
+  : > "$log"; : > "$work/logs/conn.log"
+  cache=$work/cache-$f-$RANDOM
   t0=$(date +%s%N)
-  XDG_CACHE_HOME=$work/cache-$f-$RANDOM "$build/oomguard" inspect --json "$url" >/dev/null
+  XDG_CACHE_HOME=$cache "$build/oomguard" inspect --json "$url" >/dev/null
   t1=$(date +%s%N)
   read -r on ob < <(count)
+  conns=$(awk '{print $NF}' "$work/logs/conn.log" | sort -u | wc -l)
+  # the same URL again: revalidated from the cache (ETag), not refetched
+  : > "$log"
+  XDG_CACHE_HOME=$cache "$build/oomguard" inspect --json "$url" >/dev/null
+  again="$(wc -l < "$log") ($(awk '{print $9}' "$log" | sort -u | tr '\n' ' ' | sed 's/ $//'))"
   : > "$log"
   hm=$(node "$nodeprefix/.og_bench_hf_gguf.mjs" "$url" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["ms"]))')
   read -r hn hbytes < <(count)
-  printf '| %s | %d | %d | %d | %d | %d | %d | %d |\n' "$f" "$hb" "$on" "$ob" $(((t1 - t0) / 1000000)) "$hn" "$hbytes" "$hm"
+  printf '| %s | %d | %d | %d | +%d | %d | %d | %s | %d | %d | %d |\n' "$f" "$hb" "$on" "$ob" $((ob - hb)) "$conns" \
+    $(((t1 - t0) / 1000000)) "$again" "$hn" "$hbytes" "$hm"
 done
