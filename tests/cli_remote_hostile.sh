@@ -120,5 +120,16 @@ else
   echo "SKIP https downgrade: openssl cannot make a test certificate"
 fi
 
+# Issue 14: libcurl is loaded only for remote sources; without it, a clear message.
+OOMGUARD_LIBCURL=$work/no-such-libcurl.so expect "libcurl missing" "$base/small.gguf" "need libcurl.*install" 3
+OOMGUARD_LIBCURL=$work/no-such-libcurl.so "$og" inspect "$www/small.gguf" >/dev/null 2>"$work/l.err" \
+  && ok "a local file needs no libcurl" || bad "local file without libcurl: $(cat "$work/l.err")"
+if [ "$(uname)" = Linux ]; then
+  n=$(LD_DEBUG=files "$og" inspect "$www/small.gguf" 2>&1 >/dev/null | grep -c 'file=libcurl')
+  m=$(LD_DEBUG=files "$og" inspect "$base/small.gguf" 2>&1 >/dev/null | grep -c 'file=libcurl')
+  [ "$n" -eq 0 ] && [ "$m" -gt 0 ] && ok "libcurl loaded for the URL ($m), not for the local file" \
+    || bad "libcurl loads: local $n, remote $m"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
