@@ -41,7 +41,21 @@ rows=(); ratios=()
 # Shared objects the process loads: a local file vs a remote source (libcurl
 # is opened only for the latter).
 libs_local=$(LD_DEBUG=files "$og" inspect --json "$gguf" 2>&1 >/dev/null | grep -c 'generating link map')
-libs_remote=$(LD_DEBUG=files "$og" inspect --json http://127.0.0.1:9/x.gguf 2>&1 >/dev/null | grep -c 'generating link map')
+libs_remote=$( (LD_DEBUG=files "$og" inspect --json http://127.0.0.1:9/x.gguf 2>&1 >/dev/null || true) | grep -c 'generating link map')
+# CPU time (perf stat task-clock, warm, 40 runs): robust to a busy machine, where
+# wall times mostly measure waiting for a core. "libcurl preloaded" is what every
+# command paid before libcurl was opened on demand.
+cpu=""
+if command -v perf >/dev/null && perf stat -x, -e task-clock true >/dev/null 2>&1; then
+  tc() { perf stat -r 40 -x, -e task-clock "$@" 2>&1 >/dev/null | tail -1 | cut -d, -f1; }
+  curl_so=$(ldconfig -p 2>/dev/null | awk '/libcurl\.so\.4 / {print $NF; exit}')
+  cpu_og=$(tc "$og" inspect --json "$gguf"); cpu_head=$(tc head -c "$gbytes" "$gguf")
+  cpu_env=$(tc env "$og" inspect --json "$gguf")
+  cpu_curl=$([ -n "$curl_so" ] && tc env LD_PRELOAD="$curl_so" "$og" inspect --json "$gguf" || echo n/a)
+  cpu="CPU time (perf stat task-clock, warm, mean of 40): inspect $cpu_og ms, head -c HEADER $cpu_head ms"
+  cpu="$cpu (ratio $(awk -v a="$cpu_og" -v b="$cpu_head" 'BEGIN {printf "%.2f", a / b}')); through env $cpu_env ms,"
+  cpu="$cpu with libcurl preloaded through env (as before it was opened on demand) $cpu_curl ms."
+fi
 for cache in warm cold; do
   c=0; [ $cache = cold ] && c=1
   EVICT="$gguf"
@@ -87,6 +101,7 @@ mkdir -p "$(dirname "$out")"
   echo "Ratios (issue 14 targets: inspect <= 2x head -c HEADER, >= 20x faster than @huggingface/gguf):"
   printf -- '- %s\n' "${ratios[@]}"
   echo
+  [ -n "$cpu" ] && echo "$cpu" && echo
   echo "Shared objects loaded (LD_DEBUG=files): \`inspect\` of the local GGUF $libs_local, of an http:// URL"
   echo "$libs_remote (libcurl and its dependencies, opened with dlopen only for remote sources)."
   echo
