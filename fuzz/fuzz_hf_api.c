@@ -21,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         return 0;
     }
-    if (strcmp(sha, "main") != 0 &&
-        (strlen(sha) != 40 || strspn(sha, "0123456789abcdef") != 40))
+    if (strcmp(sha, "main") != 0 && (strlen(sha) != 40 || strspn(sha, "0123456789abcdef") != 40))
         __builtin_trap();
     if (!json_is_array(sib) || json_array_size(sib) > OG_REMOTE_MAX_LISTING)
         __builtin_trap();
