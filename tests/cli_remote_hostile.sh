@@ -76,6 +76,16 @@ mkdir -p "$www/api/models/org/many/revision"
 : > "$work/srv.log"
 expect "hf:// repository with 3000 shards" "hf://org/many" "at most 256" 5
 n=$(wc -l < "$work/srv.log"); [ "$n" -le 1 ] && ok "3000-file repository: $n request" || bad "$n requests"
+# --all-quants over a repository of 300 GGUF models: capped, said, one request
+mkdir -p "$www/api/models/org/manyq/revision"
+{ printf '{"sha":"0123456789abcdef0123456789abcdef01234567","siblings":[{"rfilename":"README.md"}'
+  for i in $(seq 300); do printf ',{"rfilename":"m-Q%d.gguf"}' "$i"; done; printf ']}'; } \
+  > "$www/api/models/org/manyq/revision/main"
+: > "$work/srv.log"
+"$og" fit --all-quants --mem 24G "hf://org/manyq" >/dev/null 2>"$work/q.err"; rc=$?
+n=$(wc -l < "$work/srv.log")
+[ "$rc" -eq 2 ] && grep -q "more than 256 GGUF models" "$work/q.err" && [ "$n" -le 1 ] \
+  && ok "--all-quants over 300 models: $(head -c 120 "$work/q.err")" || bad "--all-quants: rc=$rc, $n requests: $(cat "$work/q.err")"
 # a hostile commit id is refused (it goes into URLs and folder names)
 mkdir -p "$www/api/models/org/evil/revision"
 printf '{"sha":"../../../x","siblings":[{"rfilename":"m.gguf"}]}' > "$www/api/models/org/evil/revision/main"
