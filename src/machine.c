@@ -156,23 +156,34 @@ uint32_t og_recommended_wired_limit_mb(uint64_t ram_bytes)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-uint64_t og_machine_reclaimable_bytes(const og_machine *m)
+uint64_t og_darwin_avail_bytes(uint64_t free_count, uint64_t inactive_count,
+                               uint64_t purgeable_count, uint64_t page_size, uint64_t ram_bytes)
 {
-    if (!m->pages_known || !m->page_size)
-        return 0;
     uint64_t pages = 0, bytes = 0;
     /* psutil (psutil/_psosx.py virtual_memory) and Zabbix count inactive +
      * free (free_count, which includes speculative) as available; purgeable
      * pages (volatile purgeable objects) are discarded by the pageout daemon
      * without being written anywhere, so they count too. File-backed active
      * pages are left out: taking them means re-reading files later. */
-    if (!og_add_u64(m->pages_free, m->pages_speculative, &pages) ||
-        !og_add_u64(pages, m->pages_inactive, &pages) ||
-        !og_add_u64(pages, m->pages_purgeable, &pages) || !og_mul_u64(pages, m->page_size, &bytes))
-        return m->ram_bytes;
-    if (m->ram_bytes && bytes > m->ram_bytes)
-        bytes = m->ram_bytes;
+    if (!og_add_u64(free_count, inactive_count, &pages) ||
+        !og_add_u64(pages, purgeable_count, &pages) || !og_mul_u64(pages, page_size, &bytes))
+        return ram_bytes; /* overflow: no real machine has that many pages */
+    if (ram_bytes && bytes > ram_bytes)
+        bytes = ram_bytes;
     return bytes;
+}
+
+uint64_t og_machine_reclaimable_bytes(const og_machine *m)
+{
+    if (!m->pages_known || !m->page_size)
+        return 0;
+    /* pages_free is vm_stat's "Pages free" (free_count - speculative_count):
+     * add the speculative pages back to get the kernel's free_count. */
+    uint64_t free_count = 0;
+    if (!og_add_u64(m->pages_free, m->pages_speculative, &free_count))
+        return m->ram_bytes;
+    return og_darwin_avail_bytes(free_count, m->pages_inactive, m->pages_purgeable, m->page_size,
+                                 m->ram_bytes);
 }
 
 static void budget_apple(const og_machine *m, og_budget *b)

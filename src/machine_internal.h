@@ -24,4 +24,14 @@ void og_probe_nvml(og_machine *m);
  * its pool is system memory. Called after meminfo is known. */
 void og_machine_unified_fallback(og_machine *m);
 
+/* macOS: bytes the system can hand out without swapping, from the raw
+ * host_statistics64(HOST_VM_INFO64) counts as the kernel gives them:
+ * free_count already includes the speculative pages (xnu
+ * osfmk/mach/vm_statistics.h: "speculative pages are already accounted for
+ * in free_count"), so (free_count + inactive + purgeable) x page_size, capped
+ * at ram_bytes when that is known (0: no cap). Used by the machine probe
+ * (og_machine_reclaimable_bytes) and the watch reader (og_sysmem_read). */
+uint64_t og_darwin_avail_bytes(uint64_t free_count, uint64_t inactive_count,
+                               uint64_t purgeable_count, uint64_t page_size, uint64_t ram_bytes);
+
 #endif

@@ -273,6 +273,14 @@ START_TEST(test_budget_apple_preset)
     m.pages_speculative = (1 * GIB) / 16384;
     m.pages_purgeable = (1 * GIB) / 16384;
     ck_assert_uint_eq(og_machine_reclaimable_bytes(&m), 14 * GIB);
+    /* the watch reader gets the kernel's free_count, which already holds the
+     * speculative pages: the same 14 GiB, not 15 (speculative counted twice) */
+    ck_assert_uint_eq(og_darwin_avail_bytes(m.pages_free + m.pages_speculative, m.pages_inactive,
+                                            m.pages_purgeable, 16384, m.ram_bytes),
+                      14 * GIB);
+    ck_assert_uint_eq(og_darwin_avail_bytes(m.pages_free + m.pages_speculative, m.pages_inactive,
+                                            m.pages_purgeable, 16384, 10 * GIB),
+                      10 * GIB); /* capped at the RAM size */
     og_machine_budget(&m, &b);
     ck_assert_uint_eq(b.reclaimable_bytes, 14 * GIB);
     ck_assert_uint_eq(b.gpu_bytes, 13 * GIB);

@@ -26,8 +26,8 @@ extern "C" {
 /* System memory readings of one moment (raw, from the platform reader). */
 typedef struct og_sysmem {
     uint64_t total_bytes;
-    uint64_t avail_bytes; /* Linux MemAvailable (capped by the cgroup's room); macOS free +
-                             inactive + purgeable + speculative */
+    uint64_t avail_bytes; /* Linux MemAvailable (capped by the cgroup's room); macOS free (which
+                             includes speculative) + inactive + purgeable */
     int avail_known;
     uint64_t swap_total_bytes, swap_used_bytes;
     int swap_known;

@@ -1,9 +1,10 @@
 /* macOS (Apple Silicon) machine probe: raw readings only. Everything
  * computed from them (bytes, the default wired limit, reclaimable memory,
  * the budget) is in src/machine.c and tested on Linux with recorded
- * readings (tests/data/macos/). NOT COMPILED OR RUN in oomguard's CI, which
- * has no Mac: keep this file thin. Interfaces: xnu bsd/kern/kern_mib.c
- * (hw.memsize), osfmk/mach/vm_statistics.h (vm_statistics64),
+ * readings (tests/data/macos/). Compiled and linked for arm64 and x86_64 on
+ * every test run (scripts/macos-build) but never run there, which has no Mac:
+ * keep this file thin (docs/verification/macos-calls.md: what was checked). Interfaces: xnu
+ * bsd/kern/kern_mib.c (hw.memsize), osfmk/mach/vm_statistics.h (vm_statistics64),
  * bsd/kern/kern_memorystatus_notify.c (kern.memorystatus_vm_pressure_level:
  * 1 normal, 2 warn, 4 critical); IOKit AGXAccelerator as macmon and nvtop
  * read it. Metal's recommendedMaxWorkingSetSize / maxBufferLength are

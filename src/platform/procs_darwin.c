@@ -2,7 +2,8 @@
  * PROC_PIDTBSDINFO, proc_pid_rusage RUSAGE_INFO_V4) and sysctl
  * KERN_PROCARGS2 for command lines. Raw readings only.
  *
- * NOT BUILT OR RUN ON LINUX: this file is compiled only on macOS. Sources:
+ * Compiled and linked by scripts/macos-build on Linux, not run there
+ * (docs/verification/macos-calls.md). Sources:
  * <libproc.h>, <sys/proc_info.h>, <sys/resource.h> (xnu bsd/kern/proc_info.c:
  * PROC_INFO_CALL_PIDRUSAGE is CHECK_SAME_USER, so other users' footprints
  * need root and are reported unknown). */

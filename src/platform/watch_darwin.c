@@ -1,13 +1,16 @@
 /* System memory on macOS: host_statistics64(HOST_VM_INFO64), vm.swapusage,
  * kern.memorystatus_vm_pressure_level (1 normal, 2 warn, 4 critical; see
- * shared/reference/os-interfaces.md A5), hw.memsize. Raw readings only.
- *
- * NOT BUILT OR RUN ON LINUX: compiled only on macOS. */
+ * shared/reference/os-interfaces.md A5), hw.memsize. Raw readings; the one
+ * sum (available bytes) is og_darwin_avail_bytes in src/machine.c, tested on
+ * Linux. Compiled and linked for arm64 and x86_64 by scripts/macos-build; not
+ * run on a Mac (docs/verification/macos-calls.md says what was checked). */
 #include <mach/mach.h>
 #include <string.h>
 #include <sys/sysctl.h>
 
 #include "oomguard/watch.h"
+
+#include "machine_internal.h"
 
 og_status og_sysmem_read(og_sysmem *m, og_error *err)
 {
@@ -24,9 +27,9 @@ og_status og_sysmem_read(og_sysmem *m, og_error *err)
     mach_msg_type_number_t count = HOST_VM_INFO64_COUNT;
     if (host_statistics64(mach_host_self(), HOST_VM_INFO64, (host_info64_t)&vs, &count) ==
         KERN_SUCCESS) {
-        uint64_t pages =
-            (uint64_t)vs.free_count + vs.inactive_count + vs.purgeable_count + vs.speculative_count;
-        m->avail_bytes = pages * m->page_size;
+        /* free_count already holds the speculative pages (og_darwin_avail_bytes). */
+        m->avail_bytes = og_darwin_avail_bytes(vs.free_count, vs.inactive_count, vs.purgeable_count,
+                                               m->page_size, m->total_bytes);
         m->avail_known = 1;
         m->swapouts = (uint64_t)vs.swapouts;
         m->swapouts_known = 1;
