@@ -1,7 +1,7 @@
 # Installation and packaging (issue 10; docs/INSTALL.md).
 #
 #   cmake --install build [--prefix DIR]   binary, liboomguard (static + shared),
-#       headers, pkg-config file, oomguard(1), bash/zsh/fish completions, data,
+#       headers, pkg-config file, CMake package (find_package(oomguard)), oomguard(1), bash/zsh/fish completions, data,
 #       the JSON schemas and the library example
 #   cmake --build build --target uninstall  removes what install_manifest.txt lists
 #
@@ -23,11 +23,13 @@ foreach(tgt oomguard_objects oomguard_static oomguard_shared)
     endif()
     foreach(dep ${deps})
       if(dep MATCHES "^PkgConfig::(.+)$")
-        set(mod "${${CMAKE_MATCH_1}_MODULE_NAME}")
+        set(prefix "${CMAKE_MATCH_1}")
+        set(mod "${${prefix}_MODULE_NAME}")
         if(NOT mod)
-          string(TOLOWER "${CMAKE_MATCH_1}" mod)
+          string(TOLOWER "${prefix}" mod)
         endif()
         list(APPEND OG_PC_REQUIRES "${mod}")
+        list(APPEND OG_PC_IMPORTED "${prefix}=${mod}")
       elseif(dep STREQUAL "Threads::Threads")
         if(CMAKE_THREAD_LIBS_INIT)
           list(APPEND OG_PC_LIBS "${CMAKE_THREAD_LIBS_INIT}")
@@ -39,6 +41,7 @@ foreach(tgt oomguard_objects oomguard_static oomguard_shared)
   endforeach()
 endforeach()
 list(REMOVE_DUPLICATES OG_PC_REQUIRES)
+list(REMOVE_DUPLICATES OG_PC_IMPORTED)
 list(REMOVE_DUPLICATES OG_PC_LIBS)
 list(JOIN OG_PC_REQUIRES ", " OG_PC_REQUIRES_PRIVATE)
 list(JOIN OG_PC_LIBS " " OG_PC_LIBS_PRIVATE)
@@ -59,6 +62,21 @@ else()
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/oomguard.pc.in ${PROJECT_BINARY_DIR}/oomguard.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/oomguard.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# --- CMake package: find_package(oomguard) -> oomguard::oomguard (shared),
+# oomguard::oomguard_static; relocatable, beside the pkg-config file. The
+# config finds the same pkg-config modules the .pc file requires.
+include(CMakePackageConfigHelpers)
+set(OG_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/oomguard)
+set_target_properties(oomguard_shared PROPERTIES EXPORT_NAME oomguard)
+set_target_properties(oomguard_static PROPERTIES EXPORT_NAME oomguard_static)
+install(EXPORT oomguardTargets NAMESPACE oomguard:: DESTINATION ${OG_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/oomguardConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/oomguardConfig.cmake INSTALL_DESTINATION ${OG_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/oomguardConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion) # 0.x: a minor release may change the API
+install(FILES ${PROJECT_BINARY_DIR}/oomguardConfig.cmake
+  ${PROJECT_BINARY_DIR}/oomguardConfigVersion.cmake DESTINATION ${OG_CMAKE_DIR})
 
 # --- man page and shell completions, from --help --------------------------------
 find_package(Python3 COMPONENTS Interpreter)
@@ -103,7 +121,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/schema/ DESTINATION ${CMAKE_INSTALL
         FILES_MATCHING PATTERN "*.json" PATTERN "*.md")
 install(FILES ${PROJECT_SOURCE_DIR}/docs/LIBRARY.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(FILES ${PROJECT_SOURCE_DIR}/examples/fit_check.c DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/examples/fit_check.c ${PROJECT_SOURCE_DIR}/examples/CMakeLists.txt
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # --- uninstall ------------------------------------------------------------------
 if(NOT TARGET uninstall)

@@ -27,7 +27,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
   [ "$what" = test ] && pkgs+=(clang clang-format nginx nodejs npm python3)
   # packaging checks: JSON Schema validation, completion scripts in each shell,
   # the Homebrew formula's syntax, the Debian package build (scripts/test-deb)
-  [ "$what" = test ] && pkgs+=(python3-jsonschema zsh fish ruby debhelper dpkg-dev groff-base man-db bsdextrautils)
+  [ "$what" = test ] && pkgs+=(python3-jsonschema zsh fish ruby debhelper dpkg-dev lintian groff-base man-db bsdextrautils)
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

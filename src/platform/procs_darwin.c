@@ -1,5 +1,5 @@
 /* Processes on macOS: libproc (proc_listallpids, proc_pidinfo
- * PROC_PIDTBSDINFO, proc_pid_rusage RUSAGE_INFO_V4) and sysctl
+ * PROC_PIDTBSDINFO or PROC_PIDT_SHORTBSDINFO, proc_pid_rusage RUSAGE_INFO_V4) and sysctl
  * KERN_PROCARGS2 for command lines. Raw readings only.
  *
  * Compiled and linked by scripts/macos-build on Linux, not run there
@@ -25,13 +25,25 @@ static int read_bsdinfo(int32_t pid, og_proc *p)
 {
     struct proc_bsdinfo bi;
     int n = proc_pidinfo(pid, PROC_PIDTBSDINFO, 0, &bi, (int)sizeof bi);
-    if (n != (int)sizeof bi)
+    if (n == (int)sizeof bi) {
+        p->pid = pid;
+        p->ppid = (int32_t)bi.pbi_ppid;
+        p->start_time = (uint64_t)bi.pbi_start_tvsec * 1000000u + (uint64_t)bi.pbi_start_tvusec;
+        /* pbi_name is the longer (2*MAXCOMLEN) name when set. */
+        og_strlcpy(p->name, bi.pbi_name[0] ? bi.pbi_name : bi.pbi_comm, sizeof p->name);
+        return 1;
+    }
+    /* PROC_PIDTBSDINFO is CHECK_SAME_USER (xnu bsd/kern/proc_info.c); the
+     * short form is not: another user's process keeps its pid, parent and
+     * name, with no start time (0: unknown). */
+    struct proc_bsdshortinfo si;
+    n = proc_pidinfo(pid, PROC_PIDT_SHORTBSDINFO, 0, &si, (int)sizeof si);
+    if (n != (int)sizeof si)
         return 0;
     p->pid = pid;
-    p->ppid = (int32_t)bi.pbi_ppid;
-    p->start_time = (uint64_t)bi.pbi_start_tvsec * 1000000u + (uint64_t)bi.pbi_start_tvusec;
-    /* pbi_name is the longer (2*MAXCOMLEN) name when set. */
-    og_strlcpy(p->name, bi.pbi_name[0] ? bi.pbi_name : bi.pbi_comm, sizeof p->name);
+    p->ppid = (int32_t)si.pbsi_ppid;
+    p->start_time = 0;
+    og_strlcpy(p->name, si.pbsi_comm, sizeof p->name);
     return 1;
 }
 
@@ -87,15 +99,9 @@ static void read_memory(int32_t pid, og_proc *p)
         p->footprint_bytes = ri.ri_phys_footprint;
         p->footprint_kind = OG_MEM_PHYS_FOOTPRINT;
         p->rss_bytes = ri.ri_resident_size;
-        return;
     }
-    /* Another user's process: resident size from the task info when allowed. */
-    struct proc_taskinfo ti;
-    if (proc_pidinfo(pid, PROC_PIDTASKINFO, 0, &ti, (int)sizeof ti) == (int)sizeof ti) {
-        p->rss_bytes = ti.pti_resident_size;
-        p->footprint_bytes = ti.pti_resident_size;
-        p->footprint_kind = OG_MEM_RSS;
-    }
+    /* Otherwise (another user's process without root) the footprint stays
+     * unknown: PROC_PIDTASKINFO has the same CHECK_SAME_USER rule. */
 }
 
 static int read_one(int32_t pid, og_proc *p, unsigned flags)
@@ -164,7 +170,7 @@ int og_platform_signal_verified(int32_t pid, int32_t expected_ppid, uint64_t exp
                                 int sig)
 {
     og_proc now;
-    if (!read_one(pid, &now, 0))
+    if (!read_one(pid, &now, 0) || now.start_time == 0) /* 0: not ours to verify */
         return 0;
     if (now.start_time != expected_start || (expected_ppid >= 0 && now.ppid != expected_ppid))
         return 0;
