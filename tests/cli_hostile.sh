@@ -53,8 +53,10 @@ start=$(date +%s.%N)
 rc=$?
 took=$(python3 -c "import sys,time; print(time.time() - float(sys.argv[1]))" "$start")
 check "grace: guard exit 4 (rc $rc)" '[ $rc -eq 4 ]'
-check "grace: stopped within 5 s, not after the 20 s of grace (took $took s)" \
-  'python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 5 else 1)" "$took"'
+# the bound is well below the 20 s of grace, with room for a loaded machine
+# (it took 5.9 and 7.9 s on the shared 2-core build machine)
+check "grace: stopped within 15 s, not after the 20 s of grace (took $took s)" \
+  'python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 15 else 1)" "$took"'
 check "grace: SIGKILL reached by escalation" '[ "$(jget "$tmp/g.json" "d[\"guard\"][\"last_signal\"]")" = SIGKILL ]'
 check "grace: the report says why it escalated" \
   'grep -q "kept growing" "$tmp/g.err" && grep -q "escalated during the grace period" "$tmp/g.err" && grep -q "\"event\":\"escalate\"" "$tmp/g.jsonl"'
