@@ -826,6 +826,29 @@ og_status og_catalog_find(const char *name, const og_catalog_entry **out, og_err
             *out = &g_entries[i];
             return OG_OK;
         }
+    /* A build's published name ("mlx-community/Qwen3-8B-4bit", "Qwen3-8B-Q4_K_M.gguf",
+     * og_catalog_build_repo): the repository name without the build suffix. */
+    if (og_catalog_name_build(name) != OG_BUILD_COUNT) {
+        char base[160];
+        og_strlcpy(base, strncmp(name, "mlx-community/", 14) ? name : name + 14, sizeof base);
+        size_t l = strlen(base);
+        if (l > 5 && !strcmp(base + l - 5, ".gguf"))
+            base[l - 5] = '\0';
+        char *dash = strrchr(base, '-');
+        if (dash && !og_strcasecmp(dash + 1, "dwq")) {
+            *dash = '\0';
+            dash = strrchr(base, '-');
+        }
+        if (dash)
+            *dash = '\0';
+        og_catalog_normalize(base, norm, sizeof norm);
+        for (uint32_t i = 0; norm[0] && i < g_n; i++)
+            if (entry_matches(&g_entries[i], norm)) {
+                *out = &g_entries[i];
+                return OG_OK;
+            }
+        og_catalog_normalize(name, norm, sizeof norm);
+    }
     /* Ollama tags with a suffix ("llama3.1:8b-instruct-q4_K_M"): try the part before
      * the first '-' after the colon. */
     const char *colon = strchr(name, ':');

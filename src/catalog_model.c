@@ -165,6 +165,46 @@ int og_catalog_has_build(const og_catalog_entry *e, og_catalog_build b)
     return 1;
 }
 
+void og_catalog_build_repo(const og_catalog_entry *e, og_catalog_build b, char *buf, size_t n)
+{
+    if (!n)
+        return;
+    buf[0] = '\0';
+    if (!e || !e->hf_repo[0] || (unsigned)b >= OG_BUILD_COUNT)
+        return;
+    const char *slash = strchr(e->hf_repo, '/');
+    const char *repo = slash ? slash + 1 : e->hf_repo;
+    if (builds[b].mlx) /* "mlx-4bit" -> "-4bit", "mlx-bf16" -> "-bf16" */
+        snprintf(buf, n, "mlx-community/%s%s", repo, builds[b].name + 3);
+    else
+        snprintf(buf, n, "%s-%s.gguf", repo, builds[b].name);
+}
+
+og_catalog_build og_catalog_name_build(const char *name)
+{
+    if (!name)
+        return OG_BUILD_COUNT;
+    int mlx = !strncmp(name, "mlx-community/", 14);
+    char base[160];
+    og_strlcpy(base, name, sizeof base);
+    size_t l = strlen(base);
+    if (l > 5 && !strcmp(base + l - 5, ".gguf"))
+        base[l - 5] = '\0';
+    char *dash = strrchr(base, '-');
+    if (dash && !og_strcasecmp(dash + 1, "dwq")) { /* "-4bit-DWQ": the 4-bit layout */
+        *dash = '\0';
+        dash = strrchr(base, '-');
+    }
+    if (!dash)
+        return OG_BUILD_COUNT;
+    char want[48];
+    snprintf(want, sizeof want, "%s%s", mlx ? "mlx-" : "", dash + 1);
+    og_catalog_build b;
+    if (og_catalog_build_from_name(want, &b, NULL) != OG_OK || og_catalog_build_is_mlx(b) != mlx)
+        return OG_BUILD_COUNT;
+    return b;
+}
+
 uint32_t og_catalog_builds(const og_catalog_entry *e, int mlx, og_catalog_build *out, uint32_t max)
 {
     og_catalog_build list[OG_BUILD_COUNT];

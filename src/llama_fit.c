@@ -134,6 +134,10 @@ uint32_t og_llama_max_ctx(const og_model *m, const og_llama_settings *s, const o
         return 0;
     if (plan_fits(m, s, b, hi * 256))
         return hi * 256;
+    /* nothing fits when the smallest step does not: one plan instead of a
+     * dozen for the builds the overview rules out */
+    if (hi > 1 && !plan_fits(m, s, b, 256))
+        return 0;
     while (lo + 1 < hi) { /* lo fits (0 = nothing), hi does not */
         uint32_t mid = lo + (hi - lo) / 2;
         if (plan_fits(m, s, b, mid * 256))

@@ -982,6 +982,12 @@ uint64_t og_mlx_max_ctx(const og_model *m, const og_mlx_settings *settings, uint
     s.ctx = hi;
     if (peak_for(m, &s, &ok) <= budget && ok)
         return hi;
+    /* nothing fits when the smallest step does not (the search below would
+     * end at 0 after a dozen plans): one plan for the models and builds the
+     * overview rules out */
+    s.ctx = 256 < hi ? 256 : hi;
+    if (!(peak_for(m, &s, &ok) <= budget && ok))
+        return 0;
     /* binary search on 256-token granularity */
     uint64_t a = 0, z = hi / 256;
     while (a < z) {

@@ -218,6 +218,41 @@ START_TEST(test_entry_json_round_trip)
 }
 END_TEST
 
+/* Published names: mlx-community's repositories and llama-quantize's files. */
+START_TEST(test_build_repo_names)
+{
+    const og_catalog_entry *e = find("qwen3-30b-a3b");
+    char b[160];
+    og_catalog_build_repo(e, OG_BUILD_MLX_4BIT, b, sizeof b);
+    ck_assert_str_eq(b, "mlx-community/Qwen3-30B-A3B-4bit");
+    og_catalog_build_repo(e, OG_BUILD_MLX_BF16, b, sizeof b);
+    ck_assert_str_eq(b, "mlx-community/Qwen3-30B-A3B-bf16");
+    og_catalog_build_repo(e, OG_BUILD_GGUF_Q4_K_M, b, sizeof b);
+    ck_assert_str_eq(b, "Qwen3-30B-A3B-Q4_K_M.gguf");
+    ck_assert_str_eq(find("mlx-community/Qwen3-30B-A3B-4bit")->name, "qwen3-30b-a3b");
+    ck_assert_str_eq(find("mlx-community/Qwen3-30B-A3B-4bit-DWQ")->name, "qwen3-30b-a3b");
+    ck_assert_str_eq(find("Qwen3-30B-A3B-Q4_K_M.gguf")->name, "qwen3-30b-a3b");
+    ck_assert_str_eq(find("mlx-community/Llama-3.3-70B-Instruct-8bit")->name, "llama-3.3-70b");
+    ck_assert_int_eq(og_catalog_name_build("mlx-community/Qwen3-30B-A3B-4bit-DWQ"),
+                     OG_BUILD_MLX_4BIT);
+    ck_assert_int_eq(og_catalog_name_build("mlx-community/Qwen3-30B-A3B-bf16"), OG_BUILD_MLX_BF16);
+    ck_assert_int_eq(og_catalog_name_build("Qwen3-30B-A3B-IQ2_XXS.gguf"), OG_BUILD_GGUF_IQ2_XXS);
+    ck_assert_int_eq(og_catalog_name_build("qwen3-30b-a3b"), OG_BUILD_COUNT);
+    /* every entry with a repository round-trips through its published names */
+    for (uint32_t i = 0; i < og_catalog_count(); i++) {
+        const og_catalog_entry *x = og_catalog_get(i);
+        if (!x->hf_repo[0])
+            continue;
+        og_catalog_build bs[] = {OG_BUILD_MLX_4BIT, OG_BUILD_MLX_8BIT, OG_BUILD_GGUF_Q4_K_M};
+        for (size_t k = 0; k < 3; k++) {
+            og_catalog_build_repo(x, bs[k], b, sizeof b);
+            ck_assert_msg(find(b) == x, "%s: %s", x->name, b);
+            ck_assert_int_eq(og_catalog_name_build(b), bs[k]);
+        }
+    }
+}
+END_TEST
+
 /* The accepted-build list: every name parses back, best first, MXFP4 only for MoE. */
 START_TEST(test_accepted_builds)
 {
@@ -856,6 +891,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_all_entries_build);
     tcase_add_test(tc, test_more_quant_mixes);
     tcase_add_test(tc, test_accepted_builds);
+    tcase_add_test(tc, test_build_repo_names);
     tcase_add_test(tc, test_entry_json_round_trip);
     tcase_add_test(tc, test_params_vs_published);
     tcase_add_test(tc, test_sources_marked);

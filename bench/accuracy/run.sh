@@ -30,6 +30,7 @@ $FIX shape arch=lfm2 name=lfm2-1.2b n_layer=6 attn_period=3 n_embd=2048 n_head=3
 $FIX shape arch=qwen3next name=qwen3-next-80b-a3b n_layer=4 attn_period=4 n_embd=2048 n_head=16 n_head_kv=2 head_dim=256 n_ff=5120 n_expert=512 n_expert_used=10 n_ff_exp=512 n_ff_shexp=512 n_vocab=151936 n_ctx_train=262144 ssm_d_conv=4 ssm_d_inner=4096 ssm_d_state=128 ssm_n_group=16 ssm_dt_rank=32 qk_norm=1 weight_type=q4_K "$W/qwen3-next-80b-a3b.gguf"
 $FIX shape arch=qwen35 name=qwen3.5-4b n_layer=4 attn_period=4 n_embd=2560 n_head=16 n_head_kv=4 head_dim=256 n_ff=9216 n_vocab=248320 n_ctx_train=262144 ssm_d_conv=4 ssm_d_inner=4096 ssm_d_state=128 ssm_n_group=16 ssm_dt_rank=32 qk_norm=1 tied_embeddings=1 weight_type=q4_K "$W/qwen3.5-4b.gguf"
 $FIX shape arch=qwen35moe name=qwen3.6-35b-a3b n_layer=4 attn_period=4 n_embd=2048 n_head=16 n_head_kv=2 head_dim=256 n_expert=256 n_expert_used=8 n_ff_exp=512 n_ff_shexp=512 n_vocab=248320 n_ctx_train=262144 ssm_d_conv=4 ssm_d_inner=4096 ssm_d_state=128 ssm_n_group=16 ssm_dt_rank=32 qk_norm=1 weight_type=q4_K "$W/qwen3.6-35b-a3b.gguf"
+$FIX shape arch=mistral3 name=ministral-3-14b n_layer=4 n_embd=5120 n_head=32 n_head_kv=8 head_dim=128 n_ff=16384 n_vocab=131072 n_ctx_train=262144 weight_type=q4_K "$W/ministral-3-14b.gguf"
 python3 - "$W" >"$W/cases.json" <<'PY'
 import json, sys, glob
 runs = []

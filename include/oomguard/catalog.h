@@ -150,6 +150,21 @@ OG_API uint32_t og_catalog_suggest(const char *name, const og_catalog_entry **ou
  * every MLX build. */
 OG_API int og_catalog_has_build(const og_catalog_entry *e, og_catalog_build b);
 
+/* The name a build of an entry is published under, by the community
+ * conventions: MLX "mlx-community/<Repo>-4bit" (-3bit ... -8bit, -bf16; the
+ * DWQ/QAT uploads add "-DWQ" / use "-qat-4bit" and have the same layout),
+ * GGUF "<Repo>-Q4_K_M.gguf" as llama.cpp's convert + llama-quantize name
+ * them (the repositories that carry them: <org>/<Repo>-GGUF). <Repo> is the
+ * entry's Hugging Face repository name. A naming convention, not a check that
+ * the upload exists. Writes "" when the entry has no hf_repo. */
+OG_API void og_catalog_build_repo(const og_catalog_entry *e, og_catalog_build b, char *buf,
+                                  size_t n);
+
+/* The build a published name carries ("mlx-community/Qwen3-8B-4bit-DWQ" ->
+ * mlx-4bit, "Qwen3-8B-Q5_K_M.gguf" -> Q5_K_M), OG_BUILD_COUNT when none.
+ * og_catalog_find resolves such names to their entry. */
+OG_API og_catalog_build og_catalog_name_build(const char *name);
+
 /* The builds `--quant` accepts for an entry, for one engine family (mlx = 1:
  * MLX builds, else GGUF builds), best first (most bits first). Advice should
  * name only these. Writes up to max into out; returns how many there are. */
