@@ -555,36 +555,33 @@ done:
 
 /* ---- loading ---- */
 
-static og_status load_user(og_error *err)
+og_status og_catalog_read_file(const char *path, og_catalog_entry **out, uint32_t *n, og_error *err)
 {
-    char path[1024];
-    const char *env = getenv("OOMGUARD_CATALOG");
-    int explicit_file = env && *env;
-    if (explicit_file) {
-        og_strlcpy(path, env, sizeof path);
-    } else {
-        const char *xdg = getenv("XDG_CONFIG_HOME");
-        const char *home = getenv("HOME");
-        if (xdg && *xdg)
-            snprintf(path, sizeof path, "%s/oomguard/catalog.json", xdg);
-        else if (home && *home)
-            snprintf(path, sizeof path, "%s/.config/oomguard/catalog.json", home);
-        else
-            return OG_OK;
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            return OG_OK; /* no user catalog: fine */
-        fclose(f);
-    }
     char *buf = NULL;
     size_t len = 0;
     og_status st = og_read_small_file(path, 16u << 20, &buf, &len, err);
     if (st != OG_OK)
         return st;
+    st = og_catalog_parse(buf, len, path, out, n, err);
+    free(buf);
+    return st;
+}
+
+static og_status load_user(og_error *err)
+{
+    char path[1024];
+    const char *env = getenv("OOMGUARD_CATALOG");
+    if (og_catalog_user_path(path, sizeof path, NULL) != OG_OK)
+        return OG_OK;     /* no HOME, no XDG_CONFIG_HOME: no user catalog */
+    if (!(env && *env)) { /* $OOMGUARD_CATALOG must exist; the default file may not */
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return OG_OK;
+        fclose(f);
+    }
     og_catalog_entry *ue = NULL;
     uint32_t un = 0;
-    st = og_catalog_parse(buf, len, path, &ue, &un, err);
-    free(buf);
+    og_status st = og_catalog_read_file(path, &ue, &un, err);
     if (st != OG_OK)
         return st;
     /* user entries replace built-in ones of the same name, others are added */
@@ -633,20 +630,11 @@ static og_status load_installed(og_error *err)
     if (!f)
         return OG_OK; /* not installed (a build tree): the built-in copy */
     fclose(f);
-    char *buf = NULL;
-    size_t len = 0;
-    og_status st = og_read_small_file(path, 16u << 20, &buf, &len, err);
-    if (st != OG_OK)
-        return st;
     og_catalog_entry *es = NULL;
     uint32_t n = 0;
-    st = og_catalog_parse(buf, len, path, &es, &n, err);
-    free(buf);
-    if (st != OG_OK) {
-        char msg[OG_ERROR_MESSAGE_MAX];
-        og_strlcpy(msg, err->message, sizeof msg);
-        return og_error_set(err, st, "%s", msg);
-    }
+    og_status st = og_catalog_read_file(path, &es, &n, err);
+    if (st != OG_OK)
+        return st;
     if (n == 0) {
         free(es);
         return og_error_set(err, OG_ERR_INVALID, "%s: no models", path);

@@ -13,4 +13,9 @@ const char *og_catalog_arch_list(void);
  * (the rest dropped). Writes at most n-1 characters. */
 void og_catalog_normalize(const char *in, char *out, size_t n);
 
+/* Read and check a catalog file (at most 16 MiB): og_catalog_parse of its
+ * contents, messages naming the file. */
+og_status og_catalog_read_file(const char *path, og_catalog_entry **out, uint32_t *n,
+                               og_error *err);
+
 #endif

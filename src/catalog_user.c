@@ -298,8 +298,6 @@ og_status og_catalog_entry_json(const og_model *m, const char *name, const char 
 /* Read the user file (or start an empty one) as a JSON document. */
 static og_status read_user(const char *path, json_t **root, og_error *err)
 {
-    char *buf = NULL;
-    size_t len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (errno != ENOENT)
@@ -308,22 +306,18 @@ static og_status read_user(const char *path, json_t **root, og_error *err)
         return *root ? OG_OK : og_error_set(err, OG_ERR_NOMEM, "out of memory");
     }
     fclose(f);
-    og_status st = og_read_small_file(path, 16u << 20, &buf, &len, err);
-    if (st != OG_OK)
-        return st;
     /* the whole file must be a valid catalog before we change it */
     og_catalog_entry *es = NULL;
     uint32_t n = 0;
-    st = og_catalog_parse(buf, len, path, &es, &n, err);
+    og_status st = og_catalog_read_file(path, &es, &n, err);
     free(es);
-    if (st == OG_OK) {
-        json_error_t je;
-        *root = json_loadb(buf, len, 0, &je);
-        if (!*root)
-            st = og_error_set(err, OG_ERR_INVALID, "%s: not valid JSON", path);
-    }
-    free(buf);
-    return st;
+    if (st != OG_OK)
+        return st;
+    json_error_t je;
+    *root = json_load_file(path, 0, &je);
+    if (!*root)
+        return og_error_set(err, OG_ERR_INVALID, "%s: not valid JSON", path);
+    return OG_OK;
 }
 
 static og_status write_user(const char *path, json_t *root, og_error *err)
