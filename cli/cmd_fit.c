@@ -10,7 +10,23 @@
 #include "engine_opts.h"
 #include "fit.h"
 
-enum { F_QUANT, F_MEM, F_MACHINE, F_MACHINES, F_ALL_QUANTS, F_JSON };
+enum {
+    F_QUANT,
+    F_MEM,
+    F_MACHINE,
+    F_MACHINES,
+    F_ALL_QUANTS,
+    F_JSON,
+    F_FIT,
+    F_FIT_TARGET,
+    F_FIT_CTX,
+    F_OT,
+    F_CPU_MOE,
+    F_N_CPU_MOE,
+    F_TS,
+    F_SM,
+    F_MG
+};
 
 static int on_option(void *ctx, int id, const char *name, const cli_value *v)
 {
@@ -37,6 +53,52 @@ static int on_option(void *ctx, int id, const char *name, const cli_value *v)
         break;
     case F_JSON:
         o->json = 1;
+        break;
+    case F_FIT:
+        o->fit_off = v->choice == 1;
+        break;
+    case F_FIT_TARGET: {
+        /* common/arg.cpp: MiB per device; one value is broadcast */
+        const char *p = v->str;
+        o->n_fit_target = 0;
+        while (*p) {
+            char *end;
+            unsigned long long x = strtoull(p, &end, 10);
+            if (end == p || (*end && *end != ',') || o->n_fit_target >= OG_LLAMA_MAX_DEVICES ||
+                x > (1ull << 32))
+                return cli_usage_error("fit", "%s expects MiB[,MiB...] (at most %d), got '%s'",
+                                       name, OG_LLAMA_MAX_DEVICES, v->str);
+            o->fit_target_mib[o->n_fit_target++] = x;
+            p = *end ? end + 1 : end;
+        }
+        if (!o->n_fit_target)
+            return cli_usage_error("fit", "%s expects MiB[,MiB...]", name);
+        break;
+    }
+    case F_FIT_CTX:
+        o->fit_ctx = (uint32_t)v->u;
+        break;
+    case F_OT:
+        if (o->n_ot >= sizeof o->ot / sizeof o->ot[0])
+            return cli_usage_error("fit", "too many %s options", name);
+        o->ot[o->n_ot++] = v->str;
+        break;
+    case F_CPU_MOE:
+        o->cpu_moe = -2;
+        break;
+    case F_N_CPU_MOE:
+        o->cpu_moe = (int32_t)v->u;
+        break;
+    case F_TS:
+        o->ts = v->str;
+        break;
+    case F_SM:
+        o->split_mode = v->choice == 0   ? OG_SPLIT_NONE
+                        : v->choice == 2 ? OG_SPLIT_ROW
+                                         : OG_SPLIT_LAYER;
+        break;
+    case F_MG:
+        o->main_gpu = (int)v->u;
         break;
     }
     return 0;
@@ -72,7 +134,31 @@ static const cli_opt output_opts[] = {
      "--engine all: {engines: [...], better}",
      0, 0, 0},
 };
+static const cli_opt place_opts[] = {
+    {F_FIT, "-fit, --fit", NULL, CLI_T_CHOICE, "on|off", "on off",
+     "llama.cpp's own fitting (default on): without -c it lowers the\n"
+     "context, then moves layers and MoE experts off the GPU(s)",
+     0, 0, 0},
+    {F_FIT_TARGET, "-fitt, --fit-target", NULL, CLI_T_STR, "MiB[,MiB]", NULL,
+     "memory --fit leaves free per GPU (1024; one value for all)", 0, 0, 0},
+    {F_FIT_CTX, "-fitc, --fit-ctx", NULL, CLI_T_COUNT, "N", NULL,
+     "smallest context --fit may choose (4096)", 0, 0, 0},
+    {F_OT, "-ot, --override-tensor", NULL, CLI_T_STR, "PATTERN=BUF,...", NULL,
+     "put tensors matching PATTERN on BUF (CPU, CUDA1, ...)", 0, 0, 0},
+    {F_CPU_MOE, "-cmoe, --cpu-moe", NULL, CLI_T_FLAG, NULL, NULL,
+     "keep every MoE expert tensor in system memory", 0, 0, 0},
+    {F_N_CPU_MOE, "-ncmoe, --n-cpu-moe", NULL, CLI_T_COUNT, "N", NULL,
+     "keep the experts of the first N layers in system memory", 0, 0, 0},
+    {F_TS, "-ts, --tensor-split", NULL, CLI_T_STR, "N0,N1,...", NULL,
+     "share of the layers per GPU (default: by free memory)", 0, 0, 0},
+    {F_SM, "-sm, --split-mode", NULL, CLI_T_CHOICE, "none|layer|row", "none layer row",
+     "several GPUs: layer (default), row, or none (-mg only)", 0, 0, 0},
+    {F_MG, "-mg, --main-gpu", NULL, CLI_T_COUNT, "N", NULL, "the GPU for -sm none / row (0)", 0, 0,
+     OG_LLAMA_MAX_DEVICES - 1},
+};
 static const cli_group model_group = {"Model", NULL, model_opts, 1, on_option};
+static const cli_group place_group = {"llama.cpp --fit, several GPUs, offload", NULL, place_opts,
+                                      sizeof place_opts / sizeof place_opts[0], on_option};
 static const cli_group budget_group = {"Budget", NULL, budget_opts,
                                        sizeof budget_opts / sizeof budget_opts[0], on_option};
 static const cli_group output_group = {"Output", NULL, output_opts, 1, on_option};
@@ -94,15 +180,34 @@ const cli_spec cli_spec_fit = {
     .max_pos = 1,
     .after = "Exit codes: 0 fits (or tight; --engine all / --machines: fits somewhere),\n"
              "1 does not fit, 2 bad input or usage (unknown catalog name: did you mean ...).",
-    .groups = {&model_group, &cli_llama_group, &cli_mlx_group, &budget_group, &output_group},
+    .groups = {&model_group, &cli_llama_group, &place_group, &cli_mlx_group, &budget_group,
+               &output_group},
 };
+
+/* Was the context given as 0 ("-c 0": the full trained context, which
+ * llama.cpp's --fit never lowers, common/arg.cpp)? */
+static int cli_argv_has_ctx_zero(int argc, char **argv)
+{
+    static const char *const names[] = {"-c", "--ctx-size", "--ctx"};
+    for (int i = 1; i < argc; i++)
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            size_t l = strlen(names[k]);
+            if (!strcmp(argv[i], names[k]) && i + 1 < argc && !strcmp(argv[i + 1], "0"))
+                return 1;
+            if (!strncmp(argv[i], names[k], l) && argv[i][l] == '=' &&
+                !strcmp(argv[i] + l + 1, "0"))
+                return 1;
+        }
+    return 0;
+}
 
 /* Returns 0, or an exit code (CLI_DONE after --help). */
 static int parse(int argc, char **argv, fit_opts *o)
 {
     cli_engine_opts e;
     cli_engine_opts_init(&e, "fit");
-    void *ctx[] = {o, &e, &e, o, o};
+    void *ctx[] = {o, &e, o, &e, o, o};
+    o->cpu_moe = -1;
     int npos = 0;
     int rc = cli_parse(&cli_spec_fit, argc, argv, ctx, &npos);
     if (rc)
@@ -120,6 +225,28 @@ static int parse(int argc, char **argv, fit_opts *o)
     o->ctx_set = (e.given & CLI_SET_CTX) != 0;
     o->mmproj = e.mmproj;
     o->draft = e.draft;
+    /* -c 0: the full trained context, which --fit never lowers */
+    o->ctx_zero = !o->ctx_set && cli_argv_has_ctx_zero(argc, argv);
+    og_error err;
+    for (uint32_t i = 0; i < o->n_ot; i++)
+        if (og_llama_add_overrides(&o->s, o->ot[i], &err) != OG_OK)
+            return cli_usage_error("fit", "%s", err.message);
+    if (o->cpu_moe != -1 &&
+        og_llama_add_cpu_moe(&o->s, o->cpu_moe == -2 ? -1 : o->cpu_moe, &err) != OG_OK)
+        return cli_usage_error("fit", "%s", err.message);
+    if (o->ts) {
+        uint32_t k = 0;
+        for (const char *p = o->ts; *p; k++) {
+            char *end;
+            float f = strtof(p, &end);
+            if (end == p || (*end && *end != ',') || k >= OG_LLAMA_MAX_DEVICES || f < 0)
+                return cli_usage_error("fit", "--tensor-split expects N0,N1,... got '%s'", o->ts);
+            o->s.tensor_split[k] = f;
+            p = *end ? end + 1 : end;
+        }
+    }
+    o->s.split_mode = (og_split_mode)o->split_mode;
+    o->s.main_gpu = o->main_gpu;
     return 0;
 }
 

@@ -58,8 +58,9 @@ static const cli_opt llama_opts[] = {
      "V cache type (quantized V needs flash attention)", 0, 0, 0},
     {E_FA, "-fa, --flash-attn", NULL, CLI_T_CHOICE, "on|off|auto", "on off auto 1 0 true false",
      "flash attention (-fa alone = on)", CLI_OPT_OPTIONAL, 0, 0},
-    {E_NGL, "-ngl, --gpu-layers", "--n-gpu-layers", CLI_T_STR, "N", "all",
-     "layers on the GPU (all, or a number; default all)", 0, 0, 0},
+    {E_NGL, "-ngl, --gpu-layers", "--n-gpu-layers", CLI_T_STR, "N", "auto all",
+     "layers on the GPU: auto (default: all, or what llama.cpp's\n--fit chooses), all, or a number",
+     0, 0, 0},
     {E_NO_MMAP, "--no-mmap", NULL, CLI_T_FLAG, NULL, NULL,
      "load weights into RAM instead of mapping the file", 0, 0, 0},
     {E_MMAP, "--mmap", NULL, CLI_T_FLAG, NULL, NULL, "map the model file (the default)",
@@ -172,8 +173,13 @@ static int handle(void *ctx, int id, const char *name, const cli_value *v)
         return 0;
     }
     case E_NGL: {
-        if (!strcmp(v->str, "all") || !strcmp(v->str, "-1") || !strcmp(v->str, "auto")) {
-            e->s.n_gpu_layers = -1;
+        /* common/arg.cpp: "auto" (the default; llama.cpp's --fit may lower
+         * it) and "all" both place every layer on the GPU, but "all" counts
+         * as set by the user: --fit then only lowers the context. */
+        if (!strcmp(v->str, "auto") || !strcmp(v->str, "-1")) {
+            e->s.n_gpu_layers = OG_NGL_AUTO;
+        } else if (!strcmp(v->str, "all")) {
+            e->s.n_gpu_layers = OG_NGL_ALL;
         } else {
             uint64_t n;
             int rc = cli_parse_count(cmd, name, v->str, 0, 0, &n);

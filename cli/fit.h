@@ -16,6 +16,15 @@ typedef struct fit_opts {
     const char *model, *mmproj, *draft, *machine, *quant;
     uint64_t mem;
     int have_mem, json, backend_set, engine, ctx_set, machines, all_quants;
+    /* llama.cpp --fit and placement (applied to s after parsing) */
+    int fit_off, ctx_zero;
+    uint32_t fit_ctx, n_fit_target;
+    uint64_t fit_target_mib[OG_LLAMA_MAX_DEVICES];
+    const char *ot[16];
+    uint32_t n_ot;
+    int32_t cpu_moe; /* -1 none, -2 --cpu-moe, N: --n-cpu-moe N */
+    const char *ts;
+    int split_mode, main_gpu;
 } fit_opts;
 
 typedef struct fit_env {
@@ -41,6 +50,21 @@ og_status fit_resolve_model(const char *name, const char *quant, int want, int m
                             og_model **out, og_error *err);
 /* One engine's answer. Return an exit code; *jout gets the JSON when asked. */
 int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *sum);
+/* llama.cpp's --fit on this machine (cli/fit_llamafit.c). */
+typedef struct fit_llamafit {
+    og_fitp_result r;       /* the prediction */
+    og_fitp_input in;       /* the devices it ran on */
+    og_llama_settings user; /* the settings as the user gave them */
+} fit_llamafit;
+/* The prediction (malloc'd; NULL when it does not apply: --mem, no machine)
+ * with the fitted settings adopted into v->o->s. *rc: an exit code for bad
+ * settings (0 otherwise). */
+fit_llamafit *fit_llama_fit(fit_env *v, og_model *m, int *rc);
+/* The headline ("llama.cpp will start this with ..."), per device, and what
+ * changes when the user pins settings; p = the plan of the adopted settings. */
+void fit_llama_fit_print(const fit_env *v, const og_model *m, const fit_llamafit *f,
+                         const og_llama_memplan *p);
+json_t *fit_llama_fit_json(const fit_env *v, const og_model *m, const fit_llamafit *f);
 int fit_run_mlx(fit_env *v, og_model *m, int print, json_t **jout, summary *sum);
 const char *fit_better_of(const summary *l, const summary *x);
 void fit_print_side_by_side(const fit_env *v, const summary *s, int n, const char *better);

@@ -57,6 +57,14 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
                     cli_bytes(p->grow_checkpoint_bytes));
         fprintf(out, "\n");
     }
+    for (uint32_t d = 0; p->n_devices > 1 && d < p->n_devices; d++) {
+        char dn[24];
+        snprintf(dn, sizeof dn, "GPU%u (%u layers)", d, p->dev_layers[d]);
+        fprintf(out, "%-10s %-16s %12s  %s(weights %s, KV %s, compute %s)%s\n", "", dn,
+                cli_bytes(p->dev_model[d] + p->dev_context[d] + p->dev_compute[d]), D,
+                cli_bytes(p->dev_model[d]), cli_bytes(p->dev_context[d]),
+                cli_bytes(p->dev_compute[d]), R);
+    }
     for (uint32_t i = 0; i < p->n_notes; i++)
         fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
     if (!b) {
@@ -188,8 +196,29 @@ json_t *fit_budget_json(const fit_env *v, const og_budget *b)
     return bj;
 }
 
+static int fit_run_llama_plan(fit_env *v, og_model *m, int print, json_t **jout, summary *sum,
+                              const fit_llamafit *lf, const og_budget *bp);
+
 /* llama.cpp / Ollama. Returns an exit code; *jout gets the JSON when asked. */
 int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *sum)
+{
+    fit_opts *o = v->o;
+    const og_budget *bp = v->have_budget ? &v->budget : NULL;
+    /* llama.cpp's own --fit decides what a plain llama-server run uses: plan
+     * that (cli/fit_llamafit.c); o->s is restored before returning. */
+    og_llama_settings saved = o->s;
+    int frc = 0;
+    fit_llamafit *lf = fit_llama_fit(v, m, &frc);
+    if (frc)
+        return frc;
+    int rc = fit_run_llama_plan(v, m, print, jout, sum, lf, bp);
+    o->s = saved;
+    free(lf);
+    return rc;
+}
+
+static int fit_run_llama_plan(fit_env *v, og_model *m, int print, json_t **jout, summary *sum,
+                              const fit_llamafit *lf, const og_budget *bp)
 {
     fit_opts *o = v->o;
     og_error err;
@@ -197,7 +226,6 @@ int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *su
     og_llama_memplan plan;
     og_llama_fit fit;
     memset(&fit, 0, sizeof fit);
-    const og_budget *bp = v->have_budget ? &v->budget : NULL;
     if (og_llama_plan(m, &o->s, &plan, &err) != OG_OK)
         return cli_fail(&err);
     int rc = OG_EXIT_OK;
@@ -206,8 +234,13 @@ int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *su
             return cli_fail(&err);
         rc = fit.verdict == OG_FIT_NO ? OG_EXIT_PROBLEM : OG_EXIT_OK;
     }
-    if (jout)
+    if (jout) {
         *jout = to_json(o, m, &plan, bp, v->src, &fit);
+        if (lf && o->engine != ENG_ALL) /* --engine all: both engines keep one key set */
+            json_object_set_new(*jout, "llama_fit", fit_llama_fit_json(v, m, lf));
+    }
+    if (print && lf)
+        fit_llama_fit_print(v, m, lf, &plan);
     if (print)
         print_table(o, m, &plan, bp, v->src, &fit);
     if (sum) {
