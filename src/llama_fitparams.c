@@ -662,7 +662,8 @@ done:
 /* Buffer type names as ggml names them (ggml_backend_buft_name). */
 static void buft_name(og_backend b, int dev, char *out, size_t n)
 {
-    const char *pre = b == OG_BACKEND_METAL    ? "MTL"
+    const char *pre = b == OG_BACKEND_RPC      ? "RPC"
+                      : b == OG_BACKEND_METAL  ? "MTL"
                       : b == OG_BACKEND_ROCM   ? "ROCm"
                       : b == OG_BACKEND_VULKAN ? "Vulkan"
                                                : "CUDA";

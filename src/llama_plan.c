@@ -61,13 +61,13 @@ const char *og_component_name(og_component c)
 
 const char *og_backend_name(og_backend b)
 {
-    static const char *n[] = {"cpu", "metal", "cuda", "vulkan", "rocm"};
-    return (unsigned)b <= OG_BACKEND_ROCM ? n[b] : "?";
+    static const char *n[] = {"cpu", "metal", "cuda", "vulkan", "rocm", "rpc"};
+    return (unsigned)b <= OG_BACKEND_RPC ? n[b] : "?";
 }
 
 og_status og_backend_from_name(const char *name, og_backend *b, og_error *err)
 {
-    for (int i = 0; i <= OG_BACKEND_ROCM; i++)
+    for (int i = 0; i <= OG_BACKEND_RPC; i++)
         if (name && og_strcasecmp(name, og_backend_name((og_backend)i)) == 0) {
             *b = (og_backend)i;
             return OG_OK;
@@ -95,6 +95,8 @@ const char *og_pool_name(og_pool p, og_backend b)
             return "Vulkan0";
         case OG_BACKEND_ROCM:
             return "ROCm0";
+        case OG_BACKEND_RPC:
+            return "RPC0";
         default:
             return "GPU";
         }
@@ -439,7 +441,7 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
      * buffer type, so a Mac's CPU layers keep the CPU rules. The pinned
      * buffer is not the CPU's default buffer type, so those weights are
      * copied in (their bytes), not mapped (no file span). */
-    int pinned_host = gpu && s->backend != OG_BACKEND_METAL;
+    int pinned_host = gpu && s->backend != OG_BACKEND_METAL && s->backend != OG_BACKEND_RPC;
     if (pinned_host)
         arch = OG_CPU_NO_REPACK;
     int row = gpu && p->n_devices > 1 && s->split_mode == OG_SPLIT_ROW;
@@ -739,6 +741,45 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
      * (llama-fit-params --fit-print, CUDA build of the same source, H100;
      * bench/results/accuracy-cuda.md): device compute exact to the MiB with
      * flash attention except MLA models. */
+    if (p->backend == OG_BACKEND_RPC) {
+        /* rpc-server devices running the CPU backend (ggml/src/ggml-rpc): each
+         * device's graph splits get their own copies of the graph inputs (the
+         * f32 KQ mask and its f16 cast, the incoming hidden state). Measured on
+         * loopback rpc-servers with llama-fit-params --fit-print (Llama 3.1 8B
+         * shape, 2 servers, FA on, ctx 8192/32768, ubatch 512/2048: exact to
+         * the MiB, bench/results/fit-params.md): a device with layers
+         * 4 ub max(attn, ffn) + 8 ub cells + 10 ub E, the output device at
+         * least 4 ub (V + 2E) + 8 ub cells + 28 ub E; the host 8 ub cells +
+         * 8 ub E. Without flash attention and with layers left on the host the
+         * buffers are larger than this (not modelled). No op offload. */
+        uint32_t ndv = p->n_devices ? p->n_devices : 1;
+        uint64_t inner = 4 * ub * max_u64(attn, ffn) + 8 * ub * mask_cells + 10 * ub * E;
+        uint64_t outp = 4 * ub * (V + 2 * E) + 8 * ub * mask_cells + 28 * ub * E;
+        uint64_t hostc = 8 * ub * mask_cells + 8 * ub * E;
+        if (p->n_layer_gpu < hp->n_layer) {
+            /* Layers left on the host (measured the same way, -ngl 10-32,
+             * Llama 3.1 8B and Qwen 2.5 7B shapes, ctx 8192/32768, ubatch
+             * 512/2048: exact to the MiB): the output device holds the
+             * logits and one hidden state, the others the FFN phase and the
+             * f16 mask, the host its layers' FFN phase. */
+            uint64_t ffw = (max_u64(ff, ffe) * 3);
+            inner = 4 * ub * (ffw + 2 * E) + 2 * ub * mask_cells;
+            outp = 4 * ub * (V + E);
+            hostc = 4 * ub * (ffw + 4 * E) + 2 * ub * mask_cells;
+        }
+        uint64_t g = 0;
+        for (uint32_t d = 0; d < ndv; d++) {
+            if (!p->dev_layers[d] && ndv > 1)
+                continue;
+            p->dev_compute[d] = (int)d == p->output_device
+                                    ? (p->n_layer_gpu < hp->n_layer ? outp : max_u64(inner, outp))
+                                    : inner;
+            g += p->dev_compute[d];
+        }
+        p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = g;
+        p->bytes[OG_COMP_COMPUTE][OG_POOL_HOST] = hostc;
+        return;
+    }
     /* CUDA/ROCm flash attention with a quantized K or V cache: the worst-case
      * graph (n_tokens = n_ubatch > 2) runs the MMA/tile kernels, which need
      * F16 K/V; ggml-cuda sizes the FLASH_ATTN_EXT output tensor to hold the

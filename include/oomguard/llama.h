@@ -36,7 +36,8 @@ typedef enum og_backend {
     OG_BACKEND_METAL,
     OG_BACKEND_CUDA,
     OG_BACKEND_VULKAN,
-    OG_BACKEND_ROCM
+    OG_BACKEND_ROCM,
+    OG_BACKEND_RPC /* rpc-server devices running the CPU backend (llama.cpp --rpc) */
 } og_backend;
 
 typedef enum og_flash_attn { OG_FA_AUTO = -1, OG_FA_OFF = 0, OG_FA_ON = 1 } og_flash_attn;
