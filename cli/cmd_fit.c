@@ -99,6 +99,7 @@ static int on_option(void *ctx, int id, const char *name, const cli_value *v)
         break;
     case F_MG:
         o->main_gpu = (int)v->u;
+        o->main_gpu_set = 1;
         break;
     }
     return 0;
@@ -225,6 +226,7 @@ static int parse(int argc, char **argv, fit_opts *o)
     o->ctx_set = (e.given & CLI_SET_CTX) != 0;
     o->mmproj = e.mmproj;
     o->draft = e.draft;
+    o->given = e.given;
     /* -c 0: the full trained context, which --fit never lowers */
     o->ctx_zero = !o->ctx_set && cli_argv_has_ctx_zero(argc, argv);
     og_error err;

@@ -568,16 +568,29 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
     og_llama_settings_default(&s);
     s.backend = cli_llama_backend(m);
     if (e->engine == OG_ENGINE_OLLAMA) {
-        /* Ollama runs llama-server with its own arguments (docs/LLAMA_CPP.md):
-         * num_ctx 4096 unless OLLAMA_CONTEXT_LENGTH, OLLAMA_NUM_PARALLEL slots. */
-        s.engine = OG_LLAMA_ENGINE_OLLAMA;
-        s.n_ctx = 4096;
-        const char *v = getenv("OLLAMA_CONTEXT_LENGTH");
-        if (v && atoi(v) > 0)
-            s.n_ctx = (uint32_t)atoi(v);
-        v = getenv("OLLAMA_NUM_PARALLEL");
-        if (v && atoi(v) > 0)
-            s.n_parallel = (uint32_t)atoi(v);
+        /* Ollama runs llama-server with its own arguments (og_ollama_prepare,
+         * OG_OLLAMA_RULES): OLLAMA_* from this environment, then from the
+         * command's own `env VAR=VALUE` prefix. */
+        og_ollama_opts oo;
+        og_ollama_opts_default(&oo);
+        static const char *const vars[] = {"OLLAMA_CONTEXT_LENGTH", "OLLAMA_NUM_PARALLEL",
+                                           "OLLAMA_KV_CACHE_TYPE", "OLLAMA_FLASH_ATTENTION",
+                                           "OLLAMA_GPU_OVERHEAD"};
+        for (size_t k = 0; k < sizeof vars / sizeof vars[0]; k++) {
+            const char *v = getenv(vars[k]);
+            if (v)
+                og_ollama_opts_set_env(&oo, vars[k], v);
+        }
+        for (uint32_t k = 0; k < e->n_env; k++) {
+            char name[64];
+            const char *eq = strchr(e->env[k], '=');
+            size_t nl = eq ? (size_t)(eq - e->env[k]) : 0;
+            if (!eq || nl >= sizeof name)
+                continue;
+            memcpy(name, e->env[k], nl);
+            name[nl] = '\0';
+            og_ollama_opts_set_env(&oo, name, eq + 1);
+        }
         /* the model in the local Ollama store first, else the catalog entry */
         char src[1100];
         snprintf(src, sizeof src, "ollama://%s", e->model);
@@ -590,6 +603,21 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
             }
         } else if (catalog_open(e->model, OG_BUILD_GGUF_Q4_K_M, &md, &err) != OG_OK) {
             snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+            return;
+        }
+        og_budget ob;
+        og_machine_budget(m, &ob);
+        uint64_t tot[OG_LLAMA_MAX_DEVICES], fr[OG_LLAMA_MAX_DEVICES];
+        uint32_t ng = 0;
+        for (uint32_t k = 0; k < ob.n_devices && ng < OG_LLAMA_MAX_DEVICES; k++)
+            if (ob.devices[k].total_bytes) {
+                tot[ng] = ob.devices[k].total_bytes;
+                fr[ng++] = ob.devices[k].free_bytes;
+            }
+        og_ollama_launch ol;
+        if (og_ollama_prepare(md, &oo, ng, tot, fr, &s, &ol, &err) != OG_OK) {
+            snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+            og_model_free(md);
             return;
         }
         pf->outside_tree = 1;

@@ -24,7 +24,8 @@ typedef struct fit_opts {
     uint32_t n_ot;
     int32_t cpu_moe; /* -1 none, -2 --cpu-moe, N: --n-cpu-moe N */
     const char *ts;
-    int split_mode, main_gpu;
+    int split_mode, main_gpu, main_gpu_set;
+    unsigned given; /* CLI_SET_* of the engine options */
 } fit_opts;
 
 typedef struct fit_env {
@@ -50,6 +51,13 @@ og_status fit_resolve_model(const char *name, const char *quant, int want, int m
                             og_model **out, og_error *err);
 /* One engine's answer. Return an exit code; *jout gets the JSON when asked. */
 int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *sum);
+/* --engine ollama: Ollama's own arguments for llama-server (og_ollama_prepare)
+ * from the flags and the OLLAMA_* environment, adopted into v->o->s; its
+ * projector fit target into v->o->fit_target_mib. */
+int fit_ollama_prepare(fit_env *v, og_model *m, og_ollama_launch *L);
+void fit_ollama_print(const og_ollama_launch *L);
+json_t *fit_ollama_json(const og_ollama_launch *L);
+
 /* llama.cpp's --fit on this machine (cli/fit_llamafit.c). */
 typedef struct fit_llamafit {
     og_fitp_result r;       /* the prediction */

@@ -206,13 +206,21 @@ int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *su
     const og_budget *bp = v->have_budget ? &v->budget : NULL;
     /* llama.cpp's own --fit decides what a plain llama-server run uses: plan
      * that (cli/fit_llamafit.c); o->s is restored before returning. */
-    og_llama_settings saved = o->s;
-    int frc = 0;
-    fit_llamafit *lf = fit_llama_fit(v, m, &frc);
-    if (frc)
+    fit_opts saved = *o;
+    og_ollama_launch ol;
+    int ollama = o->s.engine == OG_LLAMA_ENGINE_OLLAMA;
+    int frc = ollama ? fit_ollama_prepare(v, m, &ol) : 0;
+    fit_llamafit *lf = frc ? NULL : fit_llama_fit(v, m, &frc);
+    if (frc) {
+        *o = saved;
         return frc;
+    }
+    if (ollama && print)
+        fit_ollama_print(&ol);
     int rc = fit_run_llama_plan(v, m, print, jout, sum, lf, bp);
-    o->s = saved;
+    if (ollama && jout && *jout && o->engine != ENG_ALL)
+        json_object_set_new(*jout, "ollama", fit_ollama_json(&ol));
+    *o = saved;
     free(lf);
     return rc;
 }

@@ -4,7 +4,83 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_opts.h"
 #include "fit.h"
+
+int fit_ollama_prepare(fit_env *v, og_model *m, og_ollama_launch *L)
+{
+    fit_opts *o = v->o;
+    og_ollama_opts oo;
+    og_ollama_opts_default(&oo);
+    static const char *const vars[] = {"OLLAMA_CONTEXT_LENGTH", "OLLAMA_NUM_PARALLEL",
+                                       "OLLAMA_KV_CACHE_TYPE", "OLLAMA_FLASH_ATTENTION",
+                                       "OLLAMA_GPU_OVERHEAD"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *val = getenv(vars[i]);
+        if (val && *val && !og_ollama_opts_set_env(&oo, vars[i], val))
+            return cli_usage_error("fit", "%s='%s' is not a value Ollama accepts", vars[i], val);
+    }
+    /* flags win over the environment (num_ctx, num_gpu, num_batch are model options) */
+    if (o->given & CLI_SET_CTX)
+        oo.num_ctx = o->s.n_ctx;
+    if (o->given & CLI_SET_PARALLEL)
+        oo.num_parallel = o->s.n_parallel;
+    if (o->given & CLI_SET_BATCH)
+        oo.num_batch = o->s.n_batch;
+    if (o->given & CLI_SET_CTK)
+        oo.kv_type = o->s.type_k;
+    if (o->given & CLI_SET_FA)
+        oo.flash_attention = o->s.flash_attn == OG_FA_ON    ? 1
+                             : o->s.flash_attn == OG_FA_OFF ? 0
+                                                            : -1;
+    if (o->given & CLI_SET_NGL)
+        oo.num_gpu = o->s.n_gpu_layers >= 0            ? o->s.n_gpu_layers
+                     : o->s.n_gpu_layers == OG_NGL_ALL ? 999
+                                                       : -1;
+    if (o->main_gpu_set)
+        oo.main_gpu = o->main_gpu;
+    uint64_t tot[OG_LLAMA_MAX_DEVICES], fr[OG_LLAMA_MAX_DEVICES];
+    uint32_t n = 0;
+    if (v->have_budget && !o->have_mem && o->s.backend != OG_BACKEND_CPU)
+        for (uint32_t i = 0; i < v->budget.n_devices && n < OG_LLAMA_MAX_DEVICES; i++)
+            if (v->budget.devices[i].total_bytes) {
+                tot[n] = v->budget.devices[i].total_bytes;
+                fr[n++] = v->budget.devices[i].free_bytes;
+            }
+    og_error err;
+    if (og_ollama_prepare(m, &oo, n, tot, fr, &o->s, L, &err) != OG_OK)
+        return cli_fail(&err);
+    if (!o->n_fit_target) {
+        o->n_fit_target = 1;
+        o->fit_target_mib[0] = L->fit_target_bytes / (1024 * 1024);
+    }
+    return 0;
+}
+
+void fit_ollama_print(const og_ollama_launch *L)
+{
+    FILE *out = stdout;
+    const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
+    fprintf(out, "%sOllama%s     llama-server %s  %s(%s)%s\n", B, R, L->args, D, OG_OLLAMA_RULES,
+            R);
+    fprintf(out, "           %s; LLAMA_ARG_FIT_TARGET %llu MiB\n", L->why,
+            (unsigned long long)(L->fit_target_bytes / (1024 * 1024)));
+}
+
+json_t *fit_ollama_json(const og_ollama_launch *L)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "rules", json_string(OG_OLLAMA_RULES));
+    json_object_set_new(j, "num_ctx", json_integer(L->num_ctx));
+    json_object_set_new(j, "num_ctx_default", json_boolean(L->num_ctx_default));
+    json_object_set_new(j, "total_vram_bytes", cli_json_u64(L->total_vram));
+    json_object_set_new(j, "num_parallel", json_integer(L->num_parallel));
+    json_object_set_new(j, "num_batch", json_integer(L->num_batch));
+    json_object_set_new(j, "fit_target_bytes", cli_json_u64(L->fit_target_bytes));
+    json_object_set_new(j, "mmproj_offload", json_boolean(L->mmproj_offload));
+    json_object_set_new(j, "llama_server_args", json_string(L->args));
+    return j;
+}
 
 fit_llamafit *fit_llama_fit(fit_env *v, og_model *m, int *rc)
 {

@@ -241,9 +241,28 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
     }
     uint64_t ctx_now =
         s->engine == OG_LLAMA_ENGINE_OLLAMA ? p->n_ctx / (p->n_seq ? p->n_seq : 1) : p->n_ctx;
-    if (f->max_ctx && f->max_ctx < ctx_now)
-        advise(f, "cap the context: --ctx %u fits (now %llu)", f->max_ctx,
-               (unsigned long long)ctx_now);
+    /* Ollama users change Ollama's settings, not llama-server flags
+     * (ollama envconfig/config.go, api/types.go options). */
+    int ollama = s->engine == OG_LLAMA_ENGINE_OLLAMA;
+    if (f->max_ctx && f->max_ctx < ctx_now) {
+        if (ollama)
+            advise(f,
+                   "lower num_ctx to %u (OLLAMA_CONTEXT_LENGTH=%u, or /set parameter num_ctx %u; "
+                   "now %llu)",
+                   f->max_ctx, f->max_ctx, f->max_ctx, (unsigned long long)ctx_now);
+        else
+            advise(f, "cap the context: --ctx %u fits (now %llu)", f->max_ctx,
+                   (unsigned long long)ctx_now);
+    }
+    if (ollama && p->n_seq > 1) {
+        og_llama_settings t = *s;
+        t.n_parallel = 1;
+        og_llama_memplan q;
+        if (og_llama_plan(m, &t, &q, NULL) == OG_OK)
+            advise(f, "OLLAMA_NUM_PARALLEL=1: one slot instead of %u, %s of KV (%s)", p->n_seq,
+                   og_format_bytes(q.component_bytes[OG_COMP_KV], b1, sizeof b1),
+                   check(&q, b).min >= 0 ? "fits" : "still short");
+    }
 
     /* q8_0 KV with flash attention halves the cache. */
     if (p->component_bytes[OG_COMP_KV] > 0 && (p->type_k != 8 || p->type_v != 8)) {
@@ -253,10 +272,18 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
         t.flash_attn = OG_FA_ON;
         if (og_llama_plan(m, &t, &q, NULL) == OG_OK) {
             margins qr = check(&q, b);
-            advise(f, "--flash-attn on -ctk q8_0 -ctv q8_0: KV %s instead of %s (%s)",
-                   og_format_bytes(q.component_bytes[OG_COMP_KV], b1, sizeof b1),
-                   og_format_bytes(p->component_bytes[OG_COMP_KV], b2, sizeof b2),
-                   qr.min >= 0 ? "fits" : "still short");
+            if (ollama)
+                advise(
+                    f,
+                    "OLLAMA_FLASH_ATTENTION=1 OLLAMA_KV_CACHE_TYPE=q8_0: KV %s instead of %s (%s)",
+                    og_format_bytes(q.component_bytes[OG_COMP_KV], b1, sizeof b1),
+                    og_format_bytes(p->component_bytes[OG_COMP_KV], b2, sizeof b2),
+                    qr.min >= 0 ? "fits" : "still short");
+            else
+                advise(f, "--flash-attn on -ctk q8_0 -ctv q8_0: KV %s instead of %s (%s)",
+                       og_format_bytes(q.component_bytes[OG_COMP_KV], b1, sizeof b1),
+                       og_format_bytes(p->component_bytes[OG_COMP_KV], b2, sizeof b2),
+                       qr.min >= 0 ? "fits" : "still short");
         }
     }
 
@@ -301,10 +328,18 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
                 break;
             margins qr = check(&q, b);
             if (qr.gpu >= 0) {
-                advise(f, "fewer GPU layers: -ngl %d puts %s on the GPU and %s in RAM%s", n,
-                       og_format_bytes(q.gpu_bytes, b1, sizeof b1),
-                       og_format_bytes(q.host_bytes, b2, sizeof b2),
-                       qr.host >= 0 ? "" : " (RAM then short)");
+                if (ollama)
+                    advise(f,
+                           "fewer GPU layers: num_gpu %d (/set parameter num_gpu %d) puts %s on "
+                           "the GPU and %s in RAM%s",
+                           n, n, og_format_bytes(q.gpu_bytes, b1, sizeof b1),
+                           og_format_bytes(q.host_bytes, b2, sizeof b2),
+                           qr.host >= 0 ? "" : " (RAM then short)");
+                else
+                    advise(f, "fewer GPU layers: -ngl %d puts %s on the GPU and %s in RAM%s", n,
+                           og_format_bytes(q.gpu_bytes, b1, sizeof b1),
+                           og_format_bytes(q.host_bytes, b2, sizeof b2),
+                           qr.host >= 0 ? "" : " (RAM then short)");
                 break;
             }
         }

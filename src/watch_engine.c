@@ -226,8 +226,12 @@ og_engine og_engine_cmd_parse(int argc, const char *const *argv, og_engine_cmd *
         const char *b = og_basename(argv[i]);
         if (strcmp(b, "env") == 0) {
             i++;
-            while (i < argc && strchr(argv[i], '=') && argv[i][0] != '-')
+            while (i < argc && strchr(argv[i], '=') && argv[i][0] != '-') {
+                if (c->n_env < sizeof c->env / sizeof c->env[0] &&
+                    strlen(argv[i]) < sizeof c->env[0])
+                    og_strlcpy(c->env[c->n_env++], argv[i], sizeof c->env[0]);
                 i++;
+            }
         } else if (strcmp(b, "uv") == 0 && i + 1 < argc && strcmp(argv[i + 1], "run") == 0) {
             i += 2;
         } else if (strcmp(b, "uvx") == 0) {

@@ -133,6 +133,10 @@ printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/ollama"; chmod +x "$tmp/bin/ollama"
 PATH="$tmp/bin:$PATH" "$og" run --json --no-history -- ollama run llama3.1:8b >"$tmp/o.json" 2>"$tmp/o.err"
 check "preflight ollama: planned from the catalog, outside the tree" \
   'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p=d[\"preflight\"]; assert p[\"outside_tree\"] and p[\"predicted_bytes\"]>4e9 and d[\"predicted_peak_bytes\"] is None, d" "$tmp/o.json"'
+# OLLAMA_* in the command's own environment (env VAR=VALUE ollama run) are what the server sees
+PATH="$tmp/bin:$PATH" "$og" run --json --no-history -- env OLLAMA_CONTEXT_LENGTH=16384 OLLAMA_NUM_PARALLEL=2 ollama run llama3.1:8b >"$tmp/o2.json" 2>"$tmp/o2.err"
+check "preflight ollama: env OLLAMA_CONTEXT_LENGTH / OLLAMA_NUM_PARALLEL of the command are honoured" \
+  'python3 -c "import json,sys; p=json.load(open(sys.argv[1]))[\"preflight\"]; assert \"context 32768\" in p[\"plan\"], p" "$tmp/o2.json"'
 # mlx_lm.generate with a repo id: the catalog's MLX build, against --mem
 printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/mlx_lm.generate"; chmod +x "$tmp/bin/mlx_lm.generate"
 PATH="$tmp/bin:$PATH" "$og" run --strict --mem 8G --no-history -- mlx_lm.generate --model mlx-community/Qwen3-32B-4bit 2>"$tmp/m.err"

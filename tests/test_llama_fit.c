@@ -297,6 +297,103 @@ START_TEST(test_fit_two_devices_writes_ts)
 }
 END_TEST
 
+START_TEST(test_ollama_rules_2026)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_ollama_opts o;
+    og_ollama_opts_default(&o);
+    og_llama_settings s = cuda();
+    og_ollama_launch L;
+    og_error err;
+    /* default num_ctx by total VRAM: < 23 GiB 4096, 23-47 GiB 32768, >= 47 GiB 262144
+     * (capped at the trained 131072) */
+    uint64_t t12 = 12 * GiB, t24 = 24 * GiB, t48 = 48 * GiB;
+    ck_assert_int_eq(og_ollama_prepare(m, &o, 1, &t12, &t12, &s, &L, &err), OG_OK);
+    ck_assert_uint_eq(L.num_ctx, 4096);
+    ck_assert_int_eq(L.num_ctx_default, 1);
+    ck_assert_uint_eq(L.num_batch, 512);
+    ck_assert_uint_eq(L.fit_target_bytes, OG_FIT_DEFAULT_TARGET);
+    ck_assert_int_eq(s.engine, OG_LLAMA_ENGINE_OLLAMA);
+    ck_assert_int_eq(s.n_gpu_layers, OG_NGL_AUTO);
+    s = cuda();
+    ck_assert_int_eq(og_ollama_prepare(m, &o, 1, &t24, &t24, &s, &L, &err), OG_OK);
+    ck_assert_uint_eq(L.num_ctx, 32768);
+    ck_assert_uint_eq(L.num_batch, 1024); /* 4096 < ctx <= 32768 */
+    ck_assert_str_eq(L.args, "-c 32768 -np 1 --flash-attn auto -b 1024 -ub 1024");
+    s = cuda();
+    uint64_t two[2] = {t24, t24};
+    ck_assert_int_eq(og_ollama_prepare(m, &o, 2, two, two, &s, &L, &err), OG_OK);
+    ck_assert_uint_eq(L.num_ctx, 131072); /* 262144 capped at the trained context */
+    ck_assert_uint_eq(L.num_batch, 2048);
+    ck_assert_int_eq(og_ollama_prepare(m, &o, 1, &t48, &t48, &s, &L, &err), OG_OK);
+    /* the environment, as Ollama reads it */
+    ck_assert_int_eq(og_ollama_opts_set_env(&o, "OLLAMA_CONTEXT_LENGTH", "8192"), 1);
+    ck_assert_int_eq(og_ollama_opts_set_env(&o, "OLLAMA_NUM_PARALLEL", "2"), 1);
+    ck_assert_int_eq(og_ollama_opts_set_env(&o, "OLLAMA_KV_CACHE_TYPE", "Q8_0"), 1);
+    ck_assert_int_eq(og_ollama_opts_set_env(&o, "OLLAMA_FLASH_ATTENTION", "true"), 1);
+    ck_assert_int_eq(og_ollama_opts_set_env(&o, "OLLAMA_FLASH_ATTENTION", "yes"), 0);
+    ck_assert_int_eq(og_ollama_opts_set_env(&o, "OLLAMA_CONTEXT_LENGTH", "lots"), 0);
+    ck_assert_int_eq(og_ollama_opts_set_env(&o, "PATH", "/bin"), 0);
+    s = cuda();
+    ck_assert_int_eq(og_ollama_prepare(m, &o, 1, &t12, &t12, &s, &L, &err), OG_OK);
+    ck_assert_uint_eq(L.num_ctx, 8192);
+    ck_assert_int_eq(L.num_ctx_default, 0);
+    ck_assert_str_eq(L.args, "-c 16384 -np 2 --cache-type-k q8_0 --cache-type-v q8_0 "
+                             "--flash-attn on -b 1024 -ub 1024");
+    og_llama_memplan p;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.n_ctx, 16384); /* num_ctx x num_parallel */
+    ck_assert_int_eq(p.type_k, 8);
+    /* a projector: LLAMA_ARG_FIT_TARGET = its size + 1 GiB, in MiB rounded up */
+    og_ollama_opts_default(&o);
+    s = cuda();
+    s.mmproj = m; /* any model stands in for the projector's weights */
+    ck_assert_int_eq(og_ollama_prepare(m, &o, 1, &t24, &t24, &s, &L, &err), OG_OK);
+    ck_assert_int_eq(L.mmproj_offload, 1);
+    ck_assert_uint_eq(L.fit_target_bytes, (m->weight_bytes + GiB + MiB - 1) / MiB * MiB);
+    /* num_gpu 0: the projector stays on the CPU, the default target */
+    o.num_gpu = 0;
+    ck_assert_int_eq(og_ollama_prepare(m, &o, 1, &t24, &t24, &s, &L, &err), OG_OK);
+    ck_assert_int_eq(L.mmproj_offload, 0);
+    ck_assert_uint_eq(L.fit_target_bytes, OG_FIT_DEFAULT_TARGET);
+    ck_assert_ptr_nonnull(strstr(L.args, "--no-mmproj-offload"));
+    ck_assert_ptr_nonnull(strstr(L.args, "-ngl 0"));
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_ollama_advice_speaks_ollama)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cuda();
+    s.engine = OG_LLAMA_ENGINE_OLLAMA;
+    s.n_ctx = 131072;
+    s.n_parallel = 2;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    og_budget b;
+    memset(&b, 0, sizeof b);
+    b.has_gpu = 1;
+    b.gpu_bytes = 10 * GiB;
+    b.host_bytes = 30 * GiB;
+    og_llama_fit f;
+    ck_assert_int_eq(og_llama_verdict(m, &s, &p, &b, &f, &err), OG_OK);
+    ck_assert_int_eq(f.verdict, OG_FIT_NO);
+    int ctx = 0, par = 0;
+    for (uint32_t i = 0; i < f.n_advice; i++) {
+        ck_assert_ptr_null(strstr(f.advice[i], "-ngl"));
+        ck_assert_ptr_null(strstr(f.advice[i], "--ctx"));
+        ctx |= strstr(f.advice[i], "OLLAMA_CONTEXT_LENGTH=") != NULL;
+        par |= strstr(f.advice[i], "OLLAMA_NUM_PARALLEL=1") != NULL;
+    }
+    ck_assert(ctx && par);
+    og_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("llama_fit");
@@ -309,6 +406,8 @@ int main(void)
     tcase_add_test(tc, test_fit_gives_up_when_pinned);
     tcase_add_test(tc, test_fit_moe_spills_experts);
     tcase_add_test(tc, test_fit_two_devices_writes_ts);
+    tcase_add_test(tc, test_ollama_rules_2026);
+    tcase_add_test(tc, test_ollama_advice_speaks_ollama);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);

@@ -343,6 +343,55 @@ OG_API og_status og_llama_fit_params(const og_model *model, const og_llama_setti
 
 OG_API const char *og_fitp_status_name(og_fitp_status s); /* "unchanged", "context", ... */
 
+/* ---- Ollama as it is today: GGUF models run in llama-server, placed by its
+ * --fit (ollama/ollama#16031). Rules of ollama/ollama main at fb30760
+ * (2026-08-21): server/routes.go (default num_ctx by VRAM), server/sched.go
+ * (automatic num_batch), llm/llama_server.go (llama-server arguments,
+ * LLAMA_ARG_FIT_TARGET raised for a projector), llm/server.go (num_ctx capped
+ * at the trained context, OLLAMA_KV_CACHE_TYPE). ---- */
+#define OG_OLLAMA_RULES "Ollama fb30760 (2026-08-21, llama-server + --fit)"
+
+typedef struct og_ollama_opts {
+    uint32_t num_ctx;      /* num_ctx / OLLAMA_CONTEXT_LENGTH; 0 = Ollama's default by VRAM */
+    uint32_t num_parallel; /* OLLAMA_NUM_PARALLEL; 0 = 1 */
+    int32_t num_gpu;       /* num_gpu; -1 = automatic (no -ngl) */
+    uint32_t num_batch;    /* num_batch; 0 = automatic */
+    int kv_type;           /* OLLAMA_KV_CACHE_TYPE as a ggml type; -1 = unset (f16) */
+    int flash_attention;   /* OLLAMA_FLASH_ATTENTION: -1 unset (auto), 0 off, 1 on */
+    int32_t main_gpu;      /* main_gpu; -1 = unset */
+    uint64_t gpu_overhead; /* OLLAMA_GPU_OVERHEAD bytes */
+} og_ollama_opts;
+
+OG_API void og_ollama_opts_default(og_ollama_opts *o);
+/* Apply one environment variable as Ollama reads it (envconfig/config.go):
+ * OLLAMA_CONTEXT_LENGTH, OLLAMA_NUM_PARALLEL, OLLAMA_KV_CACHE_TYPE,
+ * OLLAMA_FLASH_ATTENTION (Go ParseBool), OLLAMA_GPU_OVERHEAD (bytes).
+ * Returns 1 when used, 0 for another variable or an unparsable value. */
+OG_API int og_ollama_opts_set_env(og_ollama_opts *o, const char *name, const char *value);
+
+typedef struct og_ollama_launch {
+    uint32_t num_ctx;    /* per slot, after the default and the trained-context cap */
+    int num_ctx_default; /* 1 = chosen by the VRAM tier */
+    uint64_t total_vram; /* what the tier was chosen from */
+    uint32_t num_parallel;
+    uint32_t num_batch; /* -b = -ub */
+    int num_batch_auto;
+    uint64_t
+        fit_target_bytes; /* LLAMA_ARG_FIT_TARGET per device (1024 MiB, or projector + 1 GiB) */
+    int mmproj_offload;   /* 0: --no-mmproj-offload (cpu-only, partial, limited VRAM) */
+    char args[400];       /* the llama-server arguments Ollama passes (without --model/--port) */
+    char why[240];        /* how num_ctx / num_batch were chosen */
+} og_ollama_launch;
+
+/* What Ollama passes llama-server for this model on GPUs with these totals
+ * and free bytes (n_gpus may be 0), and the og_llama_settings that follow
+ * (engine OG_LLAMA_ENGINE_OLLAMA: n_ctx is num_ctx per slot). s->backend and
+ * s->mmproj are kept. model_file_bytes: the GGUF size (Ollama's
+ * PredictServerVRAM). */
+OG_API og_status og_ollama_prepare(const og_model *model, const og_ollama_opts *o, uint32_t n_gpus,
+                                   const uint64_t *gpu_total, const uint64_t *gpu_free,
+                                   og_llama_settings *s, og_ollama_launch *out, og_error *err);
+
 #ifdef __cplusplus
 }
 #endif

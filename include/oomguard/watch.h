@@ -142,6 +142,10 @@ typedef struct og_engine_cmd {
     int64_t ctx_checkpoints;                 /* -ctxcp/--ctx-checkpoints; -1 unset */
     int64_t prompt_cache_size;               /* mlx_lm.server --prompt-cache-size; -1 unset */
     int64_t prompt_cache_bytes;              /* mlx_lm.server --prompt-cache-bytes; -1 unset */
+    /* VAR=VALUE assignments of an `env` launcher (env OLLAMA_CONTEXT_LENGTH=8192 ollama run ...),
+     * in order; the engine sees them on top of the caller's environment. */
+    uint32_t n_env;
+    char env[8][128];
 } og_engine_cmd;
 
 /* Recognise a known engine invocation and read its memory settings. Pure.
