@@ -25,7 +25,9 @@ enum {
     F_N_CPU_MOE,
     F_TS,
     F_SM,
-    F_MG
+    F_MG,
+    F_CLUSTER,
+    F_CLUSTER_ENGINE
 };
 
 static int on_option(void *ctx, int id, const char *name, const cli_value *v)
@@ -101,6 +103,12 @@ static int on_option(void *ctx, int id, const char *name, const cli_value *v)
         o->main_gpu = (int)v->u;
         o->main_gpu_set = 1;
         break;
+    case F_CLUSTER:
+        o->cluster = v->str;
+        break;
+    case F_CLUSTER_ENGINE:
+        o->cluster_engine = v->choice;
+        break;
     }
     return 0;
 }
@@ -156,6 +164,12 @@ static const cli_opt place_opts[] = {
      "several GPUs: layer (default), row, or none (-mg only)", 0, 0, 0},
     {F_MG, "-mg, --main-gpu", NULL, CLI_T_COUNT, "N", NULL, "the GPU for -sm none / row (0)", 0, 0,
      OG_LLAMA_MAX_DEVICES - 1},
+    {F_CLUSTER, "--cluster", NULL, CLI_T_STR, "A,B,...", NULL,
+     "plan the model over several machines (presets, snapshot files,\n"
+     "'local'); the first runs llama-server, the others rpc-server",
+     0, 0, 0},
+    {F_CLUSTER_ENGINE, "--cluster-engine", NULL, CLI_T_CHOICE, "all|rpc|exo", "all rpc exo",
+     "with --cluster: llama.cpp RPC, exo, or both (all)", 0, 0, 0},
 };
 static const cli_group model_group = {"Model", NULL, model_opts, 1, on_option};
 static const cli_group place_group = {"llama.cpp --fit, several GPUs, offload", NULL, place_opts,
@@ -460,6 +474,10 @@ int cmd_fit(int argc, char **argv)
 
     if (o.machines) {
         exit_code = fit_run_machines(&v, m, eng == ENG_MLX);
+        goto done;
+    }
+    if (o.cluster) {
+        exit_code = fit_run_cluster(&v, m);
         goto done;
     }
     if (eng == ENG_MLX) {

@@ -60,7 +60,17 @@ grep -q "gives up (n_gpu_layers already set by user to 20, abort)" "$T/e.txt" &&
 "$OG" fit "$T/moe.gguf" --machine 2x-rtx-3090 -ts 1,3 -c 8192 >"$T/h.txt"
 grep -q "GPU0 (13 layers)" "$T/h.txt" && grep -q "GPU1 (36 layers)" "$T/h.txt" && ok || bad "-ts 1,3: $(grep GPU "$T/h.txt")"
 
-# 5. Bad input: exit 2 naming the option.
+# 5. Clusters: llama.cpp RPC and exo, one JSON entry per host, commands, doctor checks per host.
+"$OG" fit "$T/l8.gguf" --cluster rtx-4060-8gb,rtx-3060-12gb,m4-16gb -c 32768 --json >"$T/k.json"; rc=$?
+[ $rc -eq 0 ] && [ "$(jq_ '[e["engine"] for e in j["cluster"]] == ["llama.cpp-rpc", "exo"] and all(len(e["hosts"]) == 3 for e in j["cluster"])' "$T/k.json")" = True ] &&
+  [ "$(jq_ 'j["cluster"][0]["hosts"][0]["role"] == "llama-server" and j["cluster"][0]["hosts"][0]["holds_output"] and "--rpc rtx-3060-12gb:50052,m4-16gb:50052" in j["cluster"][0]["server_command"]' "$T/k.json")" = True ] &&
+  [ "$(jq_ 'sum(h["layers"] for h in j["cluster"][0]["hosts"])' "$T/k.json")" = 33 ] &&
+  ok || bad "cluster json: rc=$rc $(head -c 400 "$T/k.json")"
+"$OG" fit "$T/l8.gguf" --cluster rtx-4060-8gb,rtx-3060-12gb,m4-16gb -c 131072 -ctk f32 -ctv f32 --cluster-engine exo >"$T/k.txt"; rc=$?
+[ $rc -eq 1 ] && grep -q "exo's check passes" "$T/k.txt" && grep -q "MLX distributed" "$T/k.txt" && ok || bad "cluster exo: rc=$rc $(head -5 "$T/k.txt")"
+"$OG" fit "$T/l8.gguf" --cluster rtx-4090,nosuchpreset 2>"$T/err"; [ $? -eq 2 ] && grep -q "nosuchpreset" "$T/err" && ok || bad "cluster bad host"
+
+# 6. Bad input: exit 2 naming the option.
 "$OG" fit "$T/l8.gguf" -ot "x=NPU0" 2>"$T/err"; [ $? -eq 2 ] && grep -q "NPU0" "$T/err" && ok || bad "-ot NPU0"
 "$OG" fit "$T/l8.gguf" -ot "nopattern" 2>"$T/err"; [ $? -eq 2 ] && grep -q "PATTERN=BUFFER" "$T/err" && ok || bad "-ot no ="
 "$OG" fit "$T/l8.gguf" --fit-target 1,x 2>"$T/err"; [ $? -eq 2 ] && grep -q "fit-target" "$T/err" && ok || bad "--fit-target 1,x"

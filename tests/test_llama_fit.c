@@ -394,6 +394,62 @@ START_TEST(test_ollama_advice_speaks_ollama)
 }
 END_TEST
 
+START_TEST(test_cluster_rpc_and_exo)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_machine a, b, c;
+    og_error err;
+    ck_assert_int_eq(og_machine_preset("rtx-4060-8gb", &a, &err), OG_OK);
+    ck_assert_int_eq(og_machine_preset("rtx-3060-12gb", &b, &err), OG_OK);
+    ck_assert_int_eq(og_machine_preset("m4-16gb", &c, &err), OG_OK);
+    const og_machine *hosts[] = {&a, &b, &c};
+    const char *names[] = {"a", "b", "c"};
+    og_llama_settings s = cuda();
+    s.n_ctx = 32768;
+    og_cluster_plan *p = calloc(1, sizeof *p);
+    ck_assert_int_eq(og_cluster_plan_rpc(m, &s, hosts, names, 3, p, &err), OG_OK);
+    /* llama.cpp: RPC devices first (b, c), the llama-server host's GPU last:
+     * it holds the output layer and, on its CPU, the embeddings */
+    ck_assert_int_eq(p->host[0].main_host, 1);
+    ck_assert_int_eq(p->host[0].holds_output, 1);
+    ck_assert_int_eq(p->host[0].holds_embeddings, 1);
+    ck_assert_uint_eq(p->host[1].first_device, 0);
+    ck_assert_uint_eq(p->host[2].first_device, 1);
+    ck_assert_uint_eq(p->host[0].first_device, 2);
+    ck_assert_uint_eq(p->host[0].layers + p->host[1].layers + p->host[2].layers, 33);
+    ck_assert_ptr_nonnull(strstr(p->server_command, "--rpc b:50052,c:50052"));
+    ck_assert_ptr_nonnull(strstr(p->server_command, "-c 32768"));
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_ne(p->host[k].verdict, OG_FIT_NO);
+        ck_assert_uint_eq(p->host[k].load_transfer_bytes, k ? p->host[k].weights_bytes : 0);
+    }
+    ck_assert_uint_eq(p->hop_bytes_per_token, 4 * 4096);
+    og_cluster_plan_free(p);
+    /* exo: layers in proportion to memory (c: 16 GB unified, a/b: their VRAM) */
+    ck_assert_int_eq(og_cluster_plan_exo(m, &s, hosts, names, 3, p, &err), OG_OK);
+    ck_assert_uint_eq(p->host[0].layers + p->host[1].layers + p->host[2].layers, 32);
+    ck_assert_uint_eq(p->host[2].first_layer, 0); /* the most memory goes first */
+    ck_assert_int_eq(p->host[2].holds_embeddings, 1);
+    ck_assert_uint_gt(p->host[2].layers, p->host[0].layers);
+    /* at 131072 tokens of f32 KV exo's weights-only check passes everywhere, but a node
+     * runs out */
+    s.n_ctx = 131072;
+    s.type_k = s.type_v = 0;
+    ck_assert_int_eq(og_cluster_plan_exo(m, &s, hosts, names, 3, p, &err), OG_OK);
+    int warned = 0;
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(p->host[k].exo_check_passes, 1);
+        warned |= p->host[k].verdict == OG_FIT_NO;
+    }
+    ck_assert(warned);
+    ck_assert_ptr_nonnull(strstr(p->notes[0], "exo's check passes"));
+    ck_assert_int_eq(og_cluster_plan_rpc(m, &s, hosts, names, 0, p, &err), OG_ERR_INVALID);
+    free(p);
+    og_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("llama_fit");
@@ -408,6 +464,7 @@ int main(void)
     tcase_add_test(tc, test_fit_two_devices_writes_ts);
     tcase_add_test(tc, test_ollama_rules_2026);
     tcase_add_test(tc, test_ollama_advice_speaks_ollama);
+    tcase_add_test(tc, test_cluster_rpc_and_exo);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);

@@ -66,5 +66,27 @@ qwen3-30b-a3b $R2 -fitt 14000,15000
 qwen3-30b-a3b $R2 -c 8192 -fitt 17000,16000
 qwen3-30b-a3b $R3 -c 8192 -fitt 19000,19000,19000
 qwen3-30b-a3b $R2 -c 16384 -fitt 21000,14000
+deepseek-v2-lite $R2 -fitt 20000,20000
+deepseek-v2-lite $R2 -c 8192 -fitt 21500,21000
+deepseek-v2-lite $R3 -c 16384 -fitt 21000,21000,21000
+gpt-oss-20b $R2 -fitt 16000,16000
+gpt-oss-20b $R2 -c 16384 -fitt 19000,20000
+gpt-oss-20b $R3 -c 32768 -fitt 20000,20000,20000
+phi3-mini $R2 -fitt 21500,22000
+phi3-mini $R3 -fitt 22500,22500,22000
+gemma3-27b $R2 -c 32768 -fitt 10000,12000
+gemma3-27b $R3 -fitt 15000,15000,16000
+llama3.1-8b $R2 -np 2 -fitt 17000,17000
+llama3.1-8b $R2 -ub 1024 -c 8192 -fitt 21000,21500
+llama3.1-8b $R2 -fitc 16384 -fitt 17000,18000
+llama3.1-8b $R2 -ctk q8_0 -ctv q8_0 -fitt 16000,16000
+llama3.1-8b $R2 -sm none -fitt 20000
+qwen2.5-7b $R2 -c 8192 -fitt 22000,22500
+qwen2.5-7b $R2 -fa off -c 8192 -fitt 20000,20000
+qwen3-30b-a3b $R2 -fitt 10000,10000
+qwen3-30b-a3b $R3 -fitt 16000,17000,18000
+qwen3-30b-a3b $R2 -c 32768 -fitt 12000,14000
+qwen3-30b-a3b $R2 -c 8192 --cpu-moe -fitt 20000,20000
+llama3.1-8b $R2 -c 65536 -fitt 21000,21000 -ngl 30
 CASES
 echo "wrote $(wc -l <"$OUT") cases to $OUT"

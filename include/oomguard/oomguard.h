@@ -19,5 +19,6 @@
 #include "wired.h"
 #include "doctor.h"
 #include "decide.h"
+#include "cluster.h"
 
 #endif

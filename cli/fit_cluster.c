@@ -1,0 +1,209 @@
+/* oomguard fit MODEL --cluster A,B[,...]: one model over several machines
+ * (og_cluster_plan_rpc, og_cluster_plan_exo), with the doctor's machine
+ * checks per host from its snapshot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fit.h"
+
+static const char *verdict_col(og_fit_verdict v)
+{
+    return v == OG_FIT_FITS ? CLI_GREEN : v == OG_FIT_TIGHT ? CLI_YELLOW : CLI_RED;
+}
+
+static json_t *host_json(const og_cluster_host_plan *h, const og_doctor_report *r, int rpc)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "name", json_string(h->name));
+    json_object_set_new(
+        j, "role", json_string(rpc ? (h->main_host ? "llama-server" : "rpc-server") : "exo node"));
+    json_object_set_new(j, "layers", json_integer(h->layers));
+    if (!rpc)
+        json_object_set_new(j, "first_layer", json_integer(h->first_layer));
+    json_object_set_new(j, "holds_output", json_boolean(h->holds_output));
+    json_object_set_new(j, "holds_embeddings", json_boolean(h->holds_embeddings));
+    json_object_set_new(j, "weights_bytes", cli_json_u64(h->weights_bytes));
+    json_object_set_new(j, "kv_bytes", cli_json_u64(h->kv_bytes));
+    json_object_set_new(j, "compute_bytes", cli_json_u64(h->compute_bytes));
+    json_object_set_new(j, "host_ram_bytes", cli_json_u64(h->host_ram_bytes));
+    json_object_set_new(j, "need_bytes", cli_json_u64(h->need_bytes));
+    json_object_set_new(j, "usable_bytes", cli_json_u64(h->usable_bytes));
+    json_object_set_new(j, "margin_bytes", json_integer(h->margin_bytes));
+    json_object_set_new(j, "verdict", json_string(og_fit_verdict_name(h->verdict)));
+    if (rpc)
+        json_object_set_new(j, "load_transfer_bytes", cli_json_u64(h->load_transfer_bytes));
+    else
+        json_object_set_new(j, "exo_check_passes", json_boolean(h->exo_check_passes));
+    json_object_set_new(j, "command", json_string(h->command));
+    json_t *checks = json_array();
+    for (int c = 0; r && c < OG_CHECK_COUNT; c++)
+        if (r->checks[c].status != OG_CHECK_UNKNOWN)
+            json_array_append_new(checks,
+                                  json_pack("{s:s, s:s}", "check", r->checks[c].title, "status",
+                                            og_check_status_name(r->checks[c].status)));
+    json_object_set_new(j, "machine_checks", checks);
+    return j;
+}
+
+static void print_plan(const char *title, const og_cluster_plan *p, const og_doctor_report *rep,
+                       int rpc)
+{
+    FILE *out = stdout;
+    const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
+    fprintf(out, "%s%s%s  at ctx %u: %s%s%s%s\n", B, title, R, p->n_ctx, B,
+            cli_c(out, verdict_col(p->verdict)), og_fit_verdict_name(p->verdict), R);
+    fprintf(out, "%s%-16s %-12s %6s %10s %10s %10s %10s %10s %10s  %s%s\n", B, "host", "role",
+            "layers", "weights", "kv", "compute", "host RAM", "need", "usable", "verdict", R);
+    for (uint32_t k = 0; k < p->n_hosts; k++) {
+        const og_cluster_host_plan *h = &p->host[k];
+        char extra[64] = "";
+        if (h->holds_output || h->holds_embeddings)
+            snprintf(extra, sizeof extra, " (%s%s%s)", h->holds_embeddings ? "embeddings" : "",
+                     h->holds_embeddings && h->holds_output ? ", " : "",
+                     h->holds_output ? "output" : "");
+        fprintf(out, "%-16.16s %-12s %6u %10s %10s %10s %10s %10s %10s  %s%s%s%s\n", h->name,
+                rpc ? (h->main_host ? "llama-server" : "rpc-server") : "exo node", h->layers,
+                cli_bytes(h->weights_bytes), cli_bytes(h->kv_bytes), cli_bytes(h->compute_bytes),
+                cli_bytes(h->host_ram_bytes), cli_bytes(h->need_bytes), cli_bytes(h->usable_bytes),
+                cli_c(out, verdict_col(h->verdict)), og_fit_verdict_name(h->verdict), R, extra);
+    }
+    for (uint32_t k = 0; k < p->n_hosts; k++) {
+        const og_cluster_host_plan *h = &p->host[k];
+        fprintf(out, "  %s%s:%s %s\n", D, h->name, R, h->command);
+        for (int c = 0; rep && c < OG_CHECK_COUNT; c++) {
+            const og_check *ck = &rep[k].checks[c];
+            if (ck->status == OG_CHECK_FAIL || ck->status == OG_CHECK_WARN)
+                fprintf(out, "    doctor %s: %s (%s)\n", og_check_status_name(ck->status),
+                        ck->title, ck->fix[0] ? ck->fix : ck->evidence);
+        }
+    }
+    if (rpc)
+        fprintf(out, "  %s\n", p->server_command);
+    for (uint32_t i = 0; i < p->n_notes; i++)
+        fprintf(out, "  %snote: %s%s\n", D, p->notes[i], R);
+    fprintf(out, "\n");
+}
+
+int fit_run_cluster(fit_env *v, og_model *m)
+{
+    fit_opts *o = v->o;
+    og_machine *mach = calloc(OG_CLUSTER_MAX_HOSTS, sizeof *mach);
+    og_doctor_report *rep = calloc(OG_CLUSTER_MAX_HOSTS, sizeof *rep);
+    og_cluster_plan *rp = calloc(1, sizeof *rp), *xp = calloc(1, sizeof *xp);
+    char names[OG_CLUSTER_MAX_HOSTS][64];
+    const og_machine *hp[OG_CLUSTER_MAX_HOSTS];
+    const char *np[OG_CLUSTER_MAX_HOSTS];
+    int rc = OG_EXIT_USAGE;
+    if (!mach || !rep || !rp || !xp)
+        goto done;
+    uint32_t n = 0;
+    og_error err;
+    for (const char *p = o->cluster; *p && n <= OG_CLUSTER_MAX_HOSTS;) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        if (!l || l >= sizeof names[0] || n == OG_CLUSTER_MAX_HOSTS) {
+            rc = cli_usage_error("fit",
+                                 "--cluster expects 1 to %d hosts A,B,... (presets, "
+                                 "snapshot files or 'local'), got '%s'",
+                                 OG_CLUSTER_MAX_HOSTS, o->cluster);
+            goto done;
+        }
+        memcpy(names[n], p, l);
+        names[n][l] = '\0';
+        og_status st = !strcmp(names[n], "local") || !strcmp(names[n], "this")
+                           ? og_machine_probe(&mach[n], &err)
+                           : og_machine_load(names[n], &mach[n], &err);
+        if (st != OG_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        hp[n] = &mach[n];
+        np[n] = names[n];
+        og_decide_input in;
+        memset(&in, 0, sizeof in);
+        in.machine = &mach[n];
+        in.model = m;
+        og_decide_settings_default(&in.settings);
+        og_decide_machine(&in, &rep[n]);
+        n++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    int want_rpc = o->cluster_engine != 2, want_exo = o->cluster_engine != 1;
+    og_llama_settings s = o->s;
+    s.engine = OG_LLAMA_ENGINE_LLAMA_CPP;
+    if (want_rpc && og_cluster_plan_rpc(m, &s, hp, np, n, rp, &err) != OG_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (want_exo && og_cluster_plan_exo(m, &s, hp, np, n, xp, &err) != OG_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    og_fit_verdict best = want_rpc ? rp->verdict : xp->verdict;
+    if (want_rpc && want_exo && xp->verdict < best)
+        best = xp->verdict;
+    rc = best == OG_FIT_NO ? OG_EXIT_PROBLEM : OG_EXIT_OK;
+    if (o->json) {
+        json_t *j = json_object(), *engines = json_array();
+        json_object_set_new(j, "model", json_string(o->model));
+        if (want_rpc) {
+            json_t *e = json_object(), *hs = json_array();
+            json_object_set_new(e, "engine", json_string("llama.cpp-rpc"));
+            json_object_set_new(e, "engine_version", json_string(OG_LLAMA_CPP_VERSION));
+            json_object_set_new(e, "verdict", json_string(og_fit_verdict_name(rp->verdict)));
+            json_object_set_new(e, "ctx", json_integer(rp->n_ctx));
+            json_object_set_new(e, "server_command", json_string(rp->server_command));
+            json_object_set_new(e, "fit_args", json_string(rp->fit->args));
+            json_object_set_new(e, "hops", json_integer(rp->n_hops));
+            json_object_set_new(e, "hop_bytes_per_token", cli_json_u64(rp->hop_bytes_per_token));
+            for (uint32_t k = 0; k < n; k++)
+                json_array_append_new(hs, host_json(&rp->host[k], &rep[k], 1));
+            json_object_set_new(e, "hosts", hs);
+            json_t *nt = json_array();
+            for (uint32_t i = 0; i < rp->n_notes; i++)
+                json_array_append_new(nt, json_string(rp->notes[i]));
+            json_object_set_new(e, "notes", nt);
+            json_array_append_new(engines, e);
+        }
+        if (want_exo) {
+            json_t *e = json_object(), *hs = json_array();
+            json_object_set_new(e, "engine", json_string("exo"));
+            json_object_set_new(e, "verdict", json_string(og_fit_verdict_name(xp->verdict)));
+            json_object_set_new(e, "ctx", json_integer(xp->n_ctx));
+            for (uint32_t k = 0; k < n; k++)
+                json_array_append_new(hs, host_json(&xp->host[k], &rep[k], 0));
+            json_object_set_new(e, "hosts", hs);
+            json_t *nt = json_array();
+            for (uint32_t i = 0; i < xp->n_notes; i++)
+                json_array_append_new(nt, json_string(xp->notes[i]));
+            json_object_set_new(e, "notes", nt);
+            json_array_append_new(engines, e);
+        }
+        json_object_set_new(j, "cluster", engines);
+        json_object_set_new(j, "mlx_distributed",
+                            json_string("not planned: mlx.launch sharding is not modelled in this "
+                                        "version (no Mac here to verify it)"));
+        if (cli_print_json(j)) /* frees it */
+            rc = OG_EXIT_INTERNAL;
+    } else {
+        fprintf(stdout, "Model     %s  (%s, %u layers, %s)\n\n", m->name ? m->name : o->model,
+                m->hp.arch, m->hp.n_layer, cli_bytes(m->weight_bytes));
+        if (want_rpc)
+            print_plan("llama.cpp RPC", rp, rep, 1);
+        if (want_exo)
+            print_plan("exo (memory-weighted ring)", xp, NULL, 0);
+        fprintf(stdout, "MLX distributed (mlx.launch): not planned in this version (no Mac here to "
+                        "verify mlx-lm's sharding).\n");
+    }
+done:
+    if (rp)
+        og_cluster_plan_free(rp);
+    free(rp);
+    free(xp);
+    free(rep);
+    free(mach);
+    return rc;
+}
