@@ -559,6 +559,11 @@ static og_status catalog_open(const char *name, og_catalog_build def, og_model *
     return og_catalog_model(e, b, out, err);
 }
 
+static const char *run_getenv(const char *name)
+{
+    return getenv(name);
+}
+
 static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budget *b0, uint64_t mem,
                      preflight *pf)
 {
@@ -573,14 +578,7 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
          * command's own `env VAR=VALUE` prefix. */
         og_ollama_opts oo;
         og_ollama_opts_default(&oo);
-        static const char *const vars[] = {"OLLAMA_CONTEXT_LENGTH", "OLLAMA_NUM_PARALLEL",
-                                           "OLLAMA_KV_CACHE_TYPE", "OLLAMA_FLASH_ATTENTION",
-                                           "OLLAMA_GPU_OVERHEAD"};
-        for (size_t k = 0; k < sizeof vars / sizeof vars[0]; k++) {
-            const char *v = getenv(vars[k]);
-            if (v)
-                og_ollama_opts_set_env(&oo, vars[k], v);
-        }
+        og_ollama_opts_from_env(&oo, run_getenv);
         for (uint32_t k = 0; k < e->n_env; k++) {
             char name[64];
             const char *eq = strchr(e->env[k], '=');

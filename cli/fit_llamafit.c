@@ -7,19 +7,19 @@
 #include "engine_opts.h"
 #include "fit.h"
 
+static const char *cli_getenv(const char *name)
+{
+    return getenv(name);
+}
+
 int fit_ollama_prepare(fit_env *v, og_model *m, og_ollama_launch *L)
 {
     fit_opts *o = v->o;
     og_ollama_opts oo;
     og_ollama_opts_default(&oo);
-    static const char *const vars[] = {"OLLAMA_CONTEXT_LENGTH", "OLLAMA_NUM_PARALLEL",
-                                       "OLLAMA_KV_CACHE_TYPE", "OLLAMA_FLASH_ATTENTION",
-                                       "OLLAMA_GPU_OVERHEAD"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *val = getenv(vars[i]);
-        if (val && *val && !og_ollama_opts_set_env(&oo, vars[i], val))
-            return cli_usage_error("fit", "%s='%s' is not a value Ollama accepts", vars[i], val);
-    }
+    const char *bad = og_ollama_opts_from_env(&oo, cli_getenv);
+    if (bad)
+        return cli_usage_error("fit", "%s='%s' is not a value Ollama accepts", bad, getenv(bad));
     /* flags win over the environment (num_ctx, num_gpu, num_batch are model options) */
     if (o->given & CLI_SET_CTX)
         oo.num_ctx = o->s.n_ctx;

@@ -62,15 +62,26 @@ static void worst(og_cluster_plan *p)
         }
 }
 
-og_status og_cluster_plan_rpc(const og_model *m, const og_llama_settings *s0,
-                              const og_machine *const *hosts, const char *const *names, uint32_t n,
-                              og_cluster_plan *out, og_error *err)
+/* The arguments both planners take; out cleared. */
+static og_status start(const og_model *m, const og_llama_settings *s0,
+                       const og_machine *const *hosts, uint32_t n, og_cluster_plan *out,
+                       og_error *err)
 {
     if (!m || !s0 || !hosts || !out || n < 1 || n > OG_CLUSTER_MAX_HOSTS)
         return og_error_set(err, OG_ERR_INVALID, "a cluster needs 1 to %d hosts",
                             OG_CLUSTER_MAX_HOSTS);
     memset(out, 0, sizeof *out);
     out->n_hosts = n;
+    return OG_OK;
+}
+
+og_status og_cluster_plan_rpc(const og_model *m, const og_llama_settings *s0,
+                              const og_machine *const *hosts, const char *const *names, uint32_t n,
+                              og_cluster_plan *out, og_error *err)
+{
+    og_status st0 = start(m, s0, hosts, n, out, err);
+    if (st0 != OG_OK)
+        return st0;
     og_fitp_input in;
     memset(&in, 0, sizeof in);
     uint32_t dev_host[OG_LLAMA_MAX_DEVICES];
@@ -228,11 +239,9 @@ og_status og_cluster_plan_exo(const og_model *m, const og_llama_settings *s0,
                               const og_machine *const *hosts, const char *const *names, uint32_t n,
                               og_cluster_plan *out, og_error *err)
 {
-    if (!m || !s0 || !hosts || !out || n < 1 || n > OG_CLUSTER_MAX_HOSTS)
-        return og_error_set(err, OG_ERR_INVALID, "a cluster needs 1 to %d hosts",
-                            OG_CLUSTER_MAX_HOSTS);
-    memset(out, 0, sizeof *out);
-    out->n_hosts = n;
+    og_status st0 = start(m, s0, hosts, n, out, err);
+    if (st0 != OG_OK)
+        return st0;
     const og_hparams *hp = &m->hp;
     uint32_t nl = hp->n_layer;
     if (!nl)

@@ -101,6 +101,20 @@ int og_ollama_opts_set_env(og_ollama_opts *o, const char *name, const char *valu
     return 0;
 }
 
+const char *og_ollama_opts_from_env(og_ollama_opts *o, const char *(*get)(const char *))
+{
+    static const char *const vars[] = {"OLLAMA_CONTEXT_LENGTH", "OLLAMA_NUM_PARALLEL",
+                                       "OLLAMA_KV_CACHE_TYPE", "OLLAMA_FLASH_ATTENTION",
+                                       "OLLAMA_GPU_OVERHEAD"};
+    const char *bad = NULL;
+    for (size_t i = 0; o && get && i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = get(vars[i]);
+        if (v && *v && !og_ollama_opts_set_env(o, vars[i], v) && !bad)
+            bad = vars[i];
+    }
+    return bad;
+}
+
 /* server/sched.go: architectures Ollama loads with num_parallel 1. */
 static int single_slot_arch(const char *a)
 {

@@ -368,6 +368,9 @@ OG_API void og_ollama_opts_default(og_ollama_opts *o);
  * OLLAMA_FLASH_ATTENTION (Go ParseBool), OLLAMA_GPU_OVERHEAD (bytes).
  * Returns 1 when used, 0 for another variable or an unparsable value. */
 OG_API int og_ollama_opts_set_env(og_ollama_opts *o, const char *name, const char *value);
+/* Apply every variable above that get(name) returns (getenv, or a command's
+ * own environment). Returns the name of the first unparsable one, or NULL. */
+OG_API const char *og_ollama_opts_from_env(og_ollama_opts *o, const char *(*get)(const char *));
 
 typedef struct og_ollama_launch {
     uint32_t num_ctx;    /* per slot, after the default and the trained-context cap */
