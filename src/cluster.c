@@ -208,11 +208,13 @@ og_status og_cluster_plan_rpc(const og_model *m, const og_llama_settings *s0,
             }
         }
         if (k > 0) {
+            char hn[sizeof hp->name];
+            og_strlcpy(hn, hp->name, sizeof hn); /* not the struct being written */
             hp->load_transfer_bytes = hp->weights_bytes;
             snprintf(hp->command, sizeof hp->command,
                      "rpc-server -H 0.0.0.0 -p 50052 -c   # on %s: serves %u device%s, %s of "
                      "weights arrive over the network at load (-c caches them)",
-                     hp->name, hp->n_devices, hp->n_devices == 1 ? "" : "s",
+                     hn, hp->n_devices, hp->n_devices == 1 ? "" : "s",
                      og_format_bytes(hp->weights_bytes, buf, sizeof buf));
         } else
             og_strlcpy(hp->command, "llama-server: the command below", sizeof hp->command);
