@@ -406,47 +406,43 @@ START_TEST(test_sizes)
 }
 END_TEST
 
+/* A header-only GGUF (llama) whose f32 tensors have the given dims (1 or 2). */
+static void f32_tensors(const uint64_t (*dims)[2], uint32_t n_dims, size_t n, uint8_t **buf,
+                        size_t *len)
+{
+    ogfix_gguf *g = ogfix_gguf_new(3);
+    ogfix_kv_str(g, "general.architecture", "llama");
+    for (size_t i = 0; i < n; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "t%zu", i);
+        ck_assert_int_eq(ogfix_tensor(g, name, OGFIX_F32, n_dims, dims[i]), 0);
+    }
+    uint64_t fsz;
+    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, buf, len, &fsz), 0);
+    ogfix_gguf_free(g);
+}
+
 START_TEST(test_offset_overflow)
 {
     /* Issue 18 item 3: tensor a holds 2^63 + 4 bytes (padded: 2^63 + 32),
      * tensor b 2^63 - 16 bytes at offset 2^63 + 32. The padded running sum
      * passes 2^64 but the plain sum (2^64 - 12) does not, and b's offset +
      * size wraps to 16: it was accepted as 16.0 EiB of weights. */
-    ogfix_gguf *g = ogfix_gguf_new(3);
-    ogfix_kv_str(g, "general.architecture", "llama");
-    uint64_t da[1] = {(1ull << 61) + 1}, db[1] = {(1ull << 61) - 4};
-    ck_assert_int_eq(ogfix_tensor(g, "a", OGFIX_F32, 1, da), 0);
-    ck_assert_int_eq(ogfix_tensor(g, "b", OGFIX_F32, 1, db), 0);
-    uint8_t *buf;
-    size_t len;
-    uint64_t fsz;
-    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsz), 0);
-    ogfix_gguf_free(g);
+    static const uint64_t wrap[2][2] = {{(1ull << 61) + 1, 0}, {(1ull << 61) - 4, 0}};
+    uint8_t *buf, *other;
+    size_t len, other_len;
     og_error err;
+    f32_tensors(wrap, 1, 2, &buf, &len);
     ck_assert_int_eq(parse_bytes(buf, len, &err), OG_ERR_INVALID);
     ck_assert_msg(strstr(err.message, "overflow") != NULL, "%s", err.message);
-    /* two tensors of 2^63 bytes: the sum itself overflows */
-    uint64_t d[2] = {1ull << 31, 1ull << 30}; /* 2^61 f32 elements = 2^63 bytes */
-    g = ogfix_gguf_new(3);
-    ogfix_kv_str(g, "general.architecture", "llama");
-    ck_assert_int_eq(ogfix_tensor(g, "a", OGFIX_F32, 2, d), 0);
-    ck_assert_int_eq(ogfix_tensor(g, "b", OGFIX_F32, 2, d), 0);
-    uint8_t *two;
-    size_t two_len;
-    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &two, &two_len, &fsz), 0);
-    ogfix_gguf_free(g);
-    ck_assert_int_eq(parse_bytes(two, two_len, &err), OG_ERR_INVALID);
-    free(two);
-    /* one such tensor: offset 0 + 2^63 bytes is past the end of the file */
-    g = ogfix_gguf_new(3);
-    ogfix_kv_str(g, "general.architecture", "llama");
-    ck_assert_int_eq(ogfix_tensor(g, "a", OGFIX_F32, 2, d), 0);
-    uint8_t *one;
-    size_t one_len;
-    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &one, &one_len, &fsz), 0);
-    ogfix_gguf_free(g);
-    ck_assert_int_eq(parse_bytes(one, one_len, &err), OG_ERR_INVALID);
-    free(one);
+    /* two tensors of 2^63 bytes (2^61 f32 elements): the sum itself overflows;
+     * one of them: offset 0 + 2^63 bytes is past the end of the file */
+    static const uint64_t big[2][2] = {{1ull << 31, 1ull << 30}, {1ull << 31, 1ull << 30}};
+    for (size_t n = 1; n <= 2; n++) {
+        f32_tensors(big, 2, n, &other, &other_len);
+        ck_assert_int_eq(parse_bytes(other, other_len, &err), OG_ERR_INVALID);
+        free(other);
+    }
     /* the command line: exit 2 with a message naming the file */
     const char *path = og_test_path(tmpdir, "wrap.gguf");
     FILE *f = fopen(path, "wb");
