@@ -356,6 +356,87 @@ static int install_handlers(void)
     return 0;
 }
 
+/* ---- the watchdog: the child's group does not outlive a killed oomguard ----
+ *
+ * Linux has PR_SET_PDEATHSIG for the child itself (og_proc_die_with_parent);
+ * macOS has nothing like it, and on both the child's own children would run
+ * on. So a small watchdog process, started before oomguard becomes a
+ * subreaper and detached from it (a double fork, its own session: not in the
+ * watched tree, no terminal), holds the read end of a pipe. oomguard sends it
+ * the child's pid (= its process group), and "x" when the run ends normally.
+ * If the pipe closes without the "x", oomguard was killed (kill -9): the
+ * watchdog sends SIGKILL to the child's process group and exits. */
+static int wd_fd = -1;
+
+static int read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return 0;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+static void start_watchdog(void)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return;
+    fflush(NULL);
+    pid_t a = fork();
+    if (a < 0) {
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    if (a == 0) {
+        if (fork() != 0)
+            _exit(0); /* the middle process: the watchdog is nobody's child here */
+        setsid();
+        long maxfd = sysconf(_SC_OPEN_MAX);
+        for (int fd = 0; fd < (maxfd > 0 && maxfd < 4096 ? maxfd : 4096); fd++)
+            if (fd != p[0])
+                close(fd);
+        int32_t child = 0;
+        char c;
+        if (!read_full(p[0], &child, sizeof child) || child <= 1)
+            _exit(0);
+        ssize_t r;
+        while ((r = read(p[0], &c, 1)) < 0 && errno == EINTR)
+            ;
+        if (r == 0 && killpg((pid_t)child, SIGKILL) != 0)
+            kill((pid_t)child, SIGKILL); /* oomguard is gone: so is its child */
+        _exit(0);
+    }
+    waitpid(a, NULL, 0);
+    close(p[0]);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    wd_fd = p[1];
+}
+
+static void watchdog_arm(pid_t child)
+{
+    int32_t v = (int32_t)child;
+    if (wd_fd >= 0 && write(wd_fd, &v, sizeof v) != (ssize_t)sizeof v) {
+        close(wd_fd);
+        wd_fd = -1;
+    }
+}
+
+static void watchdog_disarm(void)
+{
+    if (wd_fd < 0)
+        return;
+    (void)!write(wd_fd, "x", 1);
+    close(wd_fd);
+    wd_fd = -1;
+}
+
 #define MAX_SURVIVORS 16
 
 /* Descendants still running after the child's own exit (adopted by oomguard
@@ -964,6 +1045,7 @@ int cmd_run(int argc, char **argv)
             return OG_EXIT_USAGE;
         }
     }
+    start_watchdog(); /* before becoming a subreaper: the watchdog must not be ours */
     int subreaper = og_procs_become_subreaper(NULL) == OG_OK;
     if (install_handlers() != 0) {
         fprintf(stderr, "oomguard: pipe: %s\n", strerror(errno));
@@ -1014,6 +1096,7 @@ int cmd_run(int argc, char **argv)
         _exit(e == ENOENT ? 127 : 126);
     }
     setpgid(pid, pid); /* also here: whichever runs first */
+    watchdog_arm(pid);
     if (terminal)
         terminal = give_terminal(pid);
     child_pid = pid;
@@ -1028,6 +1111,7 @@ int cmd_run(int argc, char **argv)
     if (got == (ssize_t)sizeof exec_errno) {
         int st;
         waitpid(pid, &st, 0);
+        watchdog_disarm();
         if (terminal)
             take_terminal();
         fprintf(stderr, "oomguard: cannot run '%s': %s\n", cargv[0], strerror(exec_errno));
@@ -1233,6 +1317,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "\r\033[K");
     if (terminal)
         take_terminal();
+    watchdog_disarm(); /* a normal end: the watchdog leaves survivors alone */
     og_watch_close(w);
     child_pid = 0;
 

@@ -130,6 +130,18 @@ kill -9 "$ogpid"; wait "$ogpid" 2>/dev/null
 sleep 0.3
 cpid=$(head -1 "$tmp/k.pids")
 check "pdeathsig: the child ($cpid) ended with oomguard" '[ -n "$cpid" ] && ! alive "$cpid"'
+# and the child's own children (its process group) end too: the watchdog
+# (the only mechanism on macOS)
+rm -f "$tmp/k2.pids"
+"$og" run --no-guard --no-history -- "$alloc" --total 1 --hold 30 --grandchild --pidfile "$tmp/k2.pids" \
+  >/dev/null 2>&1 &
+ogpid=$!
+for _ in $(seq 50); do [ "$(wc -l <"$tmp/k2.pids" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
+kill -9 "$ogpid"; wait "$ogpid" 2>/dev/null
+sleep 0.5
+left=0
+while read -r p; do alive "$p" && { left=$((left + 1)); kill -9 "$p"; }; done <"$tmp/k2.pids"
+check "watchdog: child and grandchild ended with oomguard ($left left)" '[ $left -eq 0 ] && [ "$(wc -l <"$tmp/k2.pids")" -eq 2 ]'
 # descendants that outlive the child's normal exit are named
 rm -f "$tmp/s.pids"
 "$og" run --no-guard --no-history --json -- "$alloc" --total 1 --hold 0.5 --grandchild \
