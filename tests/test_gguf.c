@@ -413,7 +413,7 @@ static void f32_tensors(const uint64_t (*dims)[2], uint32_t n_dims, size_t n, ui
     ogfix_gguf *g = ogfix_gguf_new(3);
     ogfix_kv_str(g, "general.architecture", "llama");
     for (size_t i = 0; i < n; i++) {
-        char name[8];
+        char name[32];
         snprintf(name, sizeof name, "t%zu", i);
         ck_assert_int_eq(ogfix_tensor(g, name, OGFIX_F32, n_dims, dims[i]), 0);
     }
