@@ -92,18 +92,27 @@ static void tree_pss(og_watch *w, og_sample *s, const int32_t *pids, uint32_t n)
         (w->cfg.pss_recheck_bytes && estimate > w->cfg.pss_recheck_bytes && s->t_s > w->pss_t) ||
         (s->tree_bytes > w->pss_rss + w->pss_rss / 10 && s->t_s - w->pss_t >= 0.25);
     if (!w->pss_known || s->t_s - w->pss_t >= 1.0 || recheck) {
-        uint64_t pss = 0;
+        /* members that exit or cannot be read meanwhile (a sanitizer's tracer,
+         * a short helper) are left out of both sums */
+        uint64_t pss = 0, rss = 0;
+        uint32_t seen = 0;
         for (uint32_t k = 0; k < n; k++) {
             og_proc m;
             if (og_proc_read(pids[k], &m, OG_PROCS_FOOTPRINT, NULL) != OG_OK ||
                 m.footprint_kind != OG_MEM_PSS)
-                return; /* exited or unreadable: keep the RSS sum */
+                continue;
             pss += m.footprint_bytes;
+            rss += m.rss_bytes;
+            seen++;
         }
-        w->pss_known = 1;
-        w->pss_t = s->t_s;
-        w->pss_excess = s->tree_bytes > pss ? s->tree_bytes - pss : 0;
-        w->pss_rss = s->tree_bytes;
+        if (seen >= 2) {
+            w->pss_known = 1;
+            w->pss_t = s->t_s;
+            w->pss_excess = rss > pss ? rss - pss : 0;
+            w->pss_rss = s->tree_bytes;
+        } else if (!w->pss_known) {
+            return; /* nothing read yet: keep the RSS sum */
+        }           /* else: the last reading's excess stands */
     }
     s->tree_bytes = s->tree_bytes > w->pss_excess ? s->tree_bytes - w->pss_excess : 0;
     s->tree_kind = OG_MEM_PSS;
