@@ -17,7 +17,7 @@
 
 #include "cli.h"
 #include "engine_opts.h"
-#include "engine_plan.h"
+#include "decide_cli.h"
 #include "oomguard/catalog.h"
 #include "oomguard/history.h"
 #include "oomguard/llama.h"
@@ -583,7 +583,7 @@ typedef struct preflight {
     char engine[128]; /* "llama.cpp plan, cpu, context 4096" */
     char verdict[24];
     char note[1800]; /* why there is no prediction, or a caveat */
-    char advice[240];
+    char advice[640];
 } preflight;
 
 static int exists_path(const char *p)
@@ -645,14 +645,60 @@ static const char *run_getenv(const char *name)
     return getenv(name);
 }
 
-static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budget *b0, uint64_t mem,
-                     preflight *pf)
+/* The prediction: the decision core (include/oomguard/decide.h) on this
+ * machine with the engine's settings, the same call fit and doctor make. */
+static void pf_decide(const og_model *md, const og_decide_settings *set, const og_machine *m,
+                      preflight *pf)
+{
+    og_error err;
+    og_decide_input in = {0};
+    in.model = md;
+    in.machine = m;
+    in.settings = *set;
+    in.skip_alternatives = 1;
+    og_decision *d = calloc(1, sizeof *d);
+    if (!d || og_decide(&in, d, &err) != OG_OK) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: %s", d ? err.message : "out of memory");
+        free(d);
+        return;
+    }
+    pf->ran = 1;
+    /* the peak over the run: llama.cpp at load plus llama-server's prompt cache and
+     * checkpoints once they have grown (og_llama_memplan grown_*); mlx-lm's peak */
+    pf->predicted = d->engine == OG_ENGINE_MLX ? d->plan.total_bytes : d->llama.grown_total_bytes;
+    pf->budget = d->budget.usable_bytes;
+    pf->discrete = d->engine != OG_ENGINE_MLX && d->llama.gpu_bytes && !d->budget.budget.unified &&
+                   d->backend != OG_BACKEND_CPU;
+    pf->no_fit = !d->fits;
+    pf->tight = d->verdict == OG_FIT_TIGHT;
+    snprintf(pf->verdict, sizeof pf->verdict, "%s", og_fit_verdict_name(d->verdict));
+    if (d->engine == OG_ENGINE_MLX)
+        snprintf(pf->engine, sizeof pf->engine, "mlx-lm plan, %s, context %u", d->mlx.quant,
+                 d->plan.n_ctx);
+    else
+        snprintf(pf->engine, sizeof pf->engine, "%s plan, %s, context %u",
+                 d->engine == OG_ENGINE_OLLAMA ? "Ollama (llama.cpp)" : "llama.cpp",
+                 og_backend_name(d->backend), d->plan.n_ctx);
+    if (!d->fits && d->report.headline >= 0)
+        snprintf(pf->advice, sizeof pf->advice, "%s", d->report.checks[d->report.headline].fix);
+    else if (d->n_advice)
+        snprintf(pf->advice, sizeof pf->advice, "%s", d->advice[0]);
+    if (d->ctx_lowered_by_fit && !pf->note[0])
+        snprintf(pf->note, sizeof pf->note,
+                 "no -c: llama.cpp plans the trained context (%u); its --fit (on by default) "
+                 "lowers it to %u to fit",
+                 d->n_ctx_asked, d->plan.n_ctx);
+    free(d);
+}
+
+static void pf_llama(const og_engine_cmd *e, const og_machine *m, uint64_t mem, preflight *pf)
 {
     og_error err;
     og_model *md = NULL;
-    og_llama_settings s;
-    og_llama_settings_default(&s);
-    s.backend = cli_llama_backend(m);
+    og_decide_settings set;
+    og_decide_settings_default(&set);
+    set.mem_bytes = mem;
+    og_llama_settings s = set.llama;
     if (e->engine == OG_ENGINE_OLLAMA) {
         /* Ollama runs llama-server with its own arguments (og_ollama_prepare,
          * OG_OLLAMA_RULES): OLLAMA_* from this environment, then from the
@@ -746,38 +792,10 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
         if (e->ctx_checkpoints >= 0)
             s.n_ctx_checkpoints =
                 (int32_t)(e->ctx_checkpoints > INT32_MAX ? INT32_MAX : e->ctx_checkpoints);
-        if (e->n_ctx <= 0)
-            snprintf(pf->note, sizeof pf->note,
-                     "no -c: planned at the trained context; llama.cpp's --fit (on by default) "
-                     "may lower it to fit");
     }
-    og_budget b;
-    cli_budget_cap(b0, s.backend, mem, &b);
-    og_llama_memplan p;
-    og_llama_fit f;
-    if (og_llama_plan(md, &s, &p, &err) != OG_OK ||
-        og_llama_verdict(md, &s, &p, &b, &f, &err) != OG_OK) {
-        snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
-        og_model_free(md);
-        return;
-    }
-    pf->ran = 1;
-    /* The peak over the run: at load plus llama-server's prompt cache and
-     * checkpoints once they have grown (og_llama_memplan grown_*). */
-    pf->predicted = p.grown_total_bytes;
-    pf->discrete = p.gpu_bytes && (s.backend == OG_BACKEND_CUDA || s.backend == OG_BACKEND_ROCM ||
-                                   s.backend == OG_BACKEND_VULKAN);
-    pf->budget = s.backend != OG_BACKEND_CPU && !b.unified ? b.gpu_bytes : b.host_bytes;
-    if (s.backend != OG_BACKEND_CPU && b.unified && b.gpu_bytes && b.gpu_bytes < pf->budget)
-        pf->budget = b.gpu_bytes;
-    pf->no_fit = f.verdict == OG_FIT_NO;
-    pf->tight = f.verdict == OG_FIT_TIGHT;
-    snprintf(pf->verdict, sizeof pf->verdict, "%s", og_fit_verdict_name(f.verdict));
-    snprintf(pf->engine, sizeof pf->engine, "%s plan, %s, context %u",
-             e->engine == OG_ENGINE_OLLAMA ? "Ollama (llama.cpp)" : "llama.cpp",
-             og_backend_name(s.backend), p.n_ctx);
-    if (f.n_advice)
-        snprintf(pf->advice, sizeof pf->advice, "%s", f.advice[0]);
+    set.engine = e->engine == OG_ENGINE_OLLAMA ? OG_ENGINE_OLLAMA : OG_ENGINE_LLAMA_CPP;
+    set.llama = s;
+    pf_decide(md, &set, m, pf);
     if (pf->outside_tree)
         snprintf(pf->note, sizeof pf->note,
                  "the model runs in the Ollama server, outside the watched tree: the measured "
@@ -785,8 +803,7 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, const og_budge
     og_model_free(md);
 }
 
-static void pf_mlx(const og_engine_cmd *e, const og_machine *m, const og_budget *b0, uint64_t mem,
-                   preflight *pf)
+static void pf_mlx(const og_engine_cmd *e, const og_machine *m, uint64_t mem, preflight *pf)
 {
     og_error err;
     og_model *md = NULL;
@@ -805,52 +822,29 @@ static void pf_mlx(const og_engine_cmd *e, const og_machine *m, const og_budget 
                  err.message);
         return;
     }
-    og_model as_mlx = *md;
-    if (md->format == OG_FORMAT_CATALOG && !strncmp(md->quant_label, "mlx-", 4))
-        as_mlx.format = OG_FORMAT_MLX; /* a catalog MLX build: its tensors as the folder */
-    og_mlx_settings s;
-    og_mlx_settings_default(&s);
+    og_decide_settings set;
+    og_decide_settings_default(&set);
+    set.engine = OG_ENGINE_MLX;
+    set.mem_bytes = mem;
     if (e->n_ctx > 0)
-        s.max_kv_size = (uint64_t)e->n_ctx;
-    if (e->max_tokens > 0 && (uint64_t)e->max_tokens > s.ctx)
-        s.ctx = (uint64_t)e->max_tokens;
+        set.mlx.max_kv_size = (uint64_t)e->n_ctx;
+    if (e->max_tokens > 0 && (uint64_t)e->max_tokens > OG_MLX_PLANNING_CTX)
+        set.mlx.ctx = (uint64_t)e->max_tokens; /* else the planning context */
     if (e->kv_bits > 0)
-        s.kv_bits = (uint32_t)e->kv_bits;
+        set.mlx.kv_bits = (uint32_t)e->kv_bits;
     if (e->kv_group_size > 0)
-        s.kv_group_size = (uint32_t)e->kv_group_size;
+        set.mlx.kv_group_size = (uint32_t)e->kv_group_size;
     /* mlx_lm/server.py: an LRU prompt cache of --prompt-cache-size entries (10) capped by
      * --prompt-cache-bytes (none): it grows after load and the guard must allow for it */
     if (!strcmp(e->tool, "mlx_lm.server")) {
-        s.prompt_cache_entries =
+        set.mlx.prompt_cache_entries =
             e->prompt_cache_size >= 0
                 ? (uint32_t)(e->prompt_cache_size > 1000000 ? 1000000 : e->prompt_cache_size)
                 : 10;
         if (e->prompt_cache_bytes > 0)
-            s.prompt_cache_bytes = (uint64_t)e->prompt_cache_bytes;
+            set.mlx.prompt_cache_bytes = (uint64_t)e->prompt_cache_bytes;
     }
-    og_budget b;
-    cli_budget_cap(b0, OG_BACKEND_METAL, mem, &b);
-    og_mlx_plan_result *p = malloc(sizeof *p);
-    if (!p || og_mlx_plan(&as_mlx, &s, p, &err) != OG_OK ||
-        og_mlx_judge(&as_mlx, p, m, &b, &err) != OG_OK) {
-        snprintf(pf->note, sizeof pf->note, "no prediction: %s", p ? err.message : "out of memory");
-        free(p);
-        og_model_free(md);
-        return;
-    }
-    pf->ran = 1;
-    pf->predicted = p->peak_bytes;
-    pf->budget = p->budget_bytes;
-    pf->no_fit = p->verdict == OG_MLX_NO_FIT;
-    pf->tight = p->verdict == OG_MLX_TIGHT;
-    snprintf(pf->verdict, sizeof pf->verdict, "%s", og_mlx_verdict_name(p->verdict));
-    snprintf(pf->engine, sizeof pf->engine, "mlx-lm plan, %s, context %llu", p->quant,
-             (unsigned long long)p->settings.ctx);
-    if (p->n_advice)
-        snprintf(pf->advice, sizeof pf->advice, "%s", p->advice[0]);
-    if (!m->apple_silicon)
-        snprintf(pf->note, sizeof pf->note, "MLX runs only on Apple Silicon");
-    free(p);
+    pf_decide(md, &set, m, pf);
     og_model_free(md);
 }
 
@@ -868,12 +862,10 @@ static void run_preflight(const og_engine_cmd *e, uint64_t mem, preflight *pf)
         free(m);
         return;
     }
-    og_budget b;
-    og_machine_budget(m, &b);
     if (e->engine == OG_ENGINE_MLX)
-        pf_mlx(e, m, &b, mem, pf);
+        pf_mlx(e, m, mem, pf);
     else
-        pf_llama(e, m, &b, mem, pf);
+        pf_llama(e, m, mem, pf);
     free(m);
 }
 

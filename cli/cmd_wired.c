@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "doctor_plan.h"
+#include "decide_cli.h"
 #include "engine_opts.h"
 #include "oomguard/wired.h"
 
@@ -156,12 +156,11 @@ int cmd_wired(int argc, char **argv)
     int json = wo.json, recommend = wo.recommend, persist = wo.persist, reset = wo.reset;
     int dry = wo.dry, force = wo.force;
     const char *machine_arg = wo.machine, *set_arg = wo.set, *root = wo.root;
-    doctor_model_opts mo = {0};
+    og_decide_settings settings;
     og_error err;
-    prc = doctor_opts_from_engine(&e, "wired", &mo);
+    prc = cli_decide_settings(&e, "wired", 0, &settings);
     if (prc)
         return prc;
-    mo.quant = wo.quant;
     const char *model_arg = NULL;
     if (npos) {
         if (!recommend)
@@ -171,7 +170,7 @@ int cmd_wired(int argc, char **argv)
         if (!model_arg)
             return prc;
     }
-    if (!model_arg && (mo.quant || cli_engine_any_given(&e)))
+    if (!model_arg && (wo.quant || cli_engine_any_given(&e)))
         return cli_usage_error("wired", "--quant and the engine settings (-c, -ngl, --engine "
                                         "...) need --recommend MODEL");
     if (reset && (set_arg || persist))
@@ -185,7 +184,8 @@ int cmd_wired(int argc, char **argv)
     if (!m)
         return OG_EXIT_INTERNAL;
     int rc = OG_EXIT_INTERNAL;
-    doctor_model dm = {0};
+    og_model *model = NULL;
+    og_decision *d = NULL;
     og_status st = machine_arg ? og_machine_load(machine_arg, m, &err) : og_machine_probe(m, &err);
     if (st != OG_OK) {
         fprintf(stderr, "oomguard: %s\n", err.message);
@@ -194,24 +194,43 @@ int cmd_wired(int argc, char **argv)
     }
     int live = machine_arg == NULL;
     int apple = m->os == OG_OS_MACOS && m->apple_silicon;
-    og_budget b;
-    og_machine_budget(m, &b);
-
+    /* The recommendation is the decision core's (include/oomguard/decide.h):
+     * with MODEL, the smallest limit at which its plan fits, never below the
+     * current limit or the default, never above the safe maximum; without,
+     * about 75 % of RAM. rec = 0: nothing to apply. */
+    og_limit_advice lim;
     uint64_t need = 0;
     if (model_arg) {
-        og_doctor_plan plan;
-        st = doctor_open_model(model_arg, m, &mo, &dm, &err);
-        if (st == OG_OK)
-            st = doctor_plan_for_model(&dm, m, &b, &mo, &plan, &err);
+        const og_catalog_entry *entry = NULL;
+        int want_mlx = settings.engine == OG_ENGINE_MLX ||
+                       (settings.engine == OG_ENGINE_AUTO && cli_quant_is_mlx(wo.quant));
+        st = cli_model_resolve(model_arg, wo.quant, want_mlx, 0, &model, &entry, &err);
+        d = st == OG_OK ? calloc(1, sizeof *d) : NULL;
+        if (st == OG_OK && !d)
+            goto out;
+        if (st == OG_OK) {
+            og_decide_input in = {0};
+            in.model = model;
+            in.entry = entry;
+            in.machine = m;
+            in.settings = settings;
+            in.skip_alternatives = 1;
+            st = og_decide(&in, d, &err);
+        }
         if (st != OG_OK) {
             fprintf(stderr, "oomguard: %s\n", err.message);
             rc = st == OG_ERR_NOMEM ? OG_EXIT_INTERNAL : OG_EXIT_USAGE;
             goto out;
         }
-        need = plan.gpu_need_bytes ? plan.gpu_need_bytes : plan.total_bytes;
+        need = d->plan.gpu_need_bytes;
+        lim = d->limit;
+    } else {
+        og_decide_limit(m, &lim);
     }
-    int capped = 0;
-    uint32_t rec = og_wired_recommend_mb(m->ram_bytes, need, &capped);
+    int capped = d && !d->fits && !d->fits_at_capacity;
+    uint32_t rec = lim.set_mb;
+    /* what --set auto / --persist write when nothing is to change: the current limit */
+    uint32_t rec_or_cur = rec ? rec : (uint32_t)(lim.current_bytes / MIB);
     uint32_t floor_mb = og_wired_floor_mb(m->ram_bytes),
              max_mb = og_wired_max_safe_mb(m->ram_bytes);
     uint64_t def = og_default_wired_limit_bytes(m->ram_bytes, m->macos_major);
@@ -246,7 +265,7 @@ int cmd_wired(int argc, char **argv)
             if (f)
                 fclose(f);
         }
-        uint64_t target = (uint64_t)(need ? rec : max_mb) * MIB;
+        uint64_t target = rec ? (uint64_t)rec * MIB : lim.current_bytes;
         uint64_t pages = og_gtt_pages_for_bytes(target);
         if (json) {
             json_t *j = json_pack("{s:s, s:b, s:I}", "os", og_os_name(m->os), "applicable", 0,
@@ -292,21 +311,30 @@ int cmd_wired(int argc, char **argv)
                    "amdgpu.gttsize=%lld (-1 = not set)\n",
                    (long long)gp.ttm_pages_limit, (long long)gp.amdttm_pages_limit,
                    (long long)gp.amdgpu_gttsize_mb);
-        printf("Recommended GTT: %s%s -> add to the kernel command line (GRUB_CMDLINE_LINUX in\n"
-               "/etc/default/grub, then update-grub and reboot):\n"
-               "  ttm.pages_limit=%llu amdttm.pages_limit=%llu\n"
-               "(amdttm.* for the ROCm DKMS driver; amdgpu.gttsize is deprecated.)\n",
-               cli_bytes(target),
-               need ? " (the model's need plus a margin)" : " (RAM minus the floor)",
-               (unsigned long long)pages, (unsigned long long)pages);
+        if (!rec) {
+            printf("Nothing to apply: GTT %s is enough%s%s%s.\n", cli_bytes(lim.current_bytes),
+                   need ? " for " : "", need ? model_arg : "",
+                   capped ? " (the model does not fit even at the safe maximum)" : "");
+        } else {
+            printf("Recommended GTT: %u MiB%s -> add to the kernel command line "
+                   "(GRUB_CMDLINE_LINUX in\n"
+                   "/etc/default/grub, then update-grub and reboot):\n"
+                   "  ttm.pages_limit=%llu amdttm.pages_limit=%llu\n"
+                   "(amdttm.* for the ROCm DKMS driver; amdgpu.gttsize=%u on kernels that still "
+                   "read it.)\n",
+                   rec,
+                   need ? " (the smallest at which the model's plan fits)"
+                        : " (RAM minus the floor)",
+                   (unsigned long long)pages, (unsigned long long)pages, rec);
+        }
         rc = OG_EXIT_OK;
         goto out;
     }
 
     /* ---- Apple Silicon ---- */
     if (set_auto)
-        set_mb = rec;
-    uint32_t value = set_arg ? set_mb : rec;
+        set_mb = rec_or_cur;
+    uint32_t value = set_arg ? set_mb : rec_or_cur;
     if ((set_arg || persist) && !reset) {
         st = og_wired_check(m->ram_bytes, value, force, &err);
         if (st != OG_OK) {
@@ -399,14 +427,16 @@ int cmd_wired(int argc, char **argv)
             m->wired_limit_known ? json_integer(m->wired_limit_mb) : json_null(), "default_mb",
             (json_int_t)(def / MIB), "effective_mb", (json_int_t)(eff / MIB), "floor_mb",
             (json_int_t)floor_mb, "max_safe_mb", (json_int_t)max_mb, "recommended_mb",
-            (json_int_t)rec, "recommend_capped", capped, "need_bytes", (json_int_t)need);
+            (json_int_t)rec_or_cur, "recommend_capped", capped, "need_bytes", (json_int_t)need);
+        json_object_set_new(j, "apply", json_boolean(rec != 0));
+        json_object_set_new(j, "fits", d ? json_boolean(d->fits) : json_null());
         if (set_arg || reset)
             json_object_set_new(j, "set_mb", json_integer(live_value));
         json_object_set_new(j, "applied", json_boolean(applied));
         json_object_set_new(j, "dry_run", json_boolean(dry));
         json_object_set_new(j, "command",
                             json_sprintf("sudo sysctl %s=%u", OG_WIRED_SYSCTL_KEY,
-                                         set_arg || reset ? live_value : rec));
+                                         set_arg || reset ? live_value : rec_or_cur));
         json_object_set_new(j, "actions", acted ? actions_json(&acts) : json_array());
         rc = cli_print_json(j);
         goto out;
@@ -419,16 +449,37 @@ int cmd_wired(int argc, char **argv)
                m->wired_limit_mb ? "" : " (the macOS default)");
     else
         printf("  %s: unknown (could not be read)\n", OG_WIRED_SYSCTL_KEY);
-    printf("  effective GPU limit: %s (default %s)\n", cli_bytes(eff), cli_bytes(def));
+    if (lim.above_safe)
+        printf("  effective GPU limit: %u MiB set, above the largest safe limit: the GPU may wire "
+               "memory macOS needs and the Mac can freeze (the plan counts %u MiB)\n",
+               m->wired_limit_mb, max_mb);
+    else
+        printf("  effective GPU limit: %s (default %s)\n", cli_bytes(eff), cli_bytes(def));
     printf("  macOS floor: %u MiB kept outside the GPU; largest safe limit %u MiB\n", floor_mb,
            max_mb);
-    printf("  %srecommended: %u MiB%s", B, rec, R);
-    if (need)
-        printf(" (%s needs %s on the GPU, plus a margin%s)", model_arg, cli_bytes(need),
-               capped ? "; capped at the safe maximum: the model does not fit even then" : "");
-    else
-        printf(" (about 75 %% of RAM, leaving the floor)");
-    printf("\n");
+    if (rec) {
+        printf("  %srecommended: %u MiB%s", B, rec, R);
+        if (need)
+            printf(" (%s needs %s on the GPU: %s)", model_arg, cli_bytes(need),
+                   d->fits ? "it fits now; this lowers a risky limit"
+                           : "does not fit at the current limit; fits after this");
+        else
+            printf(" (about 75 %% of RAM, leaving the floor)");
+        printf("\n");
+    } else if (d && capped) {
+        printf("  %snothing to apply:%s %s needs %s on the GPU and does not fit even at the "
+               "largest safe limit (%u MiB); %s\n",
+               B, R, model_arg, cli_bytes(need), max_mb,
+               d->report.headline >= 0 ? d->report.checks[d->report.headline].fix : "");
+    } else if (d && !d->fits) {
+        printf("  %snothing to apply:%s the limit is not what keeps %s (%s) from fitting; see "
+               "oomguard doctor\n",
+               B, R, model_arg, cli_bytes(need));
+    } else {
+        printf("  %snothing to apply:%s the current limit (%u MiB) is enough%s%s%s%s\n", B, R,
+               (unsigned)(eff / MIB), need ? " for " : "", need ? model_arg : "",
+               need ? ", which needs " : "", need ? cli_bytes(need) : "");
+    }
     if (applied)
         printf("Set %s=%u now.\n", OG_WIRED_SYSCTL_KEY, live_value);
     if (acted) {
@@ -437,13 +488,14 @@ int cmd_wired(int argc, char **argv)
     }
     if (dry && (set_arg || reset))
         printf("Would run: sudo sysctl %s=%u [dry run]\n", OG_WIRED_SYSCTL_KEY, live_value);
-    if (!set_arg && !persist && !reset)
+    if (!set_arg && !persist && !reset && rec)
         printf("Apply: sudo sysctl %s=%u   (keep after reboot: sudo oomguard wired --set %u "
                "--persist)\n",
                OG_WIRED_SYSCTL_KEY, rec, rec);
     rc = OG_EXIT_OK;
 out:
-    og_model_free(dm.model);
+    free(d);
+    og_model_free(model);
     free(m);
     return rc;
 }

@@ -5,7 +5,6 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "doctor_plan.h"
 
 enum {
     E_CTX,
@@ -298,36 +297,6 @@ const cli_group cli_llama_group = {"Settings (llama.cpp's own names)", NULL, lla
                                    sizeof llama_opts / sizeof llama_opts[0], handle};
 const cli_group cli_mlx_group = {"MLX settings (mlx-lm's names; mlx-lm 0.32.0)", NULL, mlx_opts,
                                  sizeof mlx_opts / sizeof mlx_opts[0], handle};
-
-int doctor_opts_from_engine(const cli_engine_opts *e, const char *cmd, doctor_model_opts *o)
-{
-    if (e->engine == CLI_ENGINE_ALL || e->engine == CLI_ENGINE_OLLAMA)
-        return cli_usage_error(cmd, "--engine: %s plans with llama.cpp or mlx (%s is for fit)", cmd,
-                               e->engine == CLI_ENGINE_ALL ? "all" : "ollama");
-    o->engine = e->engine == CLI_ENGINE_MLX     ? DOCTOR_ENGINE_MLX
-                : e->engine == CLI_ENGINE_LLAMA ? DOCTOR_ENGINE_LLAMA
-                                                : DOCTOR_ENGINE_AUTO;
-    if (e->given & CLI_SET_CTX) {
-        if (e->s.n_ctx < 16 || e->s.n_ctx > (1u << 24))
-            return cli_usage_error(cmd, "--ctx: %u is not a context length (16 ... 16M)",
-                                   e->s.n_ctx);
-        o->ctx = e->s.n_ctx;
-    }
-    if (e->given & CLI_SET_KV_BITS)
-        o->kv_bits = (int)e->ms.kv_bits;
-    o->cache_type_k = e->ctk;
-    o->cache_type_v = e->ctv;
-    if (e->given & CLI_SET_FA)
-        o->flash_attn = e->s.flash_attn == OG_FA_ON ? 1 : e->s.flash_attn == OG_FA_OFF ? 2 : 3;
-    if (e->given & CLI_SET_NGL) {
-        o->ngl_set = 1;
-        o->n_gpu_layers = e->s.n_gpu_layers;
-    }
-    o->llama = &e->s;
-    o->mlx = &e->ms;
-    o->backend_set = (e->given & CLI_SET_BACKEND) != 0;
-    return 0;
-}
 
 int cli_engine_any_given(const cli_engine_opts *e)
 {

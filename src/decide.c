@@ -495,6 +495,42 @@ static uint32_t search_limit(const run *r, const og_model *model, const og_machi
     return (uint32_t)(v / MIB);
 }
 
+/* A GGUF file has no catalog builds: the same tensors re-quantized to each
+ * catalog GGUF type (og_llama_quant_weight_bytes: the type's bits per weight,
+ * 1-D tensors f32), this plan's KV and compute kept. The largest that fits
+ * the usable pool (named "(estimated)"), and the smallest's need (check 5). */
+static void file_requant(const run *r, const og_model *model, const og_budget *b, og_decision *d)
+{
+    og_doctor_plan *p = &d->plan;
+    uint64_t w_now = p->weight_bytes;
+    uint64_t pool =
+        r->c.backend != OG_BACKEND_CPU && (b->has_gpu || b->unified) ? b->gpu_bytes : b->host_bytes;
+    uint64_t best_w = 0, small_w = UINT64_MAX;
+    for (int i = 0; i < OG_BUILD_COUNT; i++) {
+        og_catalog_build bb = (og_catalog_build)i;
+        if (og_catalog_build_is_mlx(bb) || is_16bit(bb))
+            continue;
+        uint64_t w = og_llama_quant_weight_bytes(model, og_catalog_build_name(bb));
+        if (!w || w >= w_now)
+            continue;
+        if (w < small_w)
+            small_w = w;
+        uint64_t need = p->gpu_need_bytes - w_now + w;
+        if (need <= pool && w > best_w) {
+            best_w = w;
+            snprintf(d->fit_build, sizeof d->fit_build, "%s (estimated)",
+                     og_catalog_build_name(bb));
+            d->fit_build_bytes = need;
+        }
+    }
+    if (best_w) {
+        og_strlcpy(p->fit_quant, d->fit_build, sizeof p->fit_quant);
+        p->fit_quant_bytes = d->fit_build_bytes;
+    }
+    if (small_w != UINT64_MAX)
+        p->smallest_bytes = p->gpu_need_bytes - w_now + small_w;
+}
+
 og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
 {
     if (!in || !d || !in->model || !in->machine)
@@ -678,6 +714,7 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
                 p->q4_bytes = q4;
                 snprintf(p->q4_name, sizeof p->q4_name, "GGUF Q4_K_M (estimated from the tensors)");
             }
+            file_requant(&r, pm, &b, d);
         }
         /* check 5: the smallest build at a short context */
         if (!d->fits_at_capacity) {
@@ -692,12 +729,13 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
             run rs = r;
             rs.threshold = shortc;
             rs.ms.ctx = shortc;
-            p->smallest_bytes = need_at(&rs, sm, shortc);
+            if (e || engine == OG_ENGINE_MLX || !p->smallest_bytes)
+                p->smallest_bytes = need_at(&rs, sm, shortc);
             if (p->smallest_bytes > (l->applies ? bc.gpu_bytes
                                      : r.c.backend != OG_BACKEND_CPU && bc.has_gpu
                                          ? bc.gpu_bytes
                                          : bc.host_bytes) &&
-                machine_tier(&rs, sm, d))
+                (e || engine == OG_ENGINE_MLX) && machine_tier(&rs, sm, d))
                 snprintf(p->fits_tier, sizeof p->fits_tier, "machine like %.40s", d->tier);
             og_model_free(small);
             uint64_t params = e ? entry_params(e) : model->n_params;

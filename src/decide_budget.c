@@ -394,3 +394,8 @@ void og_limit_fill(const og_machine *m, uint64_t need, uint64_t others, uint64_t
     uint64_t want_mb = (want + GIB - 1) / GIB * 1024;
     og_limit_settle(l, want_mb > UINT32_MAX ? UINT32_MAX : (uint32_t)want_mb);
 }
+
+void og_decide_limit(const og_machine *m, og_limit_advice *l)
+{
+    og_limit_fill(m, 0, 0, OG_BUDGET_MARGIN_BYTES, l);
+}

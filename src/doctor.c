@@ -267,14 +267,28 @@ static void check_other_apps(const og_doctor_facts *f, og_check *k)
         set(k, OG_CHECK_FAIL);
         add(k->evidence, sizeof k->evidence, "; the plan needs %s, %s is usable now", SZ(f->need),
             SZ(f->usable_now));
+        /* name the apps a user can close: known heavy apps and GPU clients first */
         put(k->fix, sizeof k->fix, "Close ");
         int named = 0;
-        for (uint32_t j = 0; j < nt && named < 3; j++, named++)
-            add(k->fix, sizeof k->fix, "%s%s", named ? ", " : "", top[j]->name);
+        uint64_t theirs = 0;
+        for (int pass = 0; pass < 2 && named < 3; pass++)
+            for (uint32_t j = 0; j < nt && named < 3; j++) {
+                int heavy =
+                    og_heavy_app_kind(top[j]->name) || top[j]->gpu_client || top[j]->gpu_bytes;
+                if (pass == 0 ? !heavy : heavy)
+                    continue;
+                if (pass == 1 && named)
+                    break; /* heavy apps found: do not suggest system processes */
+                add(k->fix, sizeof k->fix, "%s%s", named ? ", " : "", top[j]->name);
+                theirs += by_gpu ? top[j]->gpu_bytes : top[j]->footprint_bytes;
+                named++;
+            }
         if (!named)
             add(k->fix, sizeof k->fix, "other processes (oomguard top lists them)");
-        add(k->fix, sizeof k->fix, ": that returns about %s of %s%s.", SZ(f->others_bytes),
-            pool_word(f),
+        else
+            add(k->fix, sizeof k->fix, " (they hold %s%s)", SZ(theirs), by_gpu ? " of VRAM" : "");
+        add(k->fix, sizeof k->fix, ": closing other processes returns up to %s of %s%s.",
+            SZ(f->others_bytes), pool_word(f),
             f->limit_blocks ? " (and raise the limit: see the wired checks)" : "; then it fits");
         return;
     }

@@ -126,10 +126,13 @@ python3 -c "
 import json; d=json.load(open('$OUT')); c=d['checks'][4]
 assert c['status']=='fail' and 'machine like' in c['fix'], c" || { echo "FAIL too-small tier"; fail=1; }
 # heavy apps from a recorded process list
-doctor_json heavy-apps 0 null - qwen3-14b --machine m1-pro-16gb --procs "$SCN/procs-heavy-apps.json"
+# a recorded process list on a preset counts: 11.5 GiB of apps leave a 16 GB Mac too little
+doctor_json heavy-apps 1 other_apps - qwen3-14b --machine m1-pro-16gb --procs "$SCN/procs-heavy-apps.json"
 python3 -c "
 import json; d=json.load(open('$OUT')); c=d['checks'][1]
-assert c['status']=='warn' and 'docker' in c['evidence'] and 'Chrome' in c['fix'], c" || { echo "FAIL heavy-apps"; fail=1; }
+assert c['status']=='fail' and 'docker' in c['evidence'] and 'Chrome' in c['fix'], c
+assert 'kernel_task' not in c['fix'], c
+assert d['fits'] is False and any(x['kind']=='other_apps' for x in d['budget']['deductions']), d" || { echo "FAIL heavy-apps"; fail=1; }
 # a log joins check 1 without a model
 doctor_json log-only 1 model_too_big - --machine m2-max-64gb --log "$DATA/cuda_kv.log"
 
@@ -141,7 +144,7 @@ check gguf-f16-text 1 "$OG" doctor "$tmp/f16-8b.gguf" --machine m1-16gb
 grep_out gguf-f16-text "Q4_K_M"
 grep_out gguf-f16-text "Headline: Model exceeds"
 # the llama.cpp plan is wired: the doctor's sizes are `oomguard fit`'s (Metal on a Mac preset)
-check gguf-plan 1 "$OG" doctor --json "$tmp/f16-8b.gguf" --machine m1-16gb
+check gguf-plan 1 "$OG" doctor --json "$tmp/f16-8b.gguf" --machine m1-16gb -c 4096
 cp $OUT "$tmp/doc.json"
 check gguf-fit 1 "$OG" fit --json "$tmp/f16-8b.gguf" --backend metal -c 4096 --mem 8G
 python3 - "$tmp/doc.json" $OUT <<'PY' || { echo "FAIL doctor plan = fit plan"; fail=1; }

@@ -45,9 +45,19 @@ check recommend-text 0 "$OG" wired --machine m1-max-32gb --recommend
 grep_out recommend-text "sudo sysctl iogpu.wired_limit_mb=24576"
 check recommend-64 0 "$OG" wired --machine m2-max-64gb --recommend --json
 py recommend-64 "d['recommended_mb'] == 49152"
-# with a model: the plan's need plus a margin, rounded up to whole GiB
+# with a model: the smallest whole GiB at which the plan fits (its need plus the 1 GiB margin)
 check recommend-model 0 "$OG" wired --machine m2-max-64gb --recommend llama-3.3-70b --ctx 36864 --json
-py recommend-model "d['need_bytes'] > 48 * 2**30 and d['recommended_mb'] % 1024 == 0 and d['recommended_mb'] * 2**20 >= d['need_bytes'] * 1.1 and d['recommended_mb'] <= 57344"
+py recommend-model "d['need_bytes'] > 48 * 2**30 and d['recommended_mb'] % 1024 == 0 and d['recommended_mb'] * 2**20 >= d['need_bytes'] + 2**30 and d['recommended_mb'] <= 57344 and d['apply']"
+# issue 13: a small model never lowers the limit below the default: nothing to apply
+check recommend-small 0 "$OG" wired --machine m4-max-64gb --recommend qwen3-8b --json
+py recommend-small "d['recommended_mb'] == 49152 and not d['apply'] and d['fits']"
+check recommend-small-text 0 "$OG" wired --machine m4-max-64gb --recommend qwen3-8b
+grep_out recommend-small-text "nothing to apply"
+if grep -q "Apply:" $OUT; then echo "FAIL recommend-small-text: Apply printed"; fail=1; fi
+# a limit above RAM minus the floor is lowered to a safe value
+sed 's/"wired_limit_mb": *[0-9]*/"wired_limit_mb": 999999/' "$3/data/doctor/mac-64gb-low-wired.json" > "$tmp/mac-999999.json"
+check recommend-above-safe 0 "$OG" wired --machine "$tmp/mac-999999.json" --recommend --json
+py recommend-above-safe "d['apply'] and 49152 <= d['recommended_mb'] <= 57344"
 check recommend-typo 2 "$OG" wired --machine m2-max-64gb --recommend qwen3-32bb
 grep_out recommend-typo "did you mean"
 

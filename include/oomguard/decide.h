@@ -210,6 +210,12 @@ typedef struct og_decision {
  * missing model / machine. */
 OG_API og_status og_decide(const og_decide_input *in, og_decision *out, og_error *err);
 
+/* The limit advice without a model: the recommended wired limit
+ * (min(75 % of RAM, RAM - floor)) or, on an AMD APU, GTT up to the safe
+ * maximum; set_mb 0 when the current limit is already at least that, and a
+ * limit above the safe maximum lowered to it. */
+OG_API void og_decide_limit(const og_machine *m, og_limit_advice *l);
+
 /* Machine checks only (no model): the doctor's seven checks with the model
  * checks "unknown" (or check 1 from the log). */
 OG_API void og_decide_machine(const og_decide_input *in, og_doctor_report *r);
