@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "decide_cli.h"
 #include "engine_opts.h"
 #include "fit.h"
 
@@ -233,6 +234,7 @@ static int parse(int argc, char **argv, fit_opts *o)
         if (!o->model)
             return rc;
     }
+    o->eo = e;
     o->s = e.s;
     o->ms = e.ms;
     o->engine = e.engine;
@@ -266,107 +268,7 @@ static int parse(int argc, char **argv, fit_opts *o)
     return 0;
 }
 
-/* ---- model resolution: a path, a remote source, or a catalog name ---- */
-
-static int looks_like_path(const char *s)
-{
-    size_t n = strlen(s);
-    static const char *const ext[] = {".gguf", ".safetensors", ".json"};
-    if (s[0] == '/' || s[0] == '.' || s[0] == '~')
-        return 1;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        size_t k = strlen(ext[i]);
-        if (n >= k && strcasecmp(s + n - k, ext[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* MLX build with the bits closest to a GGUF build, and back. */
-static og_catalog_build comparable(og_catalog_build b)
-{
-    switch (b) {
-    case OG_BUILD_MLX_3BIT:
-        return OG_BUILD_GGUF_Q3_K_M;
-    case OG_BUILD_MLX_4BIT:
-        return OG_BUILD_GGUF_Q4_K_M;
-    case OG_BUILD_MLX_6BIT:
-        return OG_BUILD_GGUF_Q6_K;
-    case OG_BUILD_MLX_8BIT:
-        return OG_BUILD_GGUF_Q8_0;
-    case OG_BUILD_MLX_BF16:
-        return OG_BUILD_GGUF_F16;
-    case OG_BUILD_GGUF_Q2_K:
-    case OG_BUILD_GGUF_Q3_K_M:
-        return OG_BUILD_MLX_3BIT;
-    case OG_BUILD_GGUF_IQ4_XS:
-    case OG_BUILD_GGUF_Q4_0:
-    case OG_BUILD_GGUF_Q4_K_M:
-        return OG_BUILD_MLX_4BIT;
-    case OG_BUILD_GGUF_Q5_K_M:
-    case OG_BUILD_GGUF_Q6_K:
-        return OG_BUILD_MLX_6BIT;
-    case OG_BUILD_GGUF_Q8_0:
-        return OG_BUILD_MLX_8BIT;
-    case OG_BUILD_GGUF_F16:
-        return OG_BUILD_MLX_BF16;
-    default:
-        return OG_BUILD_GGUF_Q4_K_M;
-    }
-}
-
-/* want: 1 = an MLX build, 0 = a GGUF build, for catalog names. An explicit
- * --quant of the other family is matched to the comparable build when
- * `match` is set (--engine all), an error otherwise. */
-og_status fit_resolve_model(const char *name, const char *quant, int want, int match,
-                            og_model **out, og_error *err)
-{
-    struct stat st;
-    if (stat(name, &st) == 0 || og_is_remote(name)) {
-        if (quant)
-            return og_error_set(err, OG_ERR_INVALID,
-                                "--quant applies to catalog names; '%s' is a file or a "
-                                "remote source (its quantization is what it is)",
-                                name);
-        return cli_open_model(name, out, err);
-    }
-    const og_catalog_entry *e = NULL;
-    og_error ce;
-    og_error_clear(&ce);
-    if (og_catalog_find(name, &e, &ce) != OG_OK) {
-        if (looks_like_path(name))
-            return og_model_open(name, out, err); /* says what is wrong with the path */
-        *err = ce;                                /* carries "did you mean ...?" */
-        return ce.status;
-    }
-    og_catalog_build b = want ? OG_BUILD_MLX_4BIT : OG_BUILD_GGUF_Q4_K_M;
-    if (quant) {
-        if (og_catalog_build_from_name(quant, &b, err) != OG_OK)
-            return err->status;
-        if (og_catalog_build_is_mlx(b) != want) {
-            if (!match)
-                return og_error_set(err, OG_ERR_INVALID,
-                                    want ? "--quant %s is a GGUF build; the MLX engine takes "
-                                           "mlx-3bit, mlx-4bit, mlx-6bit, mlx-8bit or mlx-bf16"
-                                         : "--quant %s is an MLX build; llama.cpp takes GGUF "
-                                           "builds (Q4_K_M, Q8_0, ...) or use --engine mlx",
-                                    quant);
-            b = comparable(b);
-        }
-    }
-    if (!og_catalog_has_build(e, b))
-        return og_error_set(err, OG_ERR_UNSUPPORTED,
-                            "%s has no %s build (mlx-lm has no model class for %s)", e->name,
-                            og_catalog_build_name(b), e->hp.arch);
-    return og_catalog_model(e, b, out, err);
-}
-
-/* ---- the budget ---- */
-
-int fit_machine_is_mac(const og_machine *m)
-{
-    return m && (m->os == OG_OS_MACOS || m->apple_silicon);
-}
+/* ---- the machine ---- */
 
 static int fit_budget(fit_env *v)
 {
@@ -383,18 +285,9 @@ static int fit_budget(fit_env *v)
         snprintf(v->src, sizeof v->src, "probe failed: %.150s", err.message);
         v->mach = NULL;
     }
-    if (v->o->have_mem) {
-        memset(&v->budget, 0, sizeof v->budget);
-        v->budget.unified = 1;
-        v->budget.has_gpu = 1;
-        v->budget.host_bytes = v->budget.gpu_bytes = v->budget.gpu_total_bytes = v->o->mem;
-        snprintf(v->budget.basis, sizeof v->budget.basis, "--mem");
+    if (v->o->have_mem)
         snprintf(v->src, sizeof v->src, "--mem %s", cli_bytes(v->o->mem));
-        v->have_budget = 1;
-    } else if (v->mach) {
-        og_machine_budget(v->mach, &v->budget);
-        v->have_budget = 1;
-    }
+    v->have_budget = v->o->have_mem || v->mach;
     return 0;
 }
 
@@ -443,11 +336,12 @@ int cmd_fit(int argc, char **argv)
         return rc;
     }
     if (!o.backend_set)
-        o.s.backend = og_machine_backend(v.mach);
+        o.s.backend = og_decide_backend(v.mach);
 
     og_error err;
     og_error_clear(&err);
     og_model *m = NULL, *m2 = NULL, *mm = NULL, *dm = NULL;
+    const og_catalog_entry *entry = NULL, *entry2 = NULL;
     json_t *j[2] = {NULL, NULL};
     int exit_code = OG_EXIT_OK;
     if (o.all_quants) {
@@ -455,17 +349,18 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     int eng = pick_engine(&o);
-    if (fit_resolve_model(o.model, o.quant, eng == ENG_MLX, eng == ENG_ALL, &m, &err) != OG_OK) {
+    if (cli_model_resolve(o.model, o.quant, eng == ENG_MLX, eng == ENG_ALL, &m, &entry, &err) !=
+        OG_OK) {
         exit_code = cli_fail(&err);
         goto done;
     }
-    if (eng == ENG_AUTO)
-        eng = m->format == OG_FORMAT_MLX ? ENG_MLX : ENG_LLAMA;
-    if (o.mmproj && fit_resolve_model(o.mmproj, NULL, 0, 0, &mm, &err) != OG_OK) {
+    if (eng == ENG_AUTO) /* the decision core's rule (og_decide_engine) */
+        eng = og_decide_engine(m, NULL) == OG_ENGINE_MLX ? ENG_MLX : ENG_LLAMA;
+    if (o.mmproj && cli_model_resolve(o.mmproj, NULL, 0, 0, &mm, NULL, &err) != OG_OK) {
         exit_code = cli_fail(&err);
         goto done;
     }
-    if (o.draft && fit_resolve_model(o.draft, NULL, 0, 0, &dm, &err) != OG_OK) {
+    if (o.draft && cli_model_resolve(o.draft, NULL, 0, 0, &dm, NULL, &err) != OG_OK) {
         exit_code = cli_fail(&err);
         goto done;
     }
@@ -473,7 +368,7 @@ int cmd_fit(int argc, char **argv)
     o.s.draft = dm;
 
     if (o.machines) {
-        exit_code = fit_run_machines(&v, m, eng == ENG_MLX);
+        exit_code = fit_run_machines(&v, m, entry, eng == ENG_MLX);
         goto done;
     }
     if (o.cluster) {
@@ -481,7 +376,7 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     if (eng == ENG_MLX) {
-        exit_code = fit_run_mlx(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
+        exit_code = fit_run_mlx(&v, m, entry, !o.json, o.json ? &j[0] : NULL, NULL);
         if (o.json && j[0]) {
             json_t *doc = j[0];
             j[0] = NULL; /* cli_print_json frees it */
@@ -490,7 +385,7 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     if (eng != ENG_ALL) {
-        exit_code = fit_run_llama(&v, m, !o.json, o.json ? &j[0] : NULL, NULL);
+        exit_code = fit_run_llama(&v, m, entry, !o.json, o.json ? &j[0] : NULL, NULL);
         if (o.json && j[0]) {
             json_t *doc = j[0];
             j[0] = NULL; /* cli_print_json frees it */
@@ -509,19 +404,22 @@ int cmd_fit(int argc, char **argv)
     }
     struct stat st;
     int catalog = m->format == OG_FORMAT_CATALOG && stat(o.model, &st) != 0;
-    if (catalog && fit_resolve_model(o.model, o.quant, 1, 1, &m2, &err) != OG_OK) {
+    if (catalog && cli_model_resolve(o.model, o.quant, 1, 1, &m2, &entry2, &err) != OG_OK) {
         exit_code = cli_fail(&err);
         goto done;
     }
     summary sum[2];
-    int rl = fit_run_llama(&v, m, 0, o.json ? &j[0] : NULL, &sum[0]);
+    int rl = fit_run_llama(&v, m, entry, 0, o.json ? &j[0] : NULL, &sum[0]);
     if (rl > OG_EXIT_PROBLEM) {
         exit_code = rl;
         goto done;
     }
-    if (!o.ctx_set)
-        o.ms.ctx = sum[0].ctx; /* the context llama.cpp resolved (the trained one) */
-    int rm = fit_run_mlx(&v, m2 ? m2 : m, 0, o.json ? &j[1] : NULL, &sum[1]);
+    if (!o.ctx_set) { /* the same context for both: the one llama.cpp would run */
+        o.eo.s.n_ctx = (uint32_t)sum[0].ctx;
+        o.eo.ms.ctx = sum[0].ctx;
+        o.eo.given |= CLI_SET_CTX;
+    }
+    int rm = fit_run_mlx(&v, m2 ? m2 : m, m2 ? entry2 : entry, 0, o.json ? &j[1] : NULL, &sum[1]);
     if (rm > OG_EXIT_PROBLEM) {
         exit_code = rm;
         goto done;

@@ -7,12 +7,14 @@
 
 #include "cli.h"
 #include "oomguard/catalog.h"
+#include "oomguard/decide.h"
 
 enum { O_JSON, O_MACHINE, O_MEM, O_CTX, O_VERSION };
 typedef struct overview_opts {
     int json;
     const char *machine;
-    og_fit_settings fs;
+    uint64_t mem;
+    uint32_t usable_ctx;
 } overview_opts;
 
 static int on_option(void *ctx, int id, const char *name, const cli_value *v)
@@ -29,10 +31,10 @@ static int on_option(void *ctx, int id, const char *name, const cli_value *v)
     case O_MEM:
         if (!v->u)
             return cli_usage_error(NULL, "--mem must be larger than 0");
-        o->fs.budget_bytes = v->u;
+        o->mem = v->u;
         break;
     case O_CTX:
-        o->fs.min_ctx = v->u;
+        o->usable_ctx = (uint32_t)v->u;
         break;
     case O_VERSION:
         printf("oomguard %s\n", oomguard_version());
@@ -48,7 +50,9 @@ static const cli_opt options[] = {
     {O_MEM, "--mem", NULL, CLI_T_SIZE, "SIZE", NULL,
      "plan for this much memory available to the model (24G)", 0, 0, 0},
     {O_CTX, "--ctx", "-c --ctx-size", CLI_T_COUNT, "N", NULL,
-     "smallest context that counts as usable (default 4096; 32k)", 0, 256, 1u << 30},
+     "smallest context that counts as usable for the pick\n(default 16k, or the trained context if "
+     "smaller)",
+     0, 256, 1u << 30},
     {O_JSON, "--json", NULL, CLI_T_FLAG, NULL, NULL, "machine-readable output", 0, 0, 0},
     {O_VERSION, "-V, --version", NULL, CLI_T_FLAG, NULL, NULL, "show the version", 0, 0, 0},
 };
@@ -79,22 +83,19 @@ const cli_spec cli_spec_overview = {
     .groups = {&group},
 };
 
-/* The headline of the machine-only doctor checks (include/oomguard/doctor.h):
- * the first failing check's title and fix, or NULL when none fails. No model,
+/* The headline of the machine-only doctor checks (og_decide_machine): the
+ * first failing check's title and fix, or NULL when none fails. No model,
  * no process list and no swap-out sampling here (those take time; `oomguard
  * doctor` does them): the checks that need them report "unknown". */
-static const char *doctor_headline(const og_machine *m, const og_budget *b)
+static const char *doctor_headline(const og_machine *m)
 {
     static char line[800];
-    og_doctor_input in;
+    og_decide_input in;
     memset(&in, 0, sizeof in);
     in.machine = m;
-    in.budget = b;
-    if (m->os == OG_OS_MACOS)
-        in.default_wired_bytes = og_default_wired_limit_bytes(m->ram_bytes, m->macos_major);
     in.procs_reason = "not listed by the overview";
     og_doctor_report r;
-    og_doctor_run(&in, &r);
+    og_decide_machine(&in, &r);
     if (r.headline < 0)
         return NULL;
     const og_check *c = &r.checks[r.headline];
@@ -102,10 +103,21 @@ static const char *doctor_headline(const og_machine *m, const og_budget *b)
     return line;
 }
 
+/* One engine's answer for a row: the decision core's pick (decide.h, the pick
+ * policy) and, on a Mac or an APU, the limit at which the default build
+ * would fit when it does not now. */
+typedef struct pick {
+    int decided;             /* 0: MLX off a Mac */
+    char build[32];          /* "" = nothing runs here */
+    uint64_t bytes, max_ctx; /* the pick's need and largest context */
+    uint64_t default_need;   /* the default build's need */
+    uint32_t limit_mb;       /* > 0: the default build fits after this wired / GTT limit */
+    char limit_cmd[200];
+} pick;
+
 typedef struct row {
     const og_catalog_entry *e;
-    og_catalog_build best[2]; /* [0] MLX, [1] GGUF */
-    og_fit_result r[2];
+    pick p[2]; /* [0] MLX, [1] GGUF */
 } row;
 
 static const char *ctx_text(uint64_t ctx, char *buf, size_t n)
@@ -119,25 +131,32 @@ static const char *ctx_text(uint64_t ctx, char *buf, size_t n)
     return buf;
 }
 
-static void cell(char *buf, size_t n, const row *r, int k)
+static void cell(char *buf, size_t n, const pick *p)
 {
     char c[32];
-    if (r->best[k] == OG_BUILD_COUNT)
+    if (!p->decided)
+        snprintf(buf, n, "n/a");
+    else if (!p->build[0] && p->limit_mb)
+        snprintf(buf, n, "after limit %u", p->limit_mb);
+    else if (!p->build[0])
         snprintf(buf, n, "-");
     else
-        snprintf(buf, n, "%s @ %s", og_catalog_build_name(r->best[k]),
-                 ctx_text(r->r[k].max_ctx, c, sizeof c));
+        snprintf(buf, n, "%.20s @ %.8s, %.12s", p->build, ctx_text(p->max_ctx, c, sizeof c),
+                 cli_bytes(p->bytes));
 }
 
-static json_t *fit_json(const row *r, int k, int available)
+static json_t *fit_json(const pick *p)
 {
-    if (!available)
+    if (!p->decided)
         return json_null();
-    if (r->best[k] == OG_BUILD_COUNT)
-        return json_pack("{s:b, s:I}", "fits", 0, "needs_bytes", (json_int_t)r->r[k].total_bytes);
-    return json_pack("{s:b, s:s, s:I, s:I}", "fits", 1, "build", og_catalog_build_name(r->best[k]),
-                     "max_context", (json_int_t)r->r[k].max_ctx, "bytes_at_min_context",
-                     (json_int_t)r->r[k].total_bytes);
+    json_t *j;
+    if (!p->build[0])
+        j = json_pack("{s:b, s:I}", "fits", 0, "needs_bytes", (json_int_t)p->default_need);
+    else
+        j = json_pack("{s:b, s:s, s:I, s:I}", "fits", 1, "build", p->build, "max_context",
+                      (json_int_t)p->max_ctx, "bytes", (json_int_t)p->bytes);
+    json_object_set_new(j, "limit_mb", p->limit_mb ? json_integer(p->limit_mb) : json_null());
+    return j;
 }
 
 static json_t *machine_json(const og_machine *m, const og_budget *b)
@@ -179,7 +198,8 @@ typedef struct overview_work {
     row *rows;
     uint32_t n;
     const og_machine *m;
-    const og_fit_settings *fs;
+    uint64_t mem;
+    uint32_t usable_ctx;
     int mac;
     uint32_t next;
     og_status st;
@@ -187,27 +207,64 @@ typedef struct overview_work {
     pthread_mutex_t lock;
 } overview_work;
 
-/* The best MLX build (Macs only) and the best GGUF build of each row, with
- * the engine plans (fit.h): og_fit_mlx for MLX builds, og_fit_llama with the
- * machine's backend for GGUF builds. */
+/* One engine for one row: og_decide on the default build (Q4_K_M, mlx-4bit)
+ * with the default settings, the pick from its alternatives. */
+static og_status decide_row(const overview_work *w, row *r, int k, og_decision *d, og_error *err)
+{
+    pick *p = &r->p[k];
+    memset(p, 0, sizeof *p);
+    if (k == 0 && !w->mac)
+        return OG_OK; /* MLX runs on Apple Silicon only */
+    og_catalog_build b = k == 0 ? OG_BUILD_MLX_4BIT : OG_BUILD_GGUF_Q4_K_M;
+    if (!og_catalog_has_build(r->e, b))
+        return OG_OK;
+    og_model *md = NULL;
+    og_status st = og_catalog_model(r->e, b, &md, err);
+    if (st != OG_OK)
+        return st;
+    og_decide_input in = {0};
+    in.model = md;
+    in.entry = r->e;
+    in.machine = w->m;
+    og_decide_settings_default(&in.settings);
+    in.settings.engine = k == 0 ? OG_ENGINE_MLX : OG_ENGINE_LLAMA_CPP;
+    in.settings.mem_bytes = w->mem;
+    in.pick_only = 1;
+    in.usable_ctx = w->usable_ctx;
+    st = og_decide(&in, d, err);
+    og_model_free(md);
+    if (st != OG_OK)
+        return st;
+    p->decided = 1;
+    snprintf(p->build, sizeof p->build, "%s", d->fit_build);
+    p->bytes = d->fit_build_bytes;
+    p->max_ctx = d->fit_build_ctx;
+    p->default_need = d->plan.gpu_need_bytes;
+    if (!d->fits && d->fits_if_limit_raised && d->limit.set_mb) {
+        p->limit_mb = d->limit.set_mb;
+        snprintf(p->limit_cmd, sizeof p->limit_cmd, "%s", d->limit.command);
+    }
+    return OG_OK;
+}
+
 static void *overview_worker(void *arg)
 {
     overview_work *w = arg;
+    og_decision *d = calloc(1, sizeof *d);
     for (;;) {
         pthread_mutex_lock(&w->lock);
         uint32_t i = w->next++;
-        int stop = w->st != OG_OK;
+        int stop = w->st != OG_OK || !d;
+        if (!d && w->st == OG_OK) {
+            w->st = OG_ERR_NOMEM;
+            snprintf(w->err.message, sizeof w->err.message, "out of memory");
+        }
         pthread_mutex_unlock(&w->lock);
         if (stop || i >= w->n)
-            return NULL;
+            break;
         for (int k = 0; k < 2; k++) {
-            w->rows[i].best[k] = OG_BUILD_COUNT;
-            if (k == 0 && !w->mac)
-                continue; /* MLX runs on Apple Silicon only */
             og_error err;
-            og_status st = og_catalog_best_build(w->rows[i].e, w->m, k == 0, w->fs,
-                                                 k == 0 ? og_fit_mlx : og_fit_llama, NULL,
-                                                 &w->rows[i].best[k], &w->rows[i].r[k], &err);
+            og_status st = decide_row(w, &w->rows[i], k, d, &err);
             if (st != OG_OK) {
                 pthread_mutex_lock(&w->lock);
                 if (w->st == OG_OK) {
@@ -215,10 +272,23 @@ static void *overview_worker(void *arg)
                     w->err = err;
                 }
                 pthread_mutex_unlock(&w->lock);
-                return NULL;
+                break;
             }
         }
     }
+    free(d);
+    return NULL;
+}
+
+/* Families together (first appearance order kept? no: by name), smallest model first. */
+static int cmp_row(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    int c = strcmp(x->e->family, y->e->family);
+    if (c)
+        return c;
+    uint64_t px = x->e->params_published, py = y->e->params_published;
+    return px < py ? -1 : px > py ? 1 : strcmp(x->e->name, y->e->name);
 }
 
 int cmd_overview(int argc, char **argv)
@@ -233,7 +303,6 @@ int cmd_overview(int argc, char **argv)
         return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
     int json = o.json;
     const char *machine_arg = o.machine;
-    og_fit_settings fs = o.fs;
     og_error err;
 
     og_machine *m = calloc(1, sizeof *m);
@@ -257,9 +326,10 @@ int cmd_overview(int argc, char **argv)
         free(m);
         return OG_EXIT_INTERNAL;
     }
-    /* Rows are independent: plan them on every core (the engine plans are
-     * pure functions; the catalog is loaded above). */
-    overview_work w = {rows, n, m, &fs, mac, 0, OG_OK, {OG_OK, ""}, PTHREAD_MUTEX_INITIALIZER};
+    /* Rows are independent: decide them on every core (og_decide is a pure
+     * function; the catalog is loaded above). */
+    overview_work w = {rows, n, m,     o.mem,       o.usable_ctx,
+                       mac,  0, OG_OK, {OG_OK, ""}, PTHREAD_MUTEX_INITIALIZER};
     for (uint32_t i = 0; i < n; i++)
         rows[i].e = og_catalog_get(i);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -278,7 +348,17 @@ int cmd_overview(int argc, char **argv)
         free(m);
         return cli_fail(&w.err);
     }
-    const char *headline = doctor_headline(m, &b);
+    qsort(rows, n, sizeof *rows, cmp_row);
+    const char *headline = doctor_headline(m);
+    /* the largest wired / GTT value some default build would need */
+    uint32_t lim_mb = 0;
+    char lim_cmd[200] = "";
+    for (uint32_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++)
+            if (rows[i].p[k].limit_mb > lim_mb) {
+                lim_mb = rows[i].p[k].limit_mb;
+                snprintf(lim_cmd, sizeof lim_cmd, "%s", rows[i].p[k].limit_cmd);
+            }
 
     if (json) {
         json_t *models = json_array();
@@ -288,49 +368,78 @@ int cmd_overview(int argc, char **argv)
                 models, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "name", e->name,
                                   "display", e->display, "family", e->family, "size", e->size_label,
                                   "parameters", (json_int_t)e->params_published, "context_train",
-                                  (json_int_t)e->hp.n_ctx_train, "mlx", fit_json(&rows[i], 0, mac),
-                                  "gguf", fit_json(&rows[i], 1, 1)));
+                                  (json_int_t)e->hp.n_ctx_train, "mlx", fit_json(&rows[i].p[0]),
+                                  "gguf", fit_json(&rows[i].p[1])));
         }
         json_t *root = json_pack("{s:o, s:o, s:s, s:o}", "machine", machine_json(m, &b), "doctor",
                                  headline ? json_string(headline) : json_null(), "estimator",
                                  "engine plans", "models", models);
+        json_object_set_new(root, "pick_policy",
+                            json_pack("{s:I, s:s}", "usable_ctx",
+                                      (json_int_t)(o.usable_ctx ? o.usable_ctx : OG_USABLE_CTX),
+                                      "rule",
+                                      "the largest build up to 8-bit that leaves the usable "
+                                      "context (or the trained one if smaller), else the "
+                                      "largest that runs"));
+        json_object_set_new(root, "limit_fix", lim_mb ? json_string(lim_cmd) : json_null());
         free(rows);
         free(m);
         return cli_print_json(root);
     }
 
-    print_machine(m, &b, fs.budget_bytes);
+    print_machine(m, &b, o.mem);
     if (headline)
         printf("  %s!%s %s (oomguard doctor)\n", cli_c(stdout, CLI_YELLOW),
                cli_c(stdout, CLI_RESET), headline);
+    /* columns that keep to the terminal: MODEL SIZE [MLX] GGUF */
     int width = cli_term_width();
-    int wide = width >= 96;
-    int namew = wide ? 30 : 22;
-    printf("\n%sWhat you can run%s  (best build that fits with a usable context @ the largest "
-           "context it allows)\n",
-           cli_c(stdout, CLI_BOLD), cli_c(stdout, CLI_RESET));
-    printf("%s%-*s %-10s %-18s %-18s%s\n", cli_c(stdout, CLI_DIM), namew, "MODEL", "SIZE", "MLX",
-           "GGUF", cli_c(stdout, CLI_RESET));
+    int cellw = 28, sizew = 9;
+    int ncols = mac ? 2 : 1;
+    int namew = width - 1 - (sizew + 1) - ncols * (cellw + 1);
+    if (namew < 14) { /* narrow: shorter cells */
+        cellw = 22;
+        namew = width - 1 - (sizew + 1) - ncols * (cellw + 1);
+    }
+    if (namew < 10)
+        namew = 10;
+    if (namew > 30)
+        namew = 30;
+    printf("\n%sWhat you can run%s\n", cli_c(stdout, CLI_BOLD), cli_c(stdout, CLI_RESET));
+    printf("%s%-*s %-*s ", cli_c(stdout, CLI_DIM), namew, "MODEL", sizew, "SIZE");
+    if (mac)
+        printf("%-*s ", cellw, "MLX (mlx-lm)");
+    printf("%-*s%s\n", cellw, "GGUF (llama.cpp, Ollama)", cli_c(stdout, CLI_RESET));
     const char *family = "";
     for (uint32_t i = 0; i < n; i++) {
         const row *r = &rows[i];
-        if (strcmp(family, r->e->family) && wide)
-            printf("%s%s%s\n", cli_c(stdout, CLI_CYAN), r->e->family, cli_c(stdout, CLI_RESET));
+        if (strcmp(family, r->e->family))
+            printf("%s%.*s%s\n", cli_c(stdout, CLI_CYAN), width > 1 ? width - 1 : 1, r->e->family,
+                   cli_c(stdout, CLI_RESET));
         family = r->e->family;
-        char a[48], g[48];
+        char a[64], g[64];
+        cell(a, sizeof a, &r->p[0]);
+        cell(g, sizeof g, &r->p[1]);
+        int none = !r->p[0].build[0] && !r->p[1].build[0];
+        printf("%s  %-*.*s %-*.*s ", none ? cli_c(stdout, CLI_DIM) : "", namew - 2, namew - 2,
+               r->e->display, sizew, sizew, r->e->size_label);
         if (mac)
-            cell(a, sizeof a, r, 0);
-        else
-            snprintf(a, sizeof a, "n/a");
-        cell(g, sizeof g, r, 1);
-        int none = r->best[0] == OG_BUILD_COUNT && r->best[1] == OG_BUILD_COUNT;
-        printf("%s%s%-*.*s %-10.10s %-18s %-18s%s\n", none ? cli_c(stdout, CLI_DIM) : "",
-               wide ? "  " : "", wide ? namew - 2 : namew, wide ? namew - 2 : namew, r->e->display,
-               r->e->size_label, a, g, none ? cli_c(stdout, CLI_RESET) : "");
+            printf("%-*.*s ", cellw, cellw, a);
+        printf("%-.*s%s\n", cellw, g, none ? cli_c(stdout, CLI_RESET) : "");
     }
-    printf("\nEstimates: the llama.cpp plan (%s backend) for GGUF%s, against the %s budget "
+    printf("\nPick: the largest build up to 8-bit that leaves %s tokens of context (or the "
+           "trained context if smaller), else the largest that runs; @ its largest context, "
+           "then the memory it takes there.\n",
+           o.usable_ctx ? "the --ctx" : "16K");
+    printf("Defaults: llama.cpp plans the trained context and its --fit lowers it to what fits; "
+           "mlx-lm is planned at %u tokens (docs/DOCTOR.md).\n",
+           OG_MLX_PLANNING_CTX);
+    if (lim_mb)
+        printf("%s!%s Some models fit only after raising the GPU limit (\"after limit\"): %s "
+               "(oomguard doctor MODEL says which).\n",
+               cli_c(stdout, CLI_YELLOW), cli_c(stdout, CLI_RESET), lim_cmd);
+    printf("Estimates: the llama.cpp plan (%s backend) for GGUF%s, against the %s budget "
            "(docs/CATALOG.md).\n",
-           og_backend_name(og_machine_backend(m)), mac ? " and the mlx-lm plan for MLX" : "",
+           og_backend_name(og_decide_backend(m)), mac ? " and the mlx-lm plan for MLX" : "",
            b.has_gpu ? "GPU" : "memory");
     if (!mac)
         printf("MLX: n/a, MLX needs Apple Silicon (plan for a Mac with --machine m4-max-64gb).\n");

@@ -206,7 +206,7 @@ void cli_budget_line(const og_decided_budget *b, char *buf, size_t n)
 void cli_print_budget(FILE *f, const char *indent, const og_decided_budget *b)
 {
     int gtt = chain_is_gtt(b);
-    fprintf(f, "%s%-14s %12s\n", indent, b->pool, cli_bytes(b->start_bytes));
+    fprintf(f, "%s  %-12s %12s  %s\n", indent, "start", cli_bytes(b->start_bytes), b->pool);
     for (uint32_t i = 0; i < b->n; i++)
         fprintf(f, "%s- %-12s %12s  %s\n", indent, deduction_label(b->d[i].kind, gtt),
                 cli_bytes(b->d[i].bytes), b->d[i].why);

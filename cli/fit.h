@@ -1,16 +1,20 @@
-/* oomguard fit: shared between cmd_fit.c (options, model, budget, the
- * command), fit_engines.c (one engine's answer: table and JSON) and
- * fit_multi.c (--engine all, --machines, --all-quants). */
+/* oomguard fit: shared by cmd_fit.c (options, model, machine, the command),
+ * fit_print.c (one engine's answer from og_decide: table and JSON) and
+ * fit_multi.c (--engine all, --machines, --all-quants). Calls go one way:
+ * cmd_fit.c -> fit_multi.c -> fit_print.c. */
 #ifndef OG_CLI_FIT_H
 #define OG_CLI_FIT_H
 
 #include <jansson.h>
 
 #include "cli.h"
+#include "engine_opts.h"
+#include "oomguard/decide.h"
 
 enum { ENG_AUTO = 0, ENG_LLAMA, ENG_OLLAMA, ENG_MLX, ENG_ALL };
 
 typedef struct fit_opts {
+    cli_engine_opts eo; /* the shared engine options as given */
     og_llama_settings s;
     og_mlx_settings ms;
     const char *model, *mmproj, *draft, *machine, *quant;
@@ -33,8 +37,7 @@ typedef struct fit_opts {
 typedef struct fit_env {
     fit_opts *o;
     og_machine *mach; /* NULL: unknown */
-    og_budget budget;
-    int have_budget;
+    int have_budget;  /* a machine or --mem */
     char src[200];
 } fit_env;
 
@@ -45,14 +48,16 @@ typedef struct summary {
     char verdict[24];
 } summary;
 
-int fit_machine_is_mac(const og_machine *m);
 json_t *fit_budget_json(const fit_env *v, const og_budget *b);
-/* A path, a remote source, or a catalog name (quant picks the build; want_mlx
- * / match: see cmd_fit.c). */
-og_status fit_resolve_model(const char *name, const char *quant, int want, int match,
-                            og_model **out, og_error *err);
+/* The decision for one model and engine with fit's settings (alternatives:
+ * 1 = search builds / smaller models for the advice). */
+og_status fit_decide(const fit_env *v, const og_model *m, const og_catalog_entry *entry,
+                     og_engine engine, int alternatives, og_decision *d, og_error *err);
 /* One engine's answer. Return an exit code; *jout gets the JSON when asked. */
-int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *sum);
+int fit_run_llama(fit_env *v, og_model *m, const og_catalog_entry *entry, int print, json_t **jout,
+                  summary *sum);
+int fit_run_mlx(fit_env *v, og_model *m, const og_catalog_entry *entry, int print, json_t **jout,
+                summary *sum);
 /* --engine ollama: Ollama's own arguments for llama-server (og_ollama_prepare)
  * from the flags and the OLLAMA_* environment, adopted into v->o->s; its
  * projector fit target into v->o->fit_target_mib. */
@@ -75,10 +80,9 @@ fit_llamafit *fit_llama_fit(fit_env *v, og_model *m, int *rc);
 void fit_llama_fit_print(const fit_env *v, const og_model *m, const fit_llamafit *f,
                          const og_llama_memplan *p);
 json_t *fit_llama_fit_json(const fit_env *v, const og_model *m, const fit_llamafit *f);
-int fit_run_mlx(fit_env *v, og_model *m, int print, json_t **jout, summary *sum);
 const char *fit_better_of(const summary *l, const summary *x);
 void fit_print_side_by_side(const fit_env *v, const summary *s, int n, const char *better);
-int fit_run_machines(fit_env *v, og_model *m, int mlx);
+int fit_run_machines(fit_env *v, og_model *m, const og_catalog_entry *entry, int mlx);
 int fit_run_all_quants(fit_env *v);
 /* --cluster: llama.cpp RPC and exo over several machines (cli/fit_cluster.c). */
 int fit_run_cluster(fit_env *v, og_model *m);

@@ -51,90 +51,121 @@ void fit_print_side_by_side(const fit_env *v, const summary *s, int n, const cha
 
 /* ---- --machines ---- */
 
-typedef struct machines_user {
-    fit_opts *o;
-    int mlx;
-} machines_user;
+typedef struct machine_row {
+    const char *preset;
+    uint64_t ram_bytes;
+    int ok; /* decided (MLX: an Apple preset) */
+    int fits;
+    uint64_t need, budget, max_ctx;
+    char note[160];
+} machine_row;
 
-static og_status machines_fn(const og_model *model, const og_machine *machine,
-                             const og_fit_settings *s, og_fit_result *out, void *user,
-                             og_error *err)
+static int cmp_ram(const void *a, const void *b)
 {
-    const machines_user *u = user;
-    if (u->mlx) {
-        if (!fit_machine_is_mac(machine)) {
-            memset(out, 0, sizeof *out);
-            snprintf(out->note, sizeof out->note, "MLX needs Apple Silicon");
-            return OG_OK;
-        }
-        return og_fit_mlx(model, machine, s, out, &u->o->ms, err);
-    }
-    og_llama_settings ls = u->o->s;
-    if (!u->o->backend_set)
-        ls.backend = og_machine_backend(machine);
-    return og_fit_llama(model, machine, s, out, &ls, err);
+    const machine_row *x = a, *y = b;
+    return x->ram_bytes < y->ram_bytes ? -1 : x->ram_bytes > y->ram_bytes;
 }
 
-int fit_run_machines(fit_env *v, og_model *m, int mlx)
+/* Every preset through the decision core with fit's settings: the same
+ * answer `fit MODEL --machine PRESET` gives. */
+int fit_run_machines(fit_env *v, og_model *m, const og_catalog_entry *entry, int mlx)
 {
     fit_opts *o = v->o;
-    og_fit_settings fs = {0};
-    fs.ctx = o->ctx_set ? o->s.n_ctx : 8192;
-    machines_user u = {o, mlx};
-    og_machine_fit *rows = calloc(256, sizeof *rows);
-    if (!rows)
-        return OG_EXIT_INTERNAL;
-    uint32_t n = 0;
-    og_error err;
-    og_error_clear(&err);
-    if (og_fit_machines(m, &fs, machines_fn, &u, rows, 256, &n, &err) != OG_OK) {
+    uint32_t np = og_machine_preset_count();
+    machine_row *rows = calloc(np ? np : 1, sizeof *rows);
+    og_machine *pm = calloc(1, sizeof *pm);
+    og_decision *d = calloc(1, sizeof *d);
+    if (!rows || !pm || !d) {
         free(rows);
-        return cli_fail(&err);
+        free(pm);
+        free(d);
+        return OG_EXIT_INTERNAL;
     }
+    og_engine eng = mlx                                     ? OG_ENGINE_MLX
+                    : o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? OG_ENGINE_OLLAMA
+                                                            : OG_ENGINE_LLAMA_CPP;
+    og_machine *saved = v->mach;
+    int saved_mem = o->have_mem;
+    o->have_mem = 0; /* each preset's own budget */
+    uint32_t n = 0;
+    uint32_t ctx_shown = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        og_error err;
+        if (og_machine_preset(og_machine_preset_name(i), pm, &err) != OG_OK)
+            continue;
+        machine_row *r = &rows[n++];
+        r->preset = og_machine_preset_name(i);
+        r->ram_bytes = pm->ram_bytes;
+        v->mach = pm;
+        og_status st = fit_decide(v, m, entry, eng, 0, d, &err);
+        if (st != OG_OK) {
+            snprintf(r->note, sizeof r->note, "%.150s",
+                     st == OG_ERR_UNSUPPORTED ? "MLX needs Apple Silicon" : err.message);
+            continue;
+        }
+        r->ok = 1;
+        r->fits = d->fits;
+        r->need = d->plan.gpu_need_bytes;
+        r->budget = d->budget.usable_bytes;
+        r->max_ctx = d->max_ctx;
+        if (!ctx_shown)
+            ctx_shown = d->n_ctx_asked;
+        if (d->fits && d->ctx_lowered_by_fit)
+            snprintf(r->note, sizeof r->note, "--fit lowers the context to %u", d->plan.n_ctx);
+        else if (!d->fits && d->fits_if_limit_raised)
+            snprintf(r->note, sizeof r->note, "fits after %.140s", d->limit.command);
+    }
+    v->mach = saved;
+    o->have_mem = saved_mem;
+    free(pm);
+    free(d);
+    qsort(rows, n, sizeof *rows, cmp_ram);
     const char *first = NULL;
     for (uint32_t i = 0; i < n && !first; i++)
-        if (rows[i].result.fits)
+        if (rows[i].fits)
             first = rows[i].preset;
-    const char *eng = mlx ? "mlx" : o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp";
+    const char *eng_name = og_engine_name(eng);
     if (o->json) {
         json_t *arr = json_array();
         for (uint32_t i = 0; i < n; i++)
             json_array_append_new(
-                arr,
-                json_pack("{s:s, s:I, s:b, s:I, s:I, s:I, s:s}", "preset", rows[i].preset,
-                          "ram_bytes", (json_int_t)rows[i].ram_bytes, "fits", rows[i].result.fits,
-                          "total_bytes", (json_int_t)rows[i].result.total_bytes, "budget_bytes",
-                          (json_int_t)rows[i].result.budget_bytes, "max_ctx",
-                          (json_int_t)rows[i].result.max_ctx, "note", rows[i].result.note));
-        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "engine", eng, "model", o->model,
-                              "build", m->quant_label, "ctx", (json_int_t)fs.ctx, "machines", arr,
-                              "smallest", first ? json_string(first) : json_null());
+                arr, json_pack("{s:s, s:I, s:b, s:I, s:I, s:I, s:s}", "preset", rows[i].preset,
+                               "ram_bytes", (json_int_t)rows[i].ram_bytes, "fits", rows[i].fits,
+                               "total_bytes", (json_int_t)rows[i].need, "budget_bytes",
+                               (json_int_t)rows[i].budget, "max_ctx", (json_int_t)rows[i].max_ctx,
+                               "note", rows[i].note));
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "engine", eng_name, "model", o->model,
+                      "build", m->quant_label, "ctx", (json_int_t)ctx_shown, "machines", arr,
+                      "smallest", first ? json_string(first) : json_null());
         int prc = cli_print_json(j);
         free(rows);
         return prc ? prc : first ? OG_EXIT_OK : OG_EXIT_PROBLEM;
     }
     FILE *out = stdout;
     const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
-    printf("%s%s%s (%s) with %s at ctx %llu: which machine?\n\n", B, m->name ? m->name : o->model,
-           R, m->quant_label, eng, (unsigned long long)fs.ctx);
-    printf("%s%-18s %10s %12s %12s  %-12s %s%s\n", B, "MACHINE", "RAM", "NEEDS", "BUDGET", "FITS",
-           "MAX CTX", R);
+    printf("%s%s%s (%s) with %s at ctx %u: which machine?\n\n", B, m->name ? m->name : o->model, R,
+           m->quant_label, eng_name, ctx_shown);
+    printf("%s%-18s %10s %12s %12s  %-5s %-8s %s%s\n", B, "MACHINE", "RAM", "NEEDS", "BUDGET",
+           "FITS", "MAX CTX", "NOTE", R);
     for (uint32_t i = 0; i < n; i++) {
-        const og_fit_result *r = &rows[i].result;
+        const machine_row *r = &rows[i];
         char ctx[32];
         snprintf(ctx, sizeof ctx, "%llu", (unsigned long long)r->max_ctx);
-        printf("%s%-18s %10s %12s %12s  %-12s %s%s\n", r->fits ? "" : D, rows[i].preset,
-               cli_bytes(rows[i].ram_bytes), r->total_bytes ? cli_bytes(r->total_bytes) : "-",
-               r->budget_bytes ? cli_bytes(r->budget_bytes) : "-",
-               r->fits          ? "yes"
-               : r->total_bytes ? "no"
-                                : "n/a",
-               r->max_ctx ? ctx : "-", r->fits ? "" : R);
+        printf("%s%-18s %10s %12s %12s  %-5s %-8s %s%s\n", r->fits ? "" : D, r->preset,
+               cli_bytes(r->ram_bytes), r->ok ? cli_bytes(r->need) : "-",
+               r->ok ? cli_bytes(r->budget) : "-",
+               r->fits ? "yes"
+               : r->ok ? "no"
+                       : "n/a",
+               r->max_ctx ? ctx : "-", r->note, r->fits ? "" : R);
     }
     if (first)
         printf("\nsmallest that fits: %s%s%s\n", B, first, R);
     else
-        printf("\nno preset fits at ctx %llu\n", (unsigned long long)fs.ctx);
+        printf("\nno preset fits\n");
+    printf("%sEach row is `oomguard fit %s --machine PRESET` (the same settings and defaults).%s\n",
+           D, o->model, R);
     free(rows);
     return first ? OG_EXIT_OK : OG_EXIT_PROBLEM;
 }
@@ -181,40 +212,48 @@ int fit_run_all_quants(fit_env *v)
         og_remote_list_free(names, n);
         return OG_EXIT_INTERNAL;
     }
-    const og_budget *bp = v->have_budget ? &v->budget : NULL;
+    int have = v->have_budget;
     int rc = OG_EXIT_OK, any_fit = 0;
     uint32_t k = 0;
+    og_decision *d = calloc(1, sizeof *d);
+    if (!d) {
+        free(rows);
+        og_remote_list_free(names, n);
+        return OG_EXIT_INTERNAL;
+    }
+    og_engine eng = o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? OG_ENGINE_OLLAMA : OG_ENGINE_LLAMA_CPP;
     for (uint32_t i = 0; i < n; i++) {
         og_model *m = NULL;
         og_llama_memplan plan;
-        og_llama_fit fit;
-        memset(&fit, 0, sizeof fit);
         if (cli_open_model(names[i], &m, &err) != OG_OK ||
-            og_llama_plan(m, &o->s, &plan, &err) != OG_OK ||
-            (bp && og_llama_verdict(m, &o->s, &plan, bp, &fit, &err) != OG_OK)) {
+            (!have && og_llama_plan(m, &o->s, &plan, &err) != OG_OK) ||
+            (have && fit_decide(v, m, NULL, eng, 0, d, &err) != OG_OK)) {
             fprintf(stderr, "oomguard: %s: %s (skipped)\n", names[i], err.message);
             og_model_free(m);
             continue;
         }
+        if (have)
+            plan = d->llama;
         quant_row *r = &rows[k++];
         r->source = names[i];
         const char *slash = strrchr(names[i], '/');
         r->file = slash ? slash + 1 : names[i];
         r->weights = plan.component_bytes[OG_COMP_WEIGHTS];
         r->total = plan.total_bytes;
-        r->has_verdict = bp != NULL;
-        r->verdict = fit.verdict;
-        r->max_ctx = fit.max_ctx;
-        any_fit |= bp && fit.verdict != OG_FIT_NO;
+        r->has_verdict = have;
+        r->verdict = have ? d->verdict : OG_FIT_NO;
+        r->max_ctx = have ? d->max_ctx : 0;
+        any_fit |= have && d->fits;
         og_model_free(m);
     }
+    free(d);
     if (k == 0) {
         fprintf(stderr, "oomguard: no GGUF in %s could be planned\n", o->model);
         rc = OG_EXIT_USAGE;
         goto out;
     }
     qsort(rows, k, sizeof *rows, cmp_quant);
-    rc = !bp || any_fit ? OG_EXIT_OK : OG_EXIT_PROBLEM;
+    rc = !have || any_fit ? OG_EXIT_OK : OG_EXIT_PROBLEM;
     if (o->json) {
         json_t *arr = json_array();
         for (uint32_t i = 0; i < k; i++)
@@ -230,7 +269,7 @@ int fit_run_all_quants(fit_env *v)
         json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:o}", "engine",
                               o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp",
                               "model", o->model, "ctx", (json_int_t)o->s.n_ctx, "budget",
-                              fit_budget_json(v, bp), "quants", arr);
+                              fit_budget_json(v, NULL), "quants", arr);
         int prc = cli_print_json(j);
         if (prc)
             rc = prc;

@@ -117,7 +117,7 @@ static void run_init(run *r, const og_decide_input *in, const og_model *model, o
     if (engine == OG_ENGINE_MLX) {
         uint64_t ctx = r->ms.ctx ? r->ms.ctx : OG_MLX_PLANNING_CTX;
         r->ctx_default = !r->ms.ctx;
-        if (tr && ctx > tr)
+        if (tr && ctx > tr && r->ctx_default)
             ctx = tr;
         r->ms.ctx = ctx;
         r->asked = r->threshold = (uint32_t)(ctx > UINT32_MAX ? UINT32_MAX : ctx);
@@ -129,8 +129,8 @@ static void run_init(run *r, const og_decide_input *in, const og_model *model, o
         ctx = engine == OG_ENGINE_OLLAMA ? 4096 : tr;
     if (!ctx)
         ctx = 4096;
-    if (tr && ctx > tr)
-        ctx = tr;
+    if (tr && ctx > tr && r->ctx_default)
+        ctx = tr; /* a -c the user gave is kept: llama.cpp runs it (and warns) */
     r->ls.n_ctx = (uint32_t)(ctx > UINT32_MAX ? UINT32_MAX : ctx);
     r->asked = r->ls.n_ctx;
     r->threshold = r->asked;
@@ -159,10 +159,20 @@ static int fits_on(const run *r, const og_model *model, const og_machine *m, con
     uint32_t x = max_ctx_on(r, model, b);
     if (mc)
         *mc = x;
+    uint64_t tr = trained(model);
+    if (r->engine != OG_ENGINE_MLX && tr && r->threshold > tr) {
+        /* past the trained context (the search stops there): plan it */
+        og_llama_settings ls = r->ls;
+        ls.n_ctx = r->threshold;
+        og_llama_memplan p;
+        og_llama_fit f;
+        return og_llama_plan(model, &ls, &p, NULL) == OG_OK &&
+               og_llama_verdict(model, &ls, &p, b, &f, NULL) == OG_OK && f.verdict != OG_FIT_NO;
+    }
     if (r->engine != OG_ENGINE_MLX)
         return x > 0 && x >= r->threshold;
     if (!mp)
-        return x > 0 && x >= r->threshold;
+        return (x > 0 && x >= r->threshold) || (tr && r->threshold > tr && x >= tr);
     /* mlx: og_mlx_judge's rule: peak within the GPU budget and no buffer over
      * Metal's maxBufferLength (derived from the wired limit when not read) */
     uint64_t maxbuf = m->metal_max_buffer_bytes;
@@ -236,6 +246,12 @@ static int best_build(const run *r, const og_catalog_entry *e, const og_machine 
         og_model *md = NULL;
         if (og_catalog_model(e, bb, &md, NULL) != OG_OK)
             continue;
+        /* under 3 bits per weight (Q2_K, IQ2_*, IQ1_*) is not a build people
+         * run for quality: never the pick, never the fix */
+        if (md->n_params && (double)md->weight_bytes * 8.0 / (double)md->n_params < 3.0) {
+            og_model_free(md);
+            continue;
+        }
         cs[n].build = bb;
         cs[n].weight_bytes = md->weight_bytes;
         n++;
@@ -252,7 +268,9 @@ static int best_build(const run *r, const og_catalog_entry *e, const og_machine 
             n--;
     }
     /* a context the user chose is kept; the default asks for a usable one */
-    uint64_t usable = r->ctx_default ? OG_USABLE_CTX : r->asked;
+    uint64_t usable = !r->ctx_default     ? r->asked
+                      : r->in->usable_ctx ? r->in->usable_ctx
+                                          : OG_USABLE_CTX;
     if (e->hp.n_ctx_train && e->hp.n_ctx_train < usable)
         usable = e->hp.n_ctx_train;
     int found = 0;
@@ -518,6 +536,7 @@ static void file_requant(const run *r, const og_model *model, const og_budget *b
         uint64_t need = p->gpu_need_bytes - w_now + w;
         if (need <= pool && w > best_w) {
             best_w = w;
+            d->fit_build_ctx = p->n_ctx;
             snprintf(d->fit_build, sizeof d->fit_build, "%s (estimated)",
                      og_catalog_build_name(bb));
             d->fit_build_bytes = need;
@@ -717,7 +736,7 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
             file_requant(&r, pm, &b, d);
         }
         /* check 5: the smallest build at a short context */
-        if (!d->fits_at_capacity) {
+        if (!d->fits_at_capacity && !in->pick_only) {
             og_model *small = NULL;
             const og_model *sm = pm;
             if (e) {
@@ -756,7 +775,12 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         if (others_block)
             advise(d, "close other apps: they hold %s of the %s", SZ(d->others_bytes),
                    d->budget.pool);
-        if (d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
+        if (d->fit_build[0] && !e)
+            advise(d,
+                   "a smaller quantization of this file: %s needs %s at %u tokens "
+                   "(llama-quantize IN.gguf OUT.gguf %.12s)",
+                   d->fit_build, SZ(d->fit_build_bytes), d->fit_build_ctx, d->fit_build);
+        else if (d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
             advise(d, "--quant %s: needs %s and leaves up to %u tokens of context", d->fit_build,
                    SZ(d->fit_build_bytes), d->fit_build_ctx);
         if (d->max_ctx > 0 && d->max_ctx < r.asked)
@@ -781,7 +805,12 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     }
     /* check 1's fix: the best build, else a smaller model, else the context */
     if (!d->fits_at_capacity) {
-        if (d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
+        if (d->fit_build[0] && !e)
+            snprintf(model_fix, sizeof model_fix,
+                     "Use a smaller quantization of this file: %s needs %s at %u tokens "
+                     "(llama-quantize IN.gguf OUT.gguf %.12s).",
+                     d->fit_build, SZ(d->fit_build_bytes), d->fit_build_ctx, d->fit_build);
+        else if (d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
             snprintf(model_fix, sizeof model_fix,
                      "Use --quant %s (needs %s, up to %u tokens of context).", d->fit_build,
                      SZ(d->fit_build_bytes), d->fit_build_ctx);

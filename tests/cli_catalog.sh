@@ -12,7 +12,17 @@ export XDG_CONFIG_HOME=$T/none; unset OOMGUARD_CATALOG
 "$OG" --machine m4-max-64gb > "$T/out" || fail "overview exit $?"
 grep -q "What you can run" "$T/out" || fail "no table"
 grep -q "Apple M4 Max" "$T/out" || fail "no machine line"
-grep -Eq "Llama 3.1 8B +8B +mlx-bf16" "$T/out" || fail "8B should run in bf16 on 64 GB"
+# the pick policy: the largest build up to 8-bit leaving 16K of context, with its memory
+grep -Eq "Llama 3.1 8B +8B +mlx-8bit @ [0-9]+K, [0-9.]+ GiB +Q8_0 @ " "$T/out" ||
+  fail "8B should run at 8 bits with its memory shown on 64 GB"
+grep -q "^Pick: the largest build up to 8-bit" "$T/out" || fail "pick policy not stated"
+# families once, each family's models together
+python3 - "$T/out" <<'PY' || fail "a family is listed twice"
+import sys
+lines = [l.rstrip("\n") for l in open(sys.argv[1])]
+fam = [l for l in lines if l and not l.startswith(" ") and l.split()[0] in ("Mistral", "Qwen3", "Gemma", "Llama")]
+assert len(fam) == len(set(fam)), fam
+PY
 grep -Eq "DeepSeek V3 +671B-A37B +- +-" "$T/out" || fail "DeepSeek V3 cannot fit 64 GB"
 
 "$OG" --json --machine m4-max-64gb > "$T/j" || fail "json exit"
@@ -25,12 +35,21 @@ assert len(m) >= 60
 assert m["qwen3-8b"]["mlx"]["fits"] and m["qwen3-8b"]["gguf"]["max_context"] >= 4096
 assert not m["deepseek-v3"]["gguf"]["fits"]
 PY
+# the overview's pick is what fit says for that build (one decision)
+read -r pb pc pbytes < <(python3 -c "
+import json; d=json.load(open('$T/j')); g={x['name']:x for x in d['models']}['qwen3-14b']['gguf']
+print(g['build'], g['max_context'], g['bytes'])")
+"$OG" fit qwen3-14b --quant "$pb" --machine m4-max-64gb --json > "$T/f" || fail "fit of the pick does not fit"
+python3 -c "
+import json; f=json.load(open('$T/f'))
+assert f['max_ctx'] == $pc and f['memory']['gpu_bytes'] == $pbytes, (f['max_ctx'], f['memory']['gpu_bytes'])" ||
+  fail "overview pick differs from fit"
 
 # --mem: a smaller budget gives smaller builds
 "$OG" --json --mem 8G --machine m4-max-64gb > "$T/j8" || fail "--mem"
 python3 -c "
 import json,sys; d=json.load(open('$T/j8')); m={x['name']:x for x in d['models']}
-assert m['llama-3.1-8b']['gguf']['build'] in ('Q6_K','Q5_K_M','Q4_K_M'), m['llama-3.1-8b']
+assert m['llama-3.1-8b']['gguf']['build'][:2] in ('Q6','Q5','Q4','IQ4'[:2]), m['llama-3.1-8b']
 assert not m['qwen3-32b']['gguf']['fits']" || fail "--mem 8G"
 
 # bad input: exit 2 with a message

@@ -72,7 +72,7 @@ PY
 python3 - "$T/a.json" <<'PY' || fail "smaller-quant advice"
 import json, sys
 adv = json.load(open(sys.argv[1]))["advice"]
-assert any("smaller quantization" in a and "--ctx 4096" in a for a in adv), adv
+assert any("smaller quantization" in a and "4096 tokens" in a for a in adv), adv
 PY
 
 # Bad input: exit 2 with a message.

@@ -102,7 +102,9 @@ typedef struct og_decide_input {
     double swapout_bytes_per_s;
     og_decide_settings settings;
     int skip_alternatives; /* 1 = no search for smaller builds / models / tiers (faster; the
-                              overview and property tests that only need the verdict) */
+                              property tests and --machines that only need the verdict) */
+    int pick_only;         /* 1 = of the alternatives only fit_build (the overview's pick) */
+    uint32_t usable_ctx;   /* the pick policy's usable context (0 = OG_USABLE_CTX) */
 } og_decide_input;
 
 /* ---- output ---- */

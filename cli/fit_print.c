@@ -1,8 +1,11 @@
-/* oomguard fit: one engine's answer (llama.cpp / Ollama, MLX) as a table or JSON. */
+/* oomguard fit: one engine's answer (llama.cpp / Ollama, MLX) as a table or JSON.
+ * The answer is the decision core's (og_decide, include/oomguard/decide.h):
+ * this file only formats it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "decide_cli.h"
 #include "fit.h"
 
 static const char *type_name(int t)
@@ -11,8 +14,43 @@ static const char *type_name(int t)
     return ti ? ti->name : "?";
 }
 
+/* The decision's budget chain, verdict, context story, largest context and
+ * advice: the lines both engines' tables end with. */
+static void print_verdict(FILE *out, const og_decision *d, const char *budget_src)
+{
+    const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
+    fprintf(out, "\nbudget     %s(%s)%s\n", D, budget_src, R);
+    cli_print_budget(out, "           ", &d->budget);
+    const char *col = d->verdict == OG_FIT_FITS    ? CLI_GREEN
+                      : d->verdict == OG_FIT_TIGHT ? CLI_YELLOW
+                                                   : CLI_RED;
+    int64_t mg = d->margin_bytes;
+    fprintf(out, "verdict    %s%s%s%s — %s %s", B, cli_c(out, col), og_fit_verdict_name(d->verdict),
+            R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)), mg < 0 ? "short" : "to spare");
+    if (!d->fits && d->fits_if_limit_raised && d->limit.set_mb)
+        fprintf(out, " (does not fit at the current limit; fits after `%s`)", d->limit.command);
+    fputc('\n', out);
+    if (d->ctx_lowered_by_fit)
+        fprintf(out,
+                "context    %u tokens: llama.cpp plans the trained %u, and its --fit (on by "
+                "default) lowers it to what fits\n",
+                d->plan.n_ctx, d->n_ctx_asked);
+    if (d->max_ctx)
+        fprintf(out, "max ctx    %u tokens fit with these settings\n", d->max_ctx);
+    else
+        fprintf(out, "max ctx    none: not even a short context fits with these settings\n");
+    for (uint32_t i = 0; i < d->n_advice; i++)
+        if (!d->ctx_lowered_by_fit || i) /* the context line says it */
+            fprintf(out, "advice     %s\n", d->advice[i]);
+    for (int i = 0; i < OG_CHECK_COUNT; i++) {
+        const og_check *k = &d->report.checks[i];
+        if (k->status == OG_CHECK_FAIL && (d->fits || i == d->report.headline))
+            fprintf(out, "%s    %s: %s\n", d->fits ? "warning" : "why    ", k->title, k->fix);
+    }
+}
+
 static void print_table(const fit_opts *o, const og_model *m, const og_llama_memplan *p,
-                        const og_budget *b, const char *budget_src, const og_llama_fit *f)
+                        const og_decision *d, const char *budget_src)
 {
     FILE *out = stdout;
     const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
@@ -67,35 +105,35 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
     }
     for (uint32_t i = 0; i < p->n_notes; i++)
         fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
-    if (!b) {
+    if (!d) {
         fprintf(out, "\nbudget     unknown (%s): pass --mem SIZE\n", budget_src);
         return;
     }
-    fprintf(out, "\nbudget     ");
-    if (p->backend != OG_BACKEND_CPU && b->has_gpu && b->unified && b->gpu_bytes != b->host_bytes)
-        fprintf(out, "GPU %s of %s unified", cli_bytes(b->gpu_bytes), cli_bytes(b->host_bytes));
-    else if (p->backend != OG_BACKEND_CPU && !b->unified)
-        fprintf(out, "GPU %s, host %s", cli_bytes(b->gpu_bytes), cli_bytes(b->host_bytes));
-    else
-        fprintf(out, "%s", cli_bytes(b->host_bytes));
-    fprintf(out, "  %s(%s)%s\n", D, budget_src, R);
-    const char *col = f->verdict == OG_FIT_FITS    ? CLI_GREEN
-                      : f->verdict == OG_FIT_TIGHT ? CLI_YELLOW
-                                                   : CLI_RED;
-    int64_t mg = f->margin_bytes;
-    fprintf(out, "verdict    %s%s%s%s — %s %s\n", B, cli_c(out, col),
-            og_fit_verdict_name(f->verdict), R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)),
-            mg < 0 ? "short" : "to spare");
-    if (f->max_ctx)
-        fprintf(out, "max ctx    %u tokens fit with these settings\n", f->max_ctx);
-    else
-        fprintf(out, "max ctx    none: not even 256 tokens fit with these settings\n");
-    for (uint32_t i = 0; i < f->n_advice; i++)
-        fprintf(out, "advice     %s\n", f->advice[i]);
+    print_verdict(out, d, budget_src);
+}
+
+/* The decision members every engine's JSON has: budget (the chain and its
+ * source), verdict, margin_bytes, max_ctx, advice[], and the decision's
+ * fits / limit / pick / failing_checks. d NULL: no budget. */
+static void decision_json(json_t *j, const og_decision *d, const char *budget_src)
+{
+    json_t *bj = d ? cli_budget_json(&d->budget) : json_object();
+    json_object_set_new(bj, "source", json_string(budget_src));
+    json_object_set_new(j, "budget", bj);
+    json_object_set_new(j, "verdict",
+                        d ? json_string(og_fit_verdict_name(d->verdict)) : json_null());
+    json_object_set_new(j, "margin_bytes", d ? json_integer(d->margin_bytes) : json_null());
+    json_object_set_new(j, "max_ctx", d ? json_integer(d->max_ctx) : json_null());
+    json_t *adv = json_array();
+    for (uint32_t i = 0; d && i < d->n_advice; i++)
+        json_array_append_new(adv, json_string(d->advice[i]));
+    json_object_set_new(j, "advice", adv);
+    if (d)
+        cli_decision_json(j, d);
 }
 
 static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memplan *p,
-                       const og_budget *b, const char *budget_src, const og_llama_fit *f)
+                       const og_decision *dc, const char *budget_src)
 {
     json_t *mem = json_object();
     json_object_set_new(mem, "weights_bytes", cli_json_u64(p->component_bytes[OG_COMP_WEIGHTS]));
@@ -152,22 +190,7 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
     json_object_set_new(j, "engine_version", json_string(OG_LLAMA_CPP_VERSION));
     json_object_set_new(j, "settings", set);
     json_object_set_new(j, "memory", mem);
-    json_t *bj = json_object();
-    json_object_set_new(bj, "source", json_string(budget_src));
-    if (b) {
-        json_object_set_new(bj, "host_bytes", cli_json_u64(b->host_bytes));
-        json_object_set_new(bj, "gpu_bytes", cli_json_u64(b->gpu_bytes));
-        json_object_set_new(bj, "unified", json_boolean(b->unified));
-    }
-    json_object_set_new(j, "budget", bj);
-    json_object_set_new(j, "verdict",
-                        b ? json_string(og_fit_verdict_name(f->verdict)) : json_null());
-    json_object_set_new(j, "margin_bytes", b ? json_integer(f->margin_bytes) : json_null());
-    json_object_set_new(j, "max_ctx", b ? json_integer(f->max_ctx) : json_null());
-    json_t *adv = json_array();
-    for (uint32_t i = 0; b && i < f->n_advice; i++)
-        json_array_append_new(adv, json_string(f->advice[i]));
-    json_object_set_new(j, "advice", adv);
+    decision_json(j, dc, budget_src);
     json_object_set_new(j, "fallback", json_boolean(p->fallback));
     json_t *notes = json_array();
     for (uint32_t i = 0; i < p->n_notes; i++)
@@ -196,14 +219,75 @@ json_t *fit_budget_json(const fit_env *v, const og_budget *b)
     return bj;
 }
 
-static int fit_run_llama_plan(fit_env *v, og_model *m, int print, json_t **jout, summary *sum,
-                              const fit_llamafit *lf, const og_budget *bp);
+static int fit_run_llama_plan(fit_env *v, og_model *m, const og_catalog_entry *entry, int print,
+                              json_t **jout, summary *sum, const fit_llamafit *lf);
+
+og_status fit_decide(const fit_env *v, const og_model *m, const og_catalog_entry *entry,
+                     og_engine engine, int alternatives, og_decision *d, og_error *err)
+{
+    const fit_opts *o = v->o;
+    og_decide_input in = {0};
+    og_machine *blank = NULL;
+    in.model = m;
+    in.entry = entry;
+    in.machine = v->mach;
+    if (!in.machine) { /* no probe, --mem given: the pool is --mem */
+        blank = calloc(1, sizeof *blank);
+        if (!blank)
+            return og_error_set(err, OG_ERR_NOMEM, "out of memory");
+        og_machine_init(blank);
+        in.machine = blank;
+    }
+    cli_decide_settings(&o->eo, NULL, o->have_mem ? o->mem : 0, &in.settings);
+    in.settings.engine = engine;
+    in.settings.llama.mmproj = o->s.mmproj;
+    in.settings.llama.draft = o->s.draft;
+    if (engine == OG_ENGINE_OLLAMA) {
+        /* Ollama's own arguments for llama-server (og_ollama_prepare), adopted into o->s */
+        in.settings.llama = o->s;
+    } else if (engine == OG_ENGINE_LLAMA_CPP && o->fit_off && !in.settings.llama.n_ctx) {
+        /* --fit off: llama.cpp runs the trained context as it is, nothing lowers it */
+        in.settings.llama.n_ctx = m->hp.n_ctx_train;
+    }
+    in.skip_alternatives = !alternatives;
+    og_status st = og_decide(&in, d, err);
+    free(blank);
+    return st;
+}
+
+static void summarize(summary *sum, const char *engine, const og_model *m, const og_decision *d)
+{
+    memset(sum, 0, sizeof *sum);
+    snprintf(sum->engine, sizeof sum->engine, "%s", engine);
+    snprintf(sum->build, sizeof sum->build, "%s", m->quant_label[0] ? m->quant_label : "?");
+    if (d->engine == OG_ENGINE_MLX) {
+        sum->weights = d->mlx.weights_bytes;
+        sum->kv = d->mlx.kv_bytes;
+        sum->compute = d->mlx.compute_bytes;
+        sum->total = d->mlx.total_bytes;
+        sum->peak = d->mlx.peak_bytes;
+        if (d->mlx.hypothetical)
+            snprintf(sum->build, sizeof sum->build, "%.40s (converted)", d->mlx.quant);
+    } else {
+        const og_llama_memplan *p = &d->llama;
+        sum->weights = p->component_bytes[OG_COMP_WEIGHTS];
+        sum->kv = p->component_bytes[OG_COMP_KV] + p->component_bytes[OG_COMP_RS];
+        sum->compute = p->component_bytes[OG_COMP_COMPUTE];
+        sum->output = p->component_bytes[OG_COMP_OUTPUT];
+        sum->total = sum->peak = p->total_bytes;
+    }
+    sum->ctx = d->plan.n_ctx;
+    sum->has_verdict = 1;
+    sum->fits = d->fits;
+    sum->max_ctx = d->max_ctx;
+    snprintf(sum->verdict, sizeof sum->verdict, "%s", og_fit_verdict_name(d->verdict));
+}
 
 /* llama.cpp / Ollama. Returns an exit code; *jout gets the JSON when asked. */
-int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *sum)
+int fit_run_llama(fit_env *v, og_model *m, const og_catalog_entry *entry, int print, json_t **jout,
+                  summary *sum)
 {
     fit_opts *o = v->o;
-    const og_budget *bp = v->have_budget ? &v->budget : NULL;
     /* llama.cpp's own --fit decides what a plain llama-server run uses: plan
      * that (cli/fit_llamafit.c); o->s is restored before returning. */
     fit_opts saved = *o;
@@ -217,7 +301,7 @@ int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *su
     }
     if (ollama && print)
         fit_ollama_print(&ol);
-    int rc = fit_run_llama_plan(v, m, print, jout, sum, lf, bp);
+    int rc = fit_run_llama_plan(v, m, entry, print, jout, sum, lf);
     if (ollama && jout && *jout && o->engine != ENG_ALL)
         json_object_set_new(*jout, "ollama", fit_ollama_json(&ol));
     *o = saved;
@@ -225,63 +309,57 @@ int fit_run_llama(fit_env *v, og_model *m, int print, json_t **jout, summary *su
     return rc;
 }
 
-static int fit_run_llama_plan(fit_env *v, og_model *m, int print, json_t **jout, summary *sum,
-                              const fit_llamafit *lf, const og_budget *bp)
+static int fit_run_llama_plan(fit_env *v, og_model *m, const og_catalog_entry *entry, int print,
+                              json_t **jout, summary *sum, const fit_llamafit *lf)
 {
     fit_opts *o = v->o;
     og_error err;
     og_error_clear(&err);
-    og_llama_memplan plan;
-    og_llama_fit fit;
-    memset(&fit, 0, sizeof fit);
-    if (og_llama_plan(m, &o->s, &plan, &err) != OG_OK)
-        return cli_fail(&err);
-    int rc = OG_EXIT_OK;
-    if (bp) {
-        if (og_llama_verdict(m, &o->s, &plan, bp, &fit, &err) != OG_OK)
+    og_engine eng = o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? OG_ENGINE_OLLAMA : OG_ENGINE_LLAMA_CPP;
+    const char *name = eng == OG_ENGINE_OLLAMA ? "ollama" : "llama.cpp";
+    if (!v->have_budget) {
+        /* nothing to compare with: the plan alone */
+        og_llama_memplan plan;
+        if (og_llama_plan(m, &o->s, &plan, &err) != OG_OK)
             return cli_fail(&err);
-        rc = fit.verdict == OG_FIT_NO ? OG_EXIT_PROBLEM : OG_EXIT_OK;
+        if (jout)
+            *jout = to_json(o, m, &plan, NULL, v->src);
+        if (print)
+            print_table(o, m, &plan, NULL, v->src);
+        if (sum) {
+            memset(sum, 0, sizeof *sum);
+            snprintf(sum->engine, sizeof sum->engine, "%s", name);
+            snprintf(sum->verdict, sizeof sum->verdict, "unknown");
+            sum->ctx = plan.n_ctx;
+            sum->total = sum->peak = plan.total_bytes;
+        }
+        return OG_EXIT_OK;
+    }
+    og_decision *d = calloc(1, sizeof *d);
+    if (!d)
+        return OG_EXIT_INTERNAL;
+    if (fit_decide(v, m, entry, eng, 1, d, &err) != OG_OK) {
+        free(d);
+        return cli_fail(&err);
     }
     if (jout) {
-        *jout = to_json(o, m, &plan, bp, v->src, &fit);
+        *jout = to_json(o, m, &d->llama, d, v->src);
         if (lf && o->engine != ENG_ALL) /* --engine all: both engines keep one key set */
             json_object_set_new(*jout, "llama_fit", fit_llama_fit_json(v, m, lf));
     }
     if (print && lf)
-        fit_llama_fit_print(v, m, lf, &plan);
+        fit_llama_fit_print(v, m, lf, &d->llama);
     if (print)
-        print_table(o, m, &plan, bp, v->src, &fit);
-    if (sum) {
-        memset(sum, 0, sizeof *sum);
-        snprintf(sum->engine, sizeof sum->engine, "%s",
-                 o->s.engine == OG_LLAMA_ENGINE_OLLAMA ? "ollama" : "llama.cpp");
-        snprintf(sum->build, sizeof sum->build, "%s", m->quant_label[0] ? m->quant_label : "?");
-        sum->weights = plan.component_bytes[OG_COMP_WEIGHTS];
-        sum->kv = plan.component_bytes[OG_COMP_KV] + plan.component_bytes[OG_COMP_RS];
-        sum->compute = plan.component_bytes[OG_COMP_COMPUTE];
-        sum->output = plan.component_bytes[OG_COMP_OUTPUT];
-        sum->total = sum->peak = plan.total_bytes;
-        sum->ctx = plan.n_ctx;
-        sum->has_verdict = bp != NULL;
-        sum->fits = bp && fit.verdict != OG_FIT_NO;
-        sum->max_ctx = fit.max_ctx;
-        snprintf(sum->verdict, sizeof sum->verdict, "%s",
-                 bp ? og_fit_verdict_name(fit.verdict) : "unknown");
-    }
+        print_table(o, m, &d->llama, d, v->src);
+    if (sum)
+        summarize(sum, name, m, d);
+    int rc = d->fits ? OG_EXIT_OK : OG_EXIT_PROBLEM;
+    free(d);
     return rc;
 }
 
-/* The MLX verdict in the llama.cpp words, so both engines share one vocabulary. */
-static const char *mlx_verdict(og_mlx_verdict v)
-{
-    return v == OG_MLX_FITS     ? og_fit_verdict_name(OG_FIT_FITS)
-           : v == OG_MLX_TIGHT  ? og_fit_verdict_name(OG_FIT_TIGHT)
-           : v == OG_MLX_NO_FIT ? og_fit_verdict_name(OG_FIT_NO)
-                                : NULL;
-}
-
 static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_result *p,
-                        const og_budget *bp)
+                        const og_decision *dc)
 {
     const og_mlx_settings *s = &p->settings;
     json_t *set = json_object();
@@ -342,17 +420,12 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
                         json_string("mlx-lm 0.32.0 (d78bf58), MLX 0.32.2 (846d176)"));
     json_object_set_new(j, "settings", set);
     json_object_set_new(j, "memory", mem);
-    json_object_set_new(j, "budget", fit_budget_json(v, bp));
-    const char *vd = mlx_verdict(p->verdict);
-    json_object_set_new(j, "verdict", vd ? json_string(vd) : json_null());
-    json_object_set_new(j, "margin_bytes",
-                        vd ? json_integer((json_int_t)p->budget_bytes - (json_int_t)p->peak_bytes)
-                           : json_null());
-    json_object_set_new(j, "max_ctx", vd ? cli_json_u64(p->max_ctx) : json_null());
-    json_t *adv = json_array();
-    for (uint32_t i = 0; i < p->n_advice; i++)
-        json_array_append_new(adv, json_string(p->advice[i]));
-    json_object_set_new(j, "advice", adv);
+    decision_json(j, dc, v->src);
+    if (!dc) { /* no budget: the plan's own notes on what it would need */
+        json_t *adv = json_object_get(j, "advice");
+        for (uint32_t i = 0; i < p->n_advice; i++)
+            json_array_append_new(adv, json_string(p->advice[i]));
+    }
     json_object_set_new(j, "fallback", json_boolean(m->hparams_fallback));
     json_t *notes = json_array();
     for (uint32_t i = 0; i < p->n_notes; i++)
@@ -375,7 +448,7 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
 }
 
 static void mlx_table(const fit_env *v, const og_model *m, const og_mlx_plan_result *p,
-                      const og_budget *bp)
+                      const og_decision *dc)
 {
     FILE *out = stdout;
     const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
@@ -411,77 +484,71 @@ static void mlx_table(const fit_env *v, const og_model *m, const og_mlx_plan_res
             cli_bytes(p->peak_bytes), R, D, R);
     for (uint32_t i = 0; i < p->n_notes; i++)
         fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
-    const char *vd = mlx_verdict(p->verdict);
-    if (!bp || !vd) {
+    if (!dc) {
         fprintf(out, "\nbudget     unknown (%s): pass --machine NAME (a Mac) or --mem SIZE\n",
                 v->src);
         for (uint32_t i = 0; i < p->n_advice; i++)
             fprintf(out, "advice     %s\n", p->advice[i]);
         return;
     }
-    fprintf(out, "\nbudget     %s  %s(%s)%s\n", cli_bytes(p->budget_bytes), D, v->src, R);
-    const char *col = p->verdict == OG_MLX_FITS    ? CLI_GREEN
-                      : p->verdict == OG_MLX_TIGHT ? CLI_YELLOW
-                                                   : CLI_RED;
-    int64_t mg = (int64_t)p->budget_bytes - (int64_t)p->peak_bytes;
-    fprintf(out, "verdict    %s%s%s%s — %s %s\n", B, cli_c(out, col), vd, R,
-            cli_bytes((uint64_t)(mg < 0 ? -mg : mg)), mg < 0 ? "short" : "to spare");
-    if (p->max_ctx)
-        fprintf(out, "max ctx    %llu tokens fit with these settings\n",
-                (unsigned long long)p->max_ctx);
-    else
-        fprintf(out, "max ctx    none: not even a short context fits with these settings\n");
-    for (uint32_t i = 0; i < p->n_advice; i++)
-        fprintf(out, "advice     %s\n", p->advice[i]);
+    print_verdict(out, dc, v->src);
 }
 
-int fit_run_mlx(fit_env *v, og_model *m, int print, json_t **jout, summary *sum)
+int fit_run_mlx(fit_env *v, og_model *m, const og_catalog_entry *entry, int print, json_t **jout,
+                summary *sum)
 {
     og_error err;
     og_error_clear(&err);
-    const og_budget *bp = v->have_budget ? &v->budget : NULL;
-    /* the Metal limits come from a Mac (probed, preset or snapshot) */
-    const og_machine *mac = fit_machine_is_mac(v->mach) ? v->mach : NULL;
-    og_mlx_plan_result *p = calloc(1, sizeof *p);
-    if (!p)
+    og_decision *d = calloc(1, sizeof *d);
+    if (!d)
         return OG_EXIT_INTERNAL;
-    int rc = OG_EXIT_OK;
-    if (og_mlx_plan(m, &v->o->ms, p, &err) != OG_OK ||
-        og_mlx_judge(m, p, mac, (bp && (mac || v->o->have_mem)) ? bp : NULL, &err) != OG_OK) {
-        free(p);
+    int have = v->have_budget;
+    og_status st = have ? fit_decide(v, m, entry, OG_ENGINE_MLX, 1, d, &err) : OG_ERR_UNSUPPORTED;
+    const og_decision *dc = st == OG_OK ? d : NULL;
+    og_mlx_plan_result *p = &d->mlx;
+    if (st == OG_ERR_UNSUPPORTED) {
+        /* not a Mac (or no budget): the plan alone, and why there is no verdict */
+        og_decide_settings set;
+        cli_decide_settings(&v->o->eo, NULL, 0, &set);
+        if (!set.mlx.ctx)
+            set.mlx.ctx = OG_MLX_PLANNING_CTX;
+        og_model tmp = *m;
+        if (m->format == OG_FORMAT_CATALOG && !strncmp(m->quant_label, "mlx-", 4))
+            tmp.format = OG_FORMAT_MLX; /* a catalog MLX build: its tensors as the folder */
+        og_error perr;
+        if (og_mlx_plan(&tmp, &set.mlx, p, &perr) != OG_OK) {
+            free(d);
+            return cli_fail(&perr);
+        }
+        if (p->n_notes < OG_MLX_MAX_NOTES)
+            snprintf(p->notes[p->n_notes++], sizeof p->notes[0], "%.180s",
+                     have ? err.message
+                          : "no budget: plan for a Mac with --machine m4-max-64gb or give --mem");
+    } else if (st != OG_OK) {
+        free(d);
         return cli_fail(&err);
     }
-    if (!mac && !v->o->have_mem && p->n_notes < OG_MLX_MAX_NOTES)
-        snprintf(p->notes[p->n_notes++], sizeof p->notes[0],
-                 "MLX needs Apple Silicon: %s is not a Mac; plan for one with --machine "
-                 "m4-max-64gb or give --mem",
-                 v->o->machine ? v->o->machine : "this machine");
-    const og_budget *shown = p->verdict == OG_MLX_UNKNOWN ? NULL : bp;
-    if (p->verdict == OG_MLX_NO_FIT)
-        rc = OG_EXIT_PROBLEM;
+    int rc = dc && !dc->fits ? OG_EXIT_PROBLEM : OG_EXIT_OK;
     if (jout)
-        *jout = mlx_json(v, m, p, shown);
+        *jout = mlx_json(v, m, p, dc);
     if (print)
-        mlx_table(v, m, p, shown);
+        mlx_table(v, m, p, dc);
     if (sum) {
-        memset(sum, 0, sizeof *sum);
-        snprintf(sum->engine, sizeof sum->engine, "mlx");
-        snprintf(sum->build, sizeof sum->build, "%s",
-                 m->quant_label[0] ? m->quant_label : p->quant);
-        if (p->hypothetical)
-            snprintf(sum->build, sizeof sum->build, "%.40s (converted)", p->quant);
-        sum->weights = p->weights_bytes;
-        sum->kv = p->kv_bytes;
-        sum->compute = p->compute_bytes;
-        sum->total = p->total_bytes;
-        sum->peak = p->peak_bytes;
-        sum->ctx = p->settings.ctx;
-        sum->has_verdict = mlx_verdict(p->verdict) != NULL;
-        sum->fits = p->verdict == OG_MLX_FITS || p->verdict == OG_MLX_TIGHT;
-        sum->max_ctx = p->max_ctx;
-        snprintf(sum->verdict, sizeof sum->verdict, "%s",
-                 sum->has_verdict ? mlx_verdict(p->verdict) : "unknown");
+        if (dc) {
+            summarize(sum, "mlx", m, dc);
+        } else {
+            memset(sum, 0, sizeof *sum);
+            snprintf(sum->engine, sizeof sum->engine, "mlx");
+            snprintf(sum->build, sizeof sum->build, "%s", m->quant_label);
+            sum->weights = p->weights_bytes;
+            sum->kv = p->kv_bytes;
+            sum->compute = p->compute_bytes;
+            sum->total = p->total_bytes;
+            sum->peak = p->peak_bytes;
+            sum->ctx = p->settings.ctx;
+            snprintf(sum->verdict, sizeof sum->verdict, "unknown");
+        }
     }
-    free(p);
+    free(d);
     return rc;
 }
