@@ -1,7 +1,7 @@
 /* "What can I run here?": the best build of a catalog model on a machine,
  * and the machine presets a model fits on. The estimator is pluggable
  * (og_fit_fn); fn = NULL uses the engine plans (og_fit_llama, og_fit_mlx in
- * src/fit_engines.c). */
+ * src/fit_fn.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #include "oomguard/fit.h"
 #include "og_internal.h"
 
-/* The default estimators: the engine plans (src/fit_engines.c). */
+/* The default estimators: the engine plans (src/fit_fn.c). */
 static og_fit_fn default_fn(const og_model *m)
 {
     int mlx = m->format == OG_FORMAT_MLX ||

@@ -1,10 +1,9 @@
 /* oomguard — the engine plans as "what fits" estimators.
  *
  * og_fit_llama and og_fit_mlx are og_fit_fn adapters (catalog.h) over the
- * llama.cpp plan (llama.h: og_llama_plan, og_llama_verdict) and the MLX plan
- * (mlx.h: og_mlx_plan, og_mlx_judge). og_catalog_best_build and
- * og_fit_machines use them when passed fn = NULL (GGUF builds through
- * og_fit_llama, MLX builds through og_fit_mlx).
+ * decision core (decide.h: og_decide with the llama.cpp or the MLX engine). og_catalog_best_build
+ * and og_fit_machines use them when passed fn = NULL (GGUF builds through og_fit_llama, MLX builds
+ * through og_fit_mlx).
  *
  * Both read the context from og_fit_settings.ctx (0 = 8192, capped at the
  * model's trained context) and the budget from og_fit_settings.budget_bytes
@@ -25,8 +24,9 @@
 extern "C" {
 #endif
 
-/* The llama.cpp backend a machine would use: Metal with an Apple GPU, CUDA
- * with an NVIDIA GPU, ROCm with an AMD GPU, else CPU (machine NULL: CPU). */
+/* The llama.cpp backend a machine would use: og_decide_backend (decide.h):
+ * Metal with an Apple GPU, CUDA with an NVIDIA GPU, Vulkan on an AMD APU,
+ * ROCm with a discrete AMD GPU, else CPU (machine NULL: CPU). */
 OG_API og_backend og_machine_backend(const og_machine *m);
 
 /* user: const og_llama_settings * (NULL = og_llama_settings_default with
