@@ -369,7 +369,7 @@ int cmd_doctor(int argc, char **argv)
     double sample = dc.sample;
     og_error err;
     const char *model_arg =
-        npos ? cli_model_arg(argv[1], !mo.quant && mo.engine == DOCTOR_ENGINE_AUTO, &prc) : NULL;
+        npos ? cli_model_arg(argv[1], !dc.quant && settings.engine == OG_ENGINE_AUTO, &prc) : NULL;
     if (npos && !model_arg)
         return prc;
     if (!model_arg && (dc.quant || cli_engine_any_given(&e)))

@@ -166,7 +166,7 @@ int cmd_wired(int argc, char **argv)
         if (!recommend)
             return cli_usage_error("wired", "unexpected '%s' (a MODEL goes after --recommend)",
                                    argv[1]);
-        model_arg = cli_model_arg(argv[1], !mo.quant && mo.engine == DOCTOR_ENGINE_AUTO, &prc);
+        model_arg = cli_model_arg(argv[1], !wo.quant && settings.engine == OG_ENGINE_AUTO, &prc);
         if (!model_arg)
             return prc;
     }

@@ -27,6 +27,8 @@ static void print_verdict(FILE *out, const og_decision *d, const char *budget_sr
     int64_t mg = d->margin_bytes;
     fprintf(out, "verdict    %s%s%s%s — %s %s", B, cli_c(out, col), og_fit_verdict_name(d->verdict),
             R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)), mg < 0 ? "short" : "to spare");
+    if (d->verdict == OG_FIT_TIGHT)
+        fprintf(out, " (fits, with little to spare)");
     if (!d->fits && d->fits_if_limit_raised && d->limit.set_mb)
         fprintf(out, " (does not fit at the current limit; fits after `%s`)", d->limit.command);
     fputc('\n', out);

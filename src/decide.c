@@ -591,6 +591,8 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     const og_model *pm = engine == OG_ENGINE_MLX ? as_mlx(model, &mtmp) : model;
     og_mlx_plan_result *mp = NULL;
     char ngl_advice[240] = "";
+    char tight_advice[OG_LLAMA_MAX_ADVICE][240];
+    uint32_t tight_n = 0;
     if (engine == OG_ENGINE_MLX) {
         mp = &d->mlx;
         if ((st = og_mlx_plan(pm, &r.ms, mp, err)) != OG_OK)
@@ -631,6 +633,8 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         if ((st = og_llama_verdict(pm, &ls, &d->llama, &b, &f, err)) != OG_OK)
             return st;
         d->verdict = f.verdict;
+        for (uint32_t i = 0; i < f.n_advice && f.verdict == OG_FIT_TIGHT; i++)
+            og_strlcpy(tight_advice[tight_n++], f.advice[i], sizeof tight_advice[0]);
         for (uint32_t i = 0; i < f.n_advice; i++)
             if (!strncmp(f.advice[i], "fewer GPU layers", 16))
                 og_strlcpy(ngl_advice, f.advice[i], sizeof ngl_advice);
@@ -769,6 +773,11 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
                "llama.cpp plans the trained context (%u tokens); its --fit (on by default) "
                "lowers it to %u to fit (pass -c %u to make that explicit)",
                r.asked, p->n_ctx, p->n_ctx);
+    /* a tight llama.cpp plan: the engine's own advice (e.g. --cache-ram N for
+     * llama-server's prompt cache growing after load) comes first */
+    if (engine != OG_ENGINE_MLX && d->fits && d->verdict == OG_FIT_TIGHT)
+        for (uint32_t i = 0; i < tight_n; i++)
+            advise(d, "%s", tight_advice[i]);
     if (!d->fits) {
         if (limit_blocks)
             advise(d, "does not fit at the current limit; fits after `%s`", l->command);
