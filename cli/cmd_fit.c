@@ -288,6 +288,15 @@ static int fit_budget(fit_env *v)
     if (v->o->have_mem)
         snprintf(v->src, sizeof v->src, "--mem %s", cli_bytes(v->o->mem));
     v->have_budget = v->o->have_mem || v->mach;
+    memset(&v->budget, 0, sizeof v->budget);
+    if (v->o->have_mem) {
+        v->budget.unified = 1;
+        v->budget.has_gpu = 1;
+        v->budget.host_bytes = v->budget.gpu_bytes = v->budget.gpu_total_bytes = v->o->mem;
+        snprintf(v->budget.basis, sizeof v->budget.basis, "--mem");
+    } else if (v->mach) {
+        og_machine_budget(v->mach, &v->budget);
+    }
     return 0;
 }
 

@@ -37,6 +37,8 @@ typedef struct fit_opts {
 typedef struct fit_env {
     fit_opts *o;
     og_machine *mach; /* NULL: unknown */
+    og_budget budget; /* the pools as og_machine_budget (or --mem) gives them: for
+                         llama.cpp's --fit prediction (cli/fit_llamafit.c) */
     int have_budget;  /* a machine or --mem */
     char src[200];
 } fit_env;

@@ -97,13 +97,13 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
                     cli_bytes(p->grow_checkpoint_bytes));
         fprintf(out, "\n");
     }
-    for (uint32_t d = 0; p->n_devices > 1 && d < p->n_devices; d++) {
-        char dn[24];
-        snprintf(dn, sizeof dn, "GPU%u (%u layers)", d, p->dev_layers[d]);
+    for (uint32_t g = 0; p->n_devices > 1 && g < p->n_devices; g++) {
+        char dn[40];
+        snprintf(dn, sizeof dn, "GPU%u (%u layers)", g, p->dev_layers[g]);
         fprintf(out, "%-10s %-16s %12s  %s(weights %s, KV %s, compute %s)%s\n", "", dn,
-                cli_bytes(p->dev_model[d] + p->dev_context[d] + p->dev_compute[d]), D,
-                cli_bytes(p->dev_model[d]), cli_bytes(p->dev_context[d]),
-                cli_bytes(p->dev_compute[d]), R);
+                cli_bytes(p->dev_model[g] + p->dev_context[g] + p->dev_compute[g]), D,
+                cli_bytes(p->dev_model[g]), cli_bytes(p->dev_context[g]),
+                cli_bytes(p->dev_compute[g]), R);
     }
     for (uint32_t i = 0; i < p->n_notes; i++)
         fprintf(out, "%snote: %s%s\n", D, p->notes[i], R);
@@ -247,9 +247,19 @@ og_status fit_decide(const fit_env *v, const og_model *m, const og_catalog_entry
     if (engine == OG_ENGINE_OLLAMA) {
         /* Ollama's own arguments for llama-server (og_ollama_prepare), adopted into o->s */
         in.settings.llama = o->s;
-    } else if (engine == OG_ENGINE_LLAMA_CPP && o->fit_off && !in.settings.llama.n_ctx) {
-        /* --fit off: llama.cpp runs the trained context as it is, nothing lowers it */
-        in.settings.llama.n_ctx = m->hp.n_ctx_train;
+    } else if (engine == OG_ENGINE_LLAMA_CPP) {
+        /* the placement flags as given (-ts, -sm, -mg, -ot, --cpu-moe: o->s); the
+         * context by og_decide's defaults policy (it plans the asked context and
+         * lowers it as --fit does) */
+        og_llama_settings base = o->s;
+        base.n_ctx = in.settings.llama.n_ctx;
+        if (o->fit_off && !base.n_ctx) /* --fit off: nothing lowers the trained context */
+            base.n_ctx =
+                (uint32_t)(m->hp.n_ctx_train > UINT32_MAX ? UINT32_MAX : m->hp.n_ctx_train);
+        base.type_k = in.settings.llama.type_k; /* --kv-bits, as cli_decide_settings maps it */
+        base.type_v = in.settings.llama.type_v;
+        base.flash_attn = in.settings.llama.flash_attn;
+        in.settings.llama = base;
     }
     in.skip_alternatives = !alternatives;
     og_status st = og_decide(&in, d, err);
@@ -296,6 +306,7 @@ int fit_run_llama(fit_env *v, og_model *m, const og_catalog_entry *entry, int pr
     og_ollama_launch ol;
     int ollama = o->s.engine == OG_LLAMA_ENGINE_OLLAMA;
     int frc = ollama ? fit_ollama_prepare(v, m, &ol) : 0;
+    fit_opts asked = *o; /* the user's settings (with Ollama's own arguments) */
     fit_llamafit *lf = frc ? NULL : fit_llama_fit(v, m, &frc);
     if (frc) {
         *o = saved;
@@ -303,6 +314,13 @@ int fit_run_llama(fit_env *v, og_model *m, const og_catalog_entry *entry, int pr
     }
     if (ollama && print)
         fit_ollama_print(&ol);
+    /* The verdict is the decision core's for the settings as asked, the same call
+     * doctor, wired and run make (og_decide lowers the context as --fit does);
+     * llama.cpp's --fit prediction above it (lf) says what a plain run starts with.
+     * og_decide does not yet take --fit's layer moves into account. */
+    asked.s.n_devices = o->s.n_devices; /* the machine's devices, as --fit saw them */
+    memcpy(asked.s.device_free, o->s.device_free, sizeof asked.s.device_free);
+    *o = asked;
     int rc = fit_run_llama_plan(v, m, entry, print, jout, sum, lf);
     if (ollama && jout && *jout && o->engine != ENG_ALL)
         json_object_set_new(*jout, "ollama", fit_ollama_json(&ol));
