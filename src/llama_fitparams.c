@@ -335,6 +335,13 @@ static uint32_t fp_step(uint32_t delta, int64_t target, int64_t mem, int64_t mem
             return st_;                                                                            \
     } while (0)
 
+/* common/fit.cpp: a trial placement is kept when device id and the next one,
+ * which takes its overflow, both stay under their targets. */
+static int trial_fits(const int64_t *mem, const int64_t *targets, uint32_t id, uint32_t nd)
+{
+    return mem[id] < targets[id] && (id + 1 == nd || mem[id + 1] < targets[id + 1]);
+}
+
 static og_status gave_up(fctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static og_status gave_up(fctx *c, const char *fmt, ...)
 {
@@ -615,16 +622,14 @@ static og_status fit_impl(fctx *c, const og_fitp_input *in)
                 if (id < nd - 1)
                     ovf_test[id] = (int)id + 1;
                 TRY(mem_for(c, test, ovf_test, mem_test));
-                if (mem_test[id] < targets[id] &&
-                    (id + 1 == nd || mem_test[id + 1] < targets[id + 1])) {
+                if (trial_fits(mem_test, targets, id, nd)) {
                     memcpy(ngl, test, sizeof test);
                     memcpy(ovf, ovf_test, sizeof ovf);
                     memcpy(mem, mem_test, sizeof mem);
                     id_dense_start = ids;
                     test[id].overflow_type = OG_PART_GATE;
                     TRY(mem_for(c, test, ovf_test, mem_test));
-                    if (mem_test[id] < targets[id] &&
-                        (id + 1 == nd || mem_test[id + 1] < targets[id + 1])) {
+                    if (trial_fits(mem_test, targets, id, nd)) {
                         memcpy(ngl, test, sizeof test);
                         memcpy(ovf, ovf_test, sizeof ovf);
                         memcpy(mem, mem_test, sizeof mem);
@@ -633,8 +638,7 @@ static og_status fit_impl(fctx *c, const og_fitp_input *in)
                 } else {
                     test[id].overflow_type = OG_PART_ATTN;
                     TRY(mem_for(c, test, ovf_test, mem_test));
-                    if (mem_test[id] < targets[id] &&
-                        (id + 1 == nd || mem_test[id + 1] < targets[id + 1])) {
+                    if (trial_fits(mem_test, targets, id, nd)) {
                         memcpy(ngl, test, sizeof test);
                         memcpy(ovf, ovf_test, sizeof ovf);
                         memcpy(mem, mem_test, sizeof mem);
