@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "ogfix.h"
+#include "oomguard/model.h"
 
 /* Make /tmp/og-test-TAG-XXXXXX into dir (at least 64 bytes). */
 static inline void og_test_mkdtemp(char *dir, size_t n, const char *tag)
@@ -50,6 +51,23 @@ static inline ogfix_shape og_test_llama31_8b(void)
     s.n_ctx_train = 131072;
     s.weight_type = OGFIX_Q4_0;
     return s;
+}
+
+/* The model a fixture shape describes, parsed from its in-memory GGUF. */
+static inline og_model *og_test_model_from_shape(const ogfix_shape *s)
+{
+    ogfix_gguf *g = ogfix_shape_gguf(s);
+    ck_assert_ptr_nonnull(g);
+    uint8_t *buf;
+    size_t len;
+    uint64_t fsize;
+    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsize), 0);
+    og_model *m = NULL;
+    og_error err;
+    ck_assert_int_eq(og_gguf_parse_buffer(buf, len, fsize, s->name, &m, &err), OG_OK);
+    free(buf);
+    ogfix_gguf_free(g);
+    return m;
 }
 
 #endif

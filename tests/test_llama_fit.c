@@ -15,18 +15,7 @@
 
 static og_model *from_shape(const ogfix_shape *s)
 {
-    ogfix_gguf *g = ogfix_shape_gguf(s);
-    ck_assert_ptr_nonnull(g);
-    uint8_t *buf;
-    size_t len;
-    uint64_t fsize;
-    ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsize), 0);
-    og_model *m = NULL;
-    og_error err;
-    ck_assert_int_eq(og_gguf_parse_buffer(buf, len, fsize, s->name, &m, &err), OG_OK);
-    free(buf);
-    ogfix_gguf_free(g);
-    return m;
+    return og_test_model_from_shape(s);
 }
 
 static ogfix_shape qwen3_moe(void)
