@@ -94,9 +94,7 @@ static margins check_at(const og_llama_memplan *p, const og_budget *b, int grown
      * from their CPU_REPACK copy: llama.cpp reports both buffers, but the
      * mapped originals are page cache the kernel can drop without swapping,
      * so they do not count against RAM (og_llama_plan notes it). */
-    uint64_t shadowed = p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED];
-    if (p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK] < shadowed)
-        shadowed = p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK];
+    uint64_t shadowed = p->mapped_repacked_bytes;
     uint64_t host_need = b->unified ? p->total_bytes : p->host_bytes;
     if (grown)
         host_need += p->grown_total_bytes - p->total_bytes;

@@ -445,16 +445,26 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
     if (pinned_host)
         arch = OG_CPU_NO_REPACK;
     int row = gpu && p->n_devices > 1 && s->split_mode == OG_SPLIT_ROW;
+    /* Metal with mmap: src/llama-model.cpp load_tensors wraps the mapped file
+     * with ggml_backend_dev_buffer_from_host_ptr over get_mapping_range of the
+     * device's tensors (ggml-metal.cpp ggml_backend_metal_device_buffer_mapped,
+     * ggml-metal-device.m ggml_metal_buffer_map: newBufferWithBytesNoCopy over
+     * the page-aligned range), so the MTL0_Mapped buffer is the file span from
+     * the first to the last byte of the GPU tensors, host tensors stored between
+     * them included (a file that stores output.weight before token_embd, as
+     * convert_hf_to_gguf writes sorted safetensors names, maps token_embd on the
+     * GPU too). llama.cpp 2026-09-12. */
+    int metal_map = s->backend == OG_BACKEND_METAL && s->use_mmap && m->format == OG_FORMAT_GGUF;
 
     /* mmap: each file's CPU_Mapped buffer spans its host tensors
      * (src/llama-model-loader.cpp get_mapping_range: first offset to last end). */
     uint32_t nf = m->n_files ? m->n_files : 1;
     if (nf > 64)
         nf = 64;
-    uint64_t lo[64], hi[64];
+    uint64_t lo[64], hi[64], glo[64], ghi[64];
     for (uint32_t f = 0; f < nf; f++) {
-        lo[f] = UINT64_MAX;
-        hi[f] = 0;
+        lo[f] = glo[f] = UINT64_MAX;
+        hi[f] = ghi[f] = 0;
     }
     for (size_t i = 0; i < m->n_tensors; i++) {
         const og_tensor *t = &m->tensors[i];
@@ -472,6 +482,17 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
         if (dev < 0 && il >= 0 && t->n_dims >= 2 && t->bytes > *max_host_matrix &&
             !strstr(t->name, "_norm"))
             *max_host_matrix = t->bytes;
+        if (dev >= 0 && metal_map) {
+            uint32_t f = t->file_index < nf ? t->file_index : nf - 1;
+            uint64_t end;
+            if (!og_add_u64(t->offset, t->bytes, &end))
+                goto overflow;
+            glo[f] = t->offset < glo[f] ? t->offset : glo[f];
+            ghi[f] = end > ghi[f] ? end : ghi[f];
+            if (t->bytes > p->largest_buffer_bytes)
+                p->largest_buffer_bytes = t->bytes;
+            continue;
+        }
         if (dev >= 0) {
             pool = OG_POOL_GPU;
             if (row && t->n_dims >= 2) {
@@ -517,7 +538,13 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
                 continue;
             og_tensor as_out = *t;
             as_out.name = (char *)"output.weight";
-            if (p->output_on_gpu) {
+            if (p->output_on_gpu && metal_map) {
+                /* the duplicate points at token_embd's bytes in the file:
+                 * get_mapping_range stretches the Metal span over them */
+                uint32_t f = t->file_index < nf ? t->file_index : nf - 1;
+                glo[f] = t->offset < glo[f] ? t->offset : glo[f];
+                ghi[f] = t->offset + t->bytes > ghi[f] ? t->offset + t->bytes : ghi[f];
+            } else if (p->output_on_gpu) {
                 ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], t->bytes);
                 ADD(p->dev_model[p->output_device], t->bytes);
             } else if (repacked(&as_out, arch))
@@ -526,9 +553,42 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
                 ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST], t->bytes);
         }
     }
-    for (uint32_t f = 0; f < nf; f++)
-        if (hi[f] > lo[f])
-            ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], hi[f] - lo[f]);
+    for (uint32_t f = 0; f < nf; f++) {
+        if (ghi[f] > glo[f]) {
+            ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], ghi[f] - glo[f]);
+            ADD(p->dev_model[0], ghi[f] - glo[f]);
+        }
+        if (hi[f] <= lo[f])
+            continue;
+        uint64_t span = hi[f] - lo[f];
+        /* Unified memory: where the host span overlaps the Metal span, the
+         * same file pages back both buffers (one mapping); count them once. */
+        if (ghi[f] > glo[f]) {
+            uint64_t a = lo[f] > glo[f] ? lo[f] : glo[f], b = hi[f] < ghi[f] ? hi[f] : ghi[f];
+            if (b > a)
+                span -= b - a;
+        }
+        ADD(p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], span);
+    }
+    /* Repacked tensors inside a CPU_Mapped span: read once through the mapping
+     * into the CPU_REPACK copy, their pages stay mapped (src/llama-model-loader.cpp
+     * load_all_data unmaps only outside [mmap_used.first, mmap_used.second)) but
+     * are not read again. Measured with bench/accuracy/rss_probe.c: after the load
+     * RssFile holds the whole span; after MADV_PAGEOUT and a decode only the
+     * mapped tensors' pages come back. Without mmap each tensor is read into a
+     * temporary buffer and repacked (load_all_data read_buf): nothing shadowed. */
+    for (size_t i = 0; i < m->n_tensors && s->use_mmap; i++) {
+        const og_tensor *t = &m->tensors[i];
+        uint32_t f = t->file_index < nf ? t->file_index : nf - 1;
+        int64_t il = tensor_layer(t, n_all);
+        int dev = il >= 0 && il <= (int64_t)n_all ? dev_of[il] : -1;
+        if (dev >= 0 || !repacked(t, arch) || hi[f] <= lo[f])
+            continue;
+        if (gpu && s->n_overrides && override_of(s, t, il) >= 0)
+            continue;
+        if (t->offset >= lo[f] && t->offset + t->bytes <= hi[f])
+            ADD(p->mapped_repacked_bytes, t->bytes);
+    }
     return OG_OK;
 overflow:
     return og_error_set(err, OG_ERR_INVALID, "%s: weight bytes overflow",
@@ -1047,11 +1107,8 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
      * at start n_outputs = 0 -> n_seq_max rows; host buffer (pinned with a GPU). */
     if (hp->causal)
         p->bytes[OG_COMP_OUTPUT][OG_POOL_HOST] = 4 * hp->n_vocab * p->n_seq;
-    if (p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED] &&
-        p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK]) {
-        uint64_t sh = p->bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED];
-        if (p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK] < sh)
-            sh = p->bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK];
+    if (p->mapped_repacked_bytes) {
+        uint64_t sh = p->mapped_repacked_bytes;
         note(p,
              "%.2f GiB of the mapped file is also repacked (CPU_REPACK): llama.cpp reports both, "
              "but that page cache is reclaimable and is not counted against the budget",

@@ -412,10 +412,12 @@ START_TEST(test_gpu_layers_and_fit)
     og_llama_settings t = s;
     t.n_ctx = f.max_ctx;
     ck_assert_int_eq(og_llama_plan(m, &t, &p, &err), OG_OK);
-    uint64_t mapped = p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED];
     uint64_t repack = p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK];
-    uint64_t shadow = mapped < repack ? mapped : repack;
+    uint64_t shadow = p.mapped_repacked_bytes;
     ck_assert_uint_gt(shadow, 3000 * MiB); /* the q4_0 layers are repacked */
+    /* blk.31's ffn_gate/up/down are stored after its ffn_norm, the last mapped
+     * tensor: outside the CPU_Mapped span, unmapped after the load, not shadowed */
+    ck_assert_uint_lt(shadow, repack);
     ck_assert_uint_le(p.host_bytes - shadow, b.host_bytes);
     if (f.max_ctx < 131072) {
         t.n_ctx = f.max_ctx + 256;
@@ -715,6 +717,90 @@ START_TEST(test_mla_measured)
 }
 END_TEST
 
+START_TEST(test_repack_residency_measured)
+{
+    /* llama.cpp (node-llama-cpp 3.21.1 source, CPU build) loading an 8-layer
+     * Llama-3.1-8B-shape q4_0 GGUF (og-fixture), ctx 4096, through
+     * bench/accuracy/rss_probe.c (2026-12-08):
+     *   mmap:    CPU_Mapped 1534.55 MiB + CPU_REPACK 936.00 MiB; RssFile after
+     *            the load 1540 MiB (the whole span), 7 MiB after MADV_PAGEOUT
+     *            and 420 MiB after a 512-token decode (the repacked originals
+     *            do not come back); RssAnon 1086 MiB (repack + KV + output).
+     *   no-mmap: CPU 693.05 MiB + CPU_REPACK 936.00 MiB; RssAnon 1809 MiB after
+     *            the context (the compute buffer untouched before a decode):
+     *            the originals are not kept (load_all_data's read_buf). */
+    ogfix_shape sh = og_test_llama31_8b();
+    sh.n_layer = 8;
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(4096, OG_FA_ON);
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_logged(p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], 1534.55);
+    ck_logged(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 936.00);
+    /* shadowed: the repacked matrices of blk.0-7 inside the span (blk.7's FFN
+     * follows its ffn_norm, the last mapped tensor, and is unmapped) */
+    uint64_t ffn = 3 * 14336ull * 4096 / 32 * 18; /* gate, up, down in q4_0 */
+    ck_assert_uint_eq(p.mapped_repacked_bytes, 936 * MiB - ffn);
+    s.use_mmap = 0;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_logged(p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST], 693.05);
+    ck_logged(p.bytes[OG_COMP_WEIGHTS][OG_POOL_CPU_REPACK], 936.00);
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], 0);
+    ck_assert_uint_eq(p.mapped_repacked_bytes, 0);
+    /* nothing counted twice: the weights are the file's tensor bytes */
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_WEIGHTS], m->weight_bytes);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_metal_mapped_span)
+{
+    /* Metal + mmap: the MTL0_Mapped buffer spans the GPU tensors in the file
+     * (llama-model.cpp load_tensors, get_mapping_range). A file that stores
+     * token_embd between GPU tensors (output.weight first) maps it too. */
+    ogfix_shape sh = og_test_llama31_8b();
+    sh.n_layer = 4;
+    og_model *m = from_shape(&sh);
+    og_llama_settings s = cpu(4096, OG_FA_ON);
+    s.backend = OG_BACKEND_METAL;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    uint64_t gpu0 = p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU],
+             host0 = p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED];
+    og_tensor *te = NULL, *out = NULL;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        if (!strcmp(m->tensors[i].name, "token_embd.weight"))
+            te = &m->tensors[i];
+        if (!strcmp(m->tensors[i].name, "output.weight"))
+            out = &m->tensors[i];
+    }
+    ck_assert_ptr_nonnull(te);
+    ck_assert_ptr_nonnull(out);
+    /* og-fixture stores token_embd first: the span is the GPU tensors' bytes
+     * plus the norms between them, token_embd stays on the host alone */
+    ck_assert_uint_eq(host0, te->bytes);
+    ck_assert_uint_ge(gpu0, m->weight_bytes - te->bytes);
+    ck_assert_uint_lt(gpu0, m->weight_bytes - te->bytes + MiB);
+    /* output.weight at the start, token_embd after it (offsets only matter here) */
+    uint64_t o_te = te->offset; /* first in the file, output_norm right after it */
+    te->offset = o_te + out->bytes;
+    out->offset = o_te;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], gpu0 + te->bytes);
+    ck_assert_uint_eq(p.dev_model[0], p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU]);
+    /* unified memory: token_embd's pages back both buffers, counted once */
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_HOST_MAPPED], 0);
+    ck_assert_uint_eq(p.component_bytes[OG_COMP_WEIGHTS], gpu0 + te->bytes);
+    /* without mmap the Metal buffer holds the tensors' bytes only */
+    s.use_mmap = 0;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.bytes[OG_COMP_WEIGHTS][OG_POOL_GPU], m->weight_bytes - te->bytes);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_unknown_arch_fallback)
 {
     ogfix_shape sh = og_test_llama31_8b();
@@ -751,6 +837,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_hybrid_measured);
     tcase_add_test(tc, test_qwen3next_measured);
     tcase_add_test(tc, test_mla_measured);
+    tcase_add_test(tc, test_repack_residency_measured);
+    tcase_add_test(tc, test_metal_mapped_span);
     suite_add_tcase(s, tc);
     return s;
 }

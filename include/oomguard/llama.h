@@ -220,6 +220,11 @@ typedef struct og_llama_memplan {
     uint64_t dev_context[OG_LLAMA_MAX_DEVICES];
     uint64_t dev_compute[OG_LLAMA_MAX_DEVICES];
     uint64_t overridden_bytes; /* weights an -ot pattern moved off their layer's device */
+    /* mmap: the bytes of repacked tensors that lie inside a CPU_Mapped span. llama.cpp reports
+     * them twice (CPU_Mapped and CPU_REPACK) and the file pages stay mapped after the load, but
+     * they are never read again: clean page cache the kernel drops under pressure (measured:
+     * bench/accuracy/rss_probe.c). Part of total_bytes; the verdict does not count it. */
+    uint64_t mapped_repacked_bytes;
 } og_llama_memplan;
 
 /* Plan memory. OG_ERR_INVALID (with a one-line reason) for impossible
