@@ -5,7 +5,8 @@
  *   rss_probe MODEL.gguf mmap|nommap N_CTX [N_DECODE [pageout]]
  * llama.cpp's buffer lines go to stderr. N_DECODE tokens are decoded once (touching the compute
  * buffer); "pageout" first asks the kernel to page out the model file's mapping (MADV_PAGEOUT, as
- * memory pressure would), so the file pages resident after the decode are the ones inference uses. */
+ * memory pressure would), so the file pages resident after the decode are the ones inference uses.
+ */
 #define _GNU_SOURCE
 #include "llama.h"
 #include <stdio.h>
@@ -25,7 +26,8 @@ static unsigned long long pageout(const char *path)
     while (fgets(line, sizeof line, f)) {
         unsigned long lo, hi;
         char *name = strrchr(line, '/');
-        if (!name || strncmp(name + 1, base, strlen(base)) != 0 || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+        if (!name || strncmp(name + 1, base, strlen(base)) != 0 ||
+            sscanf(line, "%lx-%lx", &lo, &hi) != 2)
             continue;
         if (madvise((void *)lo, hi - lo, 21 /* MADV_PAGEOUT */) == 0)
             n += hi - lo;
