@@ -154,9 +154,10 @@ int main(int argc, char **argv)
     double all[256], recent[256];
     double worst = 0, lo = 0, hi = 0;
     int n_all = 0, n_recent = 0, header = 0, n_low = 0;
-    printf("| id | model | prompt | gen | step | GPU cb | measured GB | estimate GB | error | "
+    printf("| id | model | prompt | gen | step | KV cache | GPU cb | measured GB | estimate GB | "
+           "error | "
            "weights | KV | compute |\n"
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+           "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#' || line[0] == '\0')
@@ -166,7 +167,8 @@ int main(int argc, char **argv)
             continue;
         }
         char *c[MAXF];
-        if (split(line, c, MAXF) < 14)
+        int nf = split(line, c, MAXF);
+        if (nf < 14)
             continue;
         og_model *m = model_from_shape(c[1], c[13]);
         if (!m)
@@ -180,6 +182,14 @@ int main(int argc, char **argv)
         s.q_bits = (uint32_t)strtoul(c[10], NULL, 10);
         s.q_group_size = (uint32_t)strtoul(c[11], NULL, 10);
         s.metal_cb_max_ops = s.metal_cb_max_mb = cb_limit(c[3]);
+        if (nf > 14 && c[14][0]) {
+            /* optional 15th column: the cache settings of the run (mlx-lm's
+             * --kv-bits / --kv-group-size / --quantized-kv-start) */
+            s.kv_bits = (uint32_t)kv(c[14], "kv_bits");
+            if (kv(c[14], "kv_group"))
+                s.kv_group_size = (uint32_t)kv(c[14], "kv_group");
+            s.quantized_kv_start = kv(c[14], "kv_start");
+        }
         double meas = strtod(c[12], NULL);
         og_mlx_plan_result r;
         og_error e;
@@ -190,10 +200,11 @@ int main(int argc, char **argv)
         }
         double est = (double)r.peak_bytes / 1e9;
         double err = (est - meas) / meas * 100.0;
-        printf("| %s | %s | %s | %s | %s | %u | %.3f | %.3f | %+.1f %% | %.2f | %.2f | %.2f |\n",
-               c[0], c[1], c[7], c[8], c[9], s.metal_cb_max_mb, meas, est, err,
-               (double)r.weights_bytes / 1e9, (double)r.kv_at_peak_bytes / 1e9,
-               (double)r.compute_bytes / 1e9);
+        printf(
+            "| %s | %s | %s | %s | %s | %s | %u | %.3f | %.3f | %+.1f %% | %.2f | %.2f | %.2f |\n",
+            c[0], c[1], c[7], c[8], c[9], s.kv_bits ? c[14] : "f16", s.metal_cb_max_mb, meas, est,
+            err, (double)r.weights_bytes / 1e9, (double)r.kv_at_peak_bytes / 1e9,
+            (double)r.compute_bytes / 1e9);
         double a = err < 0 ? -err : err;
         all[n_all++] = a;
         if (atoi(c[6]) == 1) {

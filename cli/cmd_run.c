@@ -234,7 +234,8 @@ const cli_spec cli_spec_run = {
 static int apply_overrides(const cli_engine_opts *o, og_engine_cmd *e)
 {
     unsigned g = o->given;
-    if (g & (CLI_SET_OTHER | CLI_SET_BACKEND | CLI_SET_ENGINE) || o->mmproj || o->draft)
+    if (g & (CLI_SET_OTHER | CLI_SET_BACKEND | CLI_SET_ENGINE | CLI_SET_KV_START) || o->mmproj ||
+        o->draft)
         return cli_usage_error("run", "only -c, -ngl, -np, -b, -ub, -ctk, -ctv, -fa, --kv-bits, "
                                       "--kv-group-size and --max-kv-size override the command's "
                                       "settings");

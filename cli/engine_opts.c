@@ -30,6 +30,7 @@ enum {
     M_MAX_KV,
     M_KV_BITS,
     M_KV_GROUP,
+    M_KV_START,
     M_PREFILL,
     M_PC_SIZE,
     M_PC_BYTES,
@@ -100,6 +101,10 @@ static const cli_opt mlx_opts[] = {
      0, 0, 0},
     {M_KV_GROUP, "--kv-group-size", NULL, CLI_T_COUNT, "N", NULL, "KV quantization group (64)", 0,
      1, 0},
+    {M_KV_START, "--quantized-kv-start", NULL, CLI_T_COUNT, "N", NULL,
+     "quantize the KV cache once it holds N tokens\n"
+     "(mlx_lm.generate: 5000; here 0 unless given)",
+     0, 0, 0},
     {M_PREFILL, "--prefill-step-size", NULL, CLI_T_COUNT, "N", NULL, "prompt chunk (2048)", 0, 1,
      0},
     {M_PC_SIZE, "--prompt-cache-size", NULL, CLI_T_COUNT, "N", NULL,
@@ -260,13 +265,18 @@ static int handle(void *ctx, int id, const char *name, const cli_value *v)
         if (!strcmp(v->str, "16"))
             b = 0;
         e->ms.kv_bits = b;
-        e->ms.quantized_kv_start = 0; /* the worst case: quantized from the start */
+        if (!(e->given & CLI_SET_KV_START))
+            e->ms.quantized_kv_start = 0; /* quantized from the start unless given */
         e->given |= CLI_SET_KV_BITS;
         return 0;
     }
     case M_KV_GROUP:
         e->ms.kv_group_size = (uint32_t)v->u;
         e->given |= CLI_SET_KV_GROUP;
+        return 0;
+    case M_KV_START:
+        e->ms.quantized_kv_start = v->u;
+        e->given |= CLI_SET_KV_START;
         return 0;
     case M_PREFILL:
         e->ms.prefill_step_size = (uint32_t)v->u;

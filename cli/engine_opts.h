@@ -28,7 +28,8 @@ enum {
     CLI_SET_KV_BITS = 1u << 10,
     CLI_SET_KV_GROUP = 1u << 11,
     CLI_SET_MAX_KV = 1u << 12,
-    CLI_SET_OTHER = 1u << 13 /* any other llama.cpp / MLX setting */
+    CLI_SET_OTHER = 1u << 13, /* any other llama.cpp / MLX setting */
+    CLI_SET_KV_START = 1u << 14
 };
 
 typedef struct cli_engine_opts {

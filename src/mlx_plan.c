@@ -530,8 +530,40 @@ static void mlp_ops(pipe *q, uint64_t S, uint64_t E, uint64_t F, uint64_t wf, ui
 /* The ops of one layer for a chunk of S tokens, in mlx-lm's order
  * (models/llama.py, qwen3.py, qwen3_next.py, switch_layers.py SwitchGLU),
  * with the elements MLX counts and the buffers each op creates. */
+/* base.py quantized_scaled_dot_product_attention (mlx-lm 0.32.0 d78bf58), the
+ * attention of every layer whose cache is a QuantizedKVCache (--kv-bits),
+ * prefill included: no fused kernel, so
+ *   queries *= scale                          (donates)
+ *   mask = q_indices[:, None] >= k_indices    bool [S, L] for the "causal" string
+ *   scores = quantized_matmul(queries, keys)  [B, n_kv, rep, S, L] in the dtype
+ *   scores = where(mask, scores, min)         (donates: ternary.h General case)
+ *   scores = softmax(scores, precise=True)    (donates: metal/softmax.cpp)
+ *   out = quantized_matmul(scores, values)
+ * Each op that reads the scores has H*S*L elements of input, far over MLX's
+ * 50 Mi-element command-buffer budget at long prompts, so each ends its
+ * command buffer (device.cpp needs_commit) and the scores of one layer stay
+ * live through three of them; the window then holds the scores of the next
+ * layers too. L = keys attended to; the packed keys/values count
+ * head_dim / (32 / bits) uint32 words plus 2 * head_dim / group scales and
+ * biases per head and token (cache.py QuantizedKVCache.init_quant). */
+static void quantized_sdpa_ops(pipe *q, const lclass *c, uint64_t S, uint64_t L, uint32_t b,
+                               uint32_t bits, uint32_t group)
+{
+    uint64_t H = c->heads, epi = 32 / bits;
+    uint64_t kq = sat_mul(sat_mul(L, c->heads_kv), c->hk / epi + 2ull * (c->hk / group));
+    uint64_t vq = sat_mul(sat_mul(L, c->heads_kv), c->hv / epi + 2ull * (c->hv / group));
+    uint64_t sl = sat_mul(S, L), hsl = sat_mul(H, sl);
+    pipe_op(q, S * H * c->hk, 0, 0);                            /* queries *= scale */
+    pipe_op(q, sat_add(S, L), sl, 0);                           /* causal bool mask */
+    pipe_op(q, sat_add(S * H * c->hk, kq), sat_mul(hsl, b), 0); /* scores */
+    pipe_op(q, sat_add(hsl, sl), 0, 0);                         /* where */
+    pipe_op(q, hsl, 0, 0);                                      /* softmax */
+    pipe_op(q, sat_add(hsl, vq), sat_mul(S * H * c->hv, b), 0); /* scores @ values */
+}
+
 static void layer_ops(pipe *q, const og_hparams *hp, const lclass *c, const cache_sim *st,
-                      uint32_t i, uint64_t S, uint32_t b, double epp)
+                      uint32_t i, uint64_t S, uint32_t b, double epp, uint32_t qbits,
+                      uint32_t qgroup)
 {
     uint64_t E = hp->n_embd;
 #define W(x) ((uint64_t)((double)(x)*epp))
@@ -565,7 +597,10 @@ static void layer_ops(pipe *q, const og_hparams *hp, const lclass *c, const cach
             pipe_op(q, sat_add(st->slots * ckv * ck, S * ckv * ck), 0, 0);
             pipe_op(q, sat_add(st->slots * ckv * cv, S * ckv * cv), 0, 0);
         }
-        pipe_op(q, S * H * hk, sat_mul(S * H * hv, b), 0); /* SDPA output */
+        if (qbits && !hp->is_mla)
+            quantized_sdpa_ops(q, c, S, st->visible, b, qbits, qgroup);
+        else
+            pipe_op(q, S * H * hk, sat_mul(S * H * hv, b), 0); /* fused SDPA output */
         (void)Hkv;
         pipe_op(q, sat_add(S * H * hv, W(H * hv * E)), sat_mul(S * E, b), 0); /* o_proj */
     }
@@ -616,14 +651,13 @@ static uint64_t scores_bytes(const lclass *c, const shape *sh, uint64_t S, uint6
             t = sat_add(t, pe);
         return t;
     }
-    if (!c->fused || quantized)
+    if (quantized)
+        return 0; /* quantized_sdpa_ops: in the command-buffer window */
+    if (!c->fused)
         t = sat_mul(sat_mul(sat_mul(c->heads, S), L), b);
     /* windowed layers: cache.py create_attention_mask returns a bool
-     * [S, L] array; a quantized cache: base.py
-     * quantized_scaled_dot_product_attention materializes the scores
-     * (quantized_matmul, where, softmax in place) and, for the "causal"
-     * string mask, builds the bool [S, L] mask itself */
-    if (c->kind == LK_ROT || c->kind == LK_CHUNK || quantized)
+     * [S, L] array */
+    if (c->kind == LK_ROT || c->kind == LK_CHUNK)
         t = sat_add(t, sat_mul(S, L));
     return t;
 }
@@ -636,14 +670,16 @@ typedef struct moment {
  * sequence and return the KV at the end and the worst moment. */
 static void simulate(const layout *L, const shape *sh, const og_hparams *hp, double epp,
                      const og_mlx_settings *s, uint32_t b, int mla, uint64_t *kv_end, moment *worst,
-                     uint64_t *worst_total, int *quantized_end)
+                     uint64_t *worst_total, int *quantized_end, uint64_t *qscores_max)
 {
+    *qscores_max = 0;
     uint64_t last_act = 0, last_held = 0;
     int decode_seen = 0;
     cache_sim st[MAX_CLASSES];
-    int quant[MAX_CLASSES];
+    int quant[MAX_CLASSES], sdpa_q[MAX_CLASSES];
     memset(st, 0, sizeof st);
     memset(quant, 0, sizeof quant);
+    memset(sdpa_q, 0, sizeof sdpa_q);
     memset(worst, 0, sizeof *worst);
     *worst_total = 0;
     uint64_t ctx = s->ctx;
@@ -678,6 +714,15 @@ static void simulate(const layout *L, const shape *sh, const og_hparams *hp, dou
                 continue;
             sim_update(c, &st[i], n);
             int was_q = quant[i]; /* this update's SDPA ran on the cache as it was */
+            sdpa_q[i] = was_q;
+            if (was_q && !mla) {
+                /* quantized_sdpa_ops: one layer's scores, one buffer */
+                uint64_t one = sat_mul(
+                    sat_mul(sat_mul(c->heads, sat_mul(n, s->batch ? s->batch : 1)), st[i].visible),
+                    b);
+                if (one > *qscores_max)
+                    *qscores_max = one;
+            }
             /* generate.py maybe_quantize_kv_cache: after each update, a
              * KVCache whose offset reached quantized_kv_start becomes a
              * QuantizedKVCache of the same capacity (cache.py to_quantized) */
@@ -723,7 +768,8 @@ static void simulate(const layout *L, const shape *sh, const og_hparams *hp, dou
                 /* all sequences of the batch go through each op together */
                 cs.old = sat_mul(cs.old, B);
                 cs.slots = sat_mul(cs.slots, B);
-                layer_ops(&q, hp, &L->c[ci], &cs, li, sat_mul(n, B), b, epp);
+                layer_ops(&q, hp, &L->c[ci], &cs, li, sat_mul(n, B), b, epp,
+                          sdpa_q[ci] ? s->kv_bits : 0, s->kv_group_size);
             }
             last_act = q.best_act / B;
             last_held = q.best_held / B;
@@ -887,7 +933,8 @@ og_status og_mlx_plan(const og_model *m, const og_mlx_settings *settings, og_mlx
     moment mo;
     int qend = 0;
     double epp = elements_per_param(m, &L, &w);
-    simulate(&L, &sh, &m->hp, epp, &s, b, mla, &kv_end, &mo, &worst_total, &qend);
+    uint64_t qscores = 0;
+    simulate(&L, &sh, &m->hp, epp, &s, b, mla, &kv_end, &mo, &worst_total, &qend, &qscores);
     p->kv_quantized = qend;
     uint64_t B = s.batch;
     p->kv_bytes = sat_mul(kv_end, B);
@@ -930,6 +977,11 @@ og_status og_mlx_plan(const og_model *m, const og_mlx_settings *settings, og_mlx
             p->largest_buffer_bytes = kb;
             og_strlcpy(p->largest_buffer, "KV cache keys of one layer", sizeof p->largest_buffer);
         }
+    }
+    if (qscores > p->largest_buffer_bytes) {
+        p->largest_buffer_bytes = qscores;
+        og_strlcpy(p->largest_buffer, "attention scores of one layer (quantized KV cache)",
+                   sizeof p->largest_buffer);
     }
     if (mo.scores > p->largest_buffer_bytes && !p->fused_sdpa) {
         p->largest_buffer_bytes = mo.scores;

@@ -123,6 +123,18 @@ assert k["settings"]["kv_bits"] == 8 and k["settings"]["quantized_kv_start"] == 
 r = k["memory"]["kv_bytes"] / a["memory"]["kv_bytes"]
 assert 0.45 < r < 0.6, r
 PY
+# issue 17 / mlx-lm issue 1587: the quantized cache's attention raises the peak at a 16K prompt;
+# --quantized-kv-start past the context keeps the float cache (and its peak), in either order
+"$og" fit llama3.2-3b --engine mlx --machine m4-max-128gb -c 16000 --json >"$T/q0.json"
+"$og" fit llama3.2-3b --engine mlx --machine m4-max-128gb -c 16000 --kv-bits 8 --json >"$T/q8.json"
+"$og" fit llama3.2-3b --engine mlx --machine m4-max-128gb -c 16000 --quantized-kv-start 20000 --kv-bits 8 --json >"$T/q8s.json"
+python3 - "$T/q0.json" "$T/q8.json" "$T/q8s.json" <<'PY' && ok "--kv-bits 8 at 16K: smaller KV, higher peak; --quantized-kv-start 20000: float" || bad "--kv-bits peak / --quantized-kv-start"
+import json, sys
+f, q, s = (json.load(open(p)) for p in sys.argv[1:])
+assert q["memory"]["kv_bytes"] < 0.6 * f["memory"]["kv_bytes"]
+assert q["memory"]["peak_bytes"] > 1.3 * f["memory"]["peak_bytes"], (q["memory"], f["memory"])
+assert s["settings"]["quantized_kv_start"] == 20000 and s["memory"]["peak_bytes"] == f["memory"]["peak_bytes"]
+PY
 "$og" fit qwen3-32b --engine mlx --machine m4-max-64gb -c 32768 --max-kv-size 4096 --prefill-step-size 512 --json >"$T/mk.json"
 python3 - "$T/a.json" "$T/mk.json" <<'PY' && ok "--max-kv-size and --prefill-step-size lower the plan" || bad "--max-kv-size"
 import json, sys

@@ -637,22 +637,71 @@ END_TEST
 START_TEST(test_quantized_kv_scores)
 {
     /* base.py quantized_scaled_dot_product_attention: once the cache is a
-     * QuantizedKVCache, prefill materializes scores [B, H, S, L] (dtype)
-     * and a bool causal mask [S, L], even for head dims the fused kernel
-     * covers. Prompt 3072, step 1024: chunks 1024, 1024, 1023, 1; the
-     * third chunk (1023 queries over 3071 keys) runs on a quantized cache. */
+     * QuantizedKVCache, prefill materializes scores [B, H, S, L] (dtype),
+     * even for head dims the fused kernel covers. They are new buffers in
+     * MLX's command-buffer window (activation_bytes), not the fallback's
+     * one-copy term (scores_bytes). */
     og_model *m = hf_model(&SMALL, "llama", 0);
     og_mlx_settings s;
     og_mlx_settings_default(&s);
     s.ctx = 3072;
     s.prefill_step_size = 1024;
-    og_mlx_plan_result r = plan_of(m, &s);
-    ck_assert_uint_eq(r.scores_bytes, 0); /* head dim 64: fused */
+    og_mlx_plan_result f = plan_of(m, &s);
+    ck_assert_uint_eq(f.scores_bytes, 0); /* head dim 64: fused */
     s.kv_bits = 8;
     s.quantized_kv_start = 0;
-    r = plan_of(m, &s);
-    ck_assert_uint_eq(r.peak_chunk_tokens, 1023);
-    ck_assert_uint_eq(r.scores_bytes, 4ull * 1023 * 3071 * 2 + 1023ull * 3071);
+    og_mlx_plan_result r = plan_of(m, &s);
+    ck_assert_uint_eq(r.scores_bytes, 0);
+    /* chunks 1024, 1024, 1023, 1: the third chunk's scores, 4 heads x 1023
+     * queries x 3071 keys in bf16, are live in the window */
+    ck_assert_uint_ge(r.activation_bytes, 4ull * 1023 * 3071 * 2);
+    og_model_free(m);
+}
+END_TEST
+
+/* mlx-lm issue 1587 (M4 Max, Llama-3.2-3B-Instruct-4bit, QuantizedKVCache
+ * bits 8 from token 0): the quantized cache raises the peak at 8K-16K
+ * prompts. Llama 3.2 3B: 28 layers, E 3072, 24 heads, 8 KV heads, head dim
+ * 128, F 8192, tied. The scores of one layer at the last full chunk (2048
+ * queries over 14336 keys) are 24 x 2048 x 14336 x 2 bytes; each op that
+ * reads them has more than MLX's 50 Mi elements of input, so it ends a
+ * command buffer: a layer's scores stay live through 3 command buffers and
+ * the 12-buffer window holds those of 2 to 4 layers. */
+static const tiny LLAMA32_3B = {28, 3072, 128256, 8192, 24, 8, 128};
+
+START_TEST(test_issue1587_quantized_peak)
+{
+    og_model *m = hf_model(&LLAMA32_3B, "llama", 1);
+    og_mlx_settings s;
+    og_mlx_settings_default(&s);
+    s.q_bits = 4;
+    s.q_group_size = 64;
+    s.prompt_tokens = 16000;
+    s.ctx = 16030;
+    og_mlx_plan_result f = plan_of(m, &s);
+    s.kv_bits = 8;
+    s.kv_group_size = 64;
+    s.quantized_kv_start = 0;
+    og_mlx_plan_result q = plan_of(m, &s);
+    /* steady KV shrinks: 136 B per head and token for K and for V, vs 256 */
+    ck_assert_uint_lt(q.kv_bytes, f.kv_bytes * 55 / 100);
+    /* ... but the peak rises, as measured (4.72 -> 7.10 GB) */
+    ck_assert_uint_gt(q.peak_bytes, f.peak_bytes);
+    uint64_t one = 24ull * 2048 * 14336 * 2;
+    ck_assert_uint_ge(q.activation_bytes, 2 * one);
+    ck_assert_uint_le(q.activation_bytes, 4 * one + f.activation_bytes);
+    /* within 5 % of the issue's 7.10 GB (decimal) */
+    ck_assert_uint_ge(q.peak_bytes, 6745000000ull);
+    ck_assert_uint_le(q.peak_bytes, 7455000000ull);
+    /* 8K: 3.46 -> 4.87 GB */
+    s.prompt_tokens = 8000;
+    s.ctx = 8030;
+    q = plan_of(m, &s);
+    s.kv_bits = 0;
+    f = plan_of(m, &s);
+    ck_assert_uint_gt(q.peak_bytes, f.peak_bytes);
+    ck_assert_uint_ge(q.peak_bytes, 4626000000ull);
+    ck_assert_uint_le(q.peak_bytes, 5114000000ull);
     og_model_free(m);
 }
 END_TEST
@@ -773,6 +822,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_cb_window_one_buffer);
     tcase_add_test(tc, test_cb_limits_and_growth);
     tcase_add_test(tc, test_quantized_kv_scores);
+    tcase_add_test(tc, test_issue1587_quantized_peak);
     tcase_add_test(tc, test_verdict_and_max_ctx);
     tcase_add_test(tc, test_buffer_limit_and_warning);
     tcase_add_test(tc, test_hypothetical_advice);
