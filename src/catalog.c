@@ -97,6 +97,8 @@ static const char *known_keys[] = {"name",
                                    "ssm_d_state",
                                    "ssm_n_group",
                                    "ssm_dt_rank",
+                                   "attn_layers",
+                                   "shortconv_l_cache",
                                    NULL};
 
 typedef struct pctx {
@@ -446,6 +448,38 @@ static og_status parse_entry(pctx *p, json_t *o, og_catalog_entry *e)
         return bad(
             p, "arch",
             "ssm_* / full_attention_interval keys are for arch qwen3next, qwen35, qwen35moe");
+    }
+
+    /* Short-convolution hybrids (lfm2, lfm2moe): HF `layer_types` /
+     * `full_attn_idxs` as the list of attention layers, `conv_L_cache` as
+     * shortconv_l_cache; the other layers are recurrent and carry no KV heads
+     * (llama.cpp src/models/lfm2.cpp, lfm2moe.cpp: head_count_kv 0 = conv). */
+    uint64_t lcache = 0;
+    if ((st = get_uint(p, o, "shortconv_l_cache", 0, 1, 64, &lcache)) != OG_OK)
+        return st;
+    json_t *al_json = json_object_get(o, "attn_layers");
+    int lfm2 = !strcmp(hp->arch, "lfm2") || !strcmp(hp->arch, "lfm2moe");
+    if (lfm2) {
+        if (!lcache || !al_json)
+            return bad(p, lcache ? "attn_layers" : "shortconv_l_cache",
+                       "missing (lfm2 / lfm2moe need shortconv_l_cache and attn_layers)");
+        if (!json_is_array(al_json) || json_array_size(al_json) == 0)
+            return bad(p, "attn_layers", "must be an array of attention layer indices");
+        for (uint32_t i = 0; i < n_layer; i++)
+            hp->is_recurrent[i] = 1;
+        for (size_t ai = 0; ai < json_array_size(al_json); ai++) {
+            json_t *ax = json_array_get(al_json, ai);
+            if (!json_is_integer(ax) || json_integer_value(ax) < 0 ||
+                json_integer_value(ax) >= (json_int_t)n_layer)
+                return bad(p, "attn_layers", "every value must be a layer index below n_layer");
+            hp->is_recurrent[json_integer_value(ax)] = 0;
+        }
+        for (uint32_t i = 0; i < n_layer; i++)
+            if (hp->is_recurrent[i])
+                hp->n_head_kv[i] = 0;
+        hp->shortconv_l_cache = (uint32_t)lcache;
+    } else if (lcache || al_json) {
+        return bad(p, "arch", "attn_layers / shortconv_l_cache are for arch lfm2, lfm2moe");
     }
 
     char qkn[8] = "";

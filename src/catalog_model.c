@@ -28,7 +28,7 @@ static const char *archs[] = {"llama",     "llama4",       "qwen2",     "qwen3",
                               "gemma2",    "gemma3",       "phi3",      "deepseek2",  "gpt-oss",
                               "glm4moe",   "granite",      "smollm3",   "olmo2",      "command-r",
                               "qwen3next", "qwen35",       "qwen35moe", "minimax-m2", "mistral3",
-                              "seed_oss",  "ernie4_5-moe", NULL};
+                              "seed_oss",  "ernie4_5-moe", "lfm2",      "lfm2moe",    NULL};
 
 int og_catalog_arch_supported(const char *arch)
 {
@@ -42,7 +42,7 @@ const char *og_catalog_arch_list(void)
 {
     return "llama, llama4, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, deepseek2, gpt-oss, "
            "glm4moe, granite, smollm3, olmo2, command-r, qwen3next, qwen35, qwen35moe, minimax-m2, "
-           "mistral3, seed_oss, ernie4_5-moe";
+           "mistral3, seed_oss, ernie4_5-moe, lfm2, lfm2moe";
 }
 
 /* ---- builds ---- */
@@ -304,11 +304,12 @@ static void vec(gen *s, unsigned il, const char *g, const char *x, uint64_t n)
 static int router_kind(const char *arch)
 {
     /* mlx-lm quant_predicate: qwen3_moe.py / qwen3_next.py / qwen3_5.py "mlp.gate",
-     * gpt_oss.py "router", minimax.py "block_sparse_moe.gate" -> 8 bits;
+     * gpt_oss.py "router", minimax.py "block_sparse_moe.gate", lfm2_moe.py
+     * "feed_forward.gate" -> 8 bits;
      * deepseek_v3.py / glm4_moe.py MoEGate holds a plain parameter (not quantized);
      * mixtral.py / llama4.py routers are nn.Linear (default bits). */
     if (!strcmp(arch, "qwen3moe") || !strcmp(arch, "gpt-oss") || !strcmp(arch, "qwen3next") ||
-        !strcmp(arch, "qwen35moe") || !strcmp(arch, "minimax-m2"))
+        !strcmp(arch, "qwen35moe") || !strcmp(arch, "minimax-m2") || !strcmp(arch, "lfm2moe"))
         return MLX_Q8;
     if (!strcmp(arch, "deepseek2") || !strcmp(arch, "glm4moe"))
         return MLX_KEEP;
@@ -392,11 +393,67 @@ static void gen_layer_gdn(gen *s, unsigned il)
     lin(s, il, "ffn_down_shexp.weight", "mlp.shared_expert.down_proj", fs, E);
 }
 
+/* LFM2 short-convolution hybrids (lfm2 dense, lfm2moe). GGUF: llama.cpp
+ * src/models/lfm2.cpp / lfm2moe.cpp load_arch_tensors (node-llama-cpp 3.21.1):
+ * attn_norm (operator_norm) and ffn_norm on every layer; attention layers
+ * (head_count_kv > 0) q/k/v/output with per-head q/k norms; the others the
+ * short convolution shortconv.conv {L_cache, n_embd} (F32), in_proj
+ * {n_embd, 3 n_embd}, out_proj {n_embd, n_embd}; SwiGLU ffn_gate/up/down, or
+ * (lfm2moe after the leading dense layers) a router, stacked experts and
+ * exp_probs_b. MLX: mlx_lm/models/lfm2.py / lfm2_moe.py (ml-explore/mlx-lm
+ * d78bf58e): operator_norm, ffn_norm, self_attn.{q,k,v,out}_proj,
+ * q_layernorm, k_layernorm, conv.conv (a depthwise Conv1d [E, L, 1]: no
+ * to_quantized, kept), conv.in_proj, conv.out_proj, feed_forward.w1/w3/w2,
+ * feed_forward.gate (8-bit, quant_predicate), switch_mlp, expert_bias. */
+static void gen_layer_lfm2(gen *s, unsigned il)
+{
+    const og_hparams *hp = &s->e->hp;
+    uint64_t E = hp->n_embd, H = hp->n_head[il], KV = hp->n_head_kv[il], hd = hp->head_dim_k;
+    vec(s, il, "attn_norm.weight", "operator_norm.weight", E);
+    vec(s, il, "ffn_norm.weight", "ffn_norm.weight", E);
+    if (hp->is_recurrent[il]) {
+        uint64_t L = hp->shortconv_l_cache;
+        add(s->l, G(s, il, "shortconv.conv.weight"), NULL, 2, L, E, 1, F, MLX_SKIP);
+        add(s->l, NULL, X(s, il, "conv.conv.weight"), 3, 1, L, E, W, MLX_KEEP);
+        lin(s, il, "shortconv.in_proj.weight", "conv.in_proj", E, 3 * E);
+        lin(s, il, "shortconv.out_proj.weight", "conv.out_proj", E, E);
+    } else {
+        lin(s, il, "attn_q.weight", "self_attn.q_proj", E, H * hd);
+        lin(s, il, "attn_k.weight", "self_attn.k_proj", E, KV * hd);
+        lin(s, il, "attn_v.weight", "self_attn.v_proj", E, KV * hd);
+        lin(s, il, "attn_output.weight", "self_attn.out_proj", H * hd, E);
+        vec(s, il, "attn_q_norm.weight", "self_attn.q_layernorm.weight", hd);
+        vec(s, il, "attn_k_norm.weight", "self_attn.k_layernorm.weight", hd);
+    }
+    if (!hp->is_moe[il]) {
+        uint64_t f = hp->n_ff[il];
+        lin(s, il, "ffn_gate.weight", "feed_forward.w1", E, f);
+        lin(s, il, "ffn_up.weight", "feed_forward.w3", E, f);
+        lin(s, il, "ffn_down.weight", "feed_forward.w2", f, E);
+        return;
+    }
+    uint64_t ne = hp->n_expert, f = hp->n_ff_exp;
+    add(s->l, G(s, il, "ffn_gate_inp.weight"), X(s, il, "feed_forward.gate"), 2, E, ne, 1, F,
+        MLX_Q8);
+    add(s->l, G(s, il, "ffn_gate_exps.weight"), X(s, il, "feed_forward.switch_mlp.gate_proj"), 3, E,
+        f, ne, W, MLX_Q);
+    add(s->l, G(s, il, "ffn_up_exps.weight"), X(s, il, "feed_forward.switch_mlp.up_proj"), 3, E, f,
+        ne, W, MLX_Q);
+    add(s->l, G(s, il, "ffn_down_exps.weight"), X(s, il, "feed_forward.switch_mlp.down_proj"), 3, f,
+        E, ne, W, MLX_Q);
+    if (s->e->expert_gating_bias)
+        vec(s, il, "exp_probs_b.bias", "feed_forward.expert_bias", ne);
+}
+
 static void gen_layer(gen *s, unsigned il)
 {
     const char *a = s->e->hp.arch;
     if (!strcmp(a, "qwen3next") || !strcmp(a, "qwen35") || !strcmp(a, "qwen35moe")) {
         gen_layer_gdn(s, il);
+        return;
+    }
+    if (!strcmp(a, "lfm2") || !strcmp(a, "lfm2moe")) {
+        gen_layer_lfm2(s, il);
         return;
     }
     const og_catalog_entry *e = s->e;
@@ -527,7 +584,12 @@ static og_status gen_all(const og_catalog_entry *e, tlist *l, og_error *err)
             for (size_t i = before; i < l->n; i++)
                 l->t[i].mlx[0] = '\0';
     }
-    add(l, "output_norm.weight", "model.norm.weight", 1, hp->n_embd, 1, 1, F, MLX_KEEP);
+    /* llama.cpp src/llama-arch.cpp: LFM2's final norm is token_embd_norm
+     * (HF model.embedding_norm) */
+    int lfm2 = !strcmp(hp->arch, "lfm2") || !strcmp(hp->arch, "lfm2moe");
+    add(l, lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
+        lfm2 ? "model.embedding_norm.weight" : "model.norm.weight", 1, hp->n_embd, 1, 1, F,
+        MLX_KEEP);
     if (!hp->tied_embeddings)
         add(l, "output.weight", "lm_head", 2, hp->n_embd, hp->n_vocab, 1, W, MLX_Q);
     if (l->failed)

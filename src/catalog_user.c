@@ -58,7 +58,8 @@ static uint64_t q_norm_len(const og_model *m)
 {
     for (size_t i = 0; i < m->n_tensors; i++) {
         const char *n = m->tensors[i].name;
-        if (n && (strstr(n, "attn_q_norm.weight") || strstr(n, "self_attn.q_norm.weight")))
+        if (n && (strstr(n, "attn_q_norm.weight") || strstr(n, "self_attn.q_norm.weight") ||
+                  strstr(n, "self_attn.q_layernorm.weight"))) /* lfm2.py */
             return m->tensors[i].n_elements;
     }
     return 0;
@@ -252,6 +253,15 @@ og_status og_catalog_entry_json(const og_model *m, const char *name, const char 
         set_u(o, "ssm_n_group", hp->ssm_n_group);
         set_u(o, "ssm_dt_rank", hp->ssm_dt_rank);
     }
+    if (!strcmp(hp->arch, "lfm2") || !strcmp(hp->arch, "lfm2moe")) {
+        /* short-convolution hybrids: the attention layers and the conv cache */
+        json_t *al = json_array();
+        for (uint32_t i = 0; i < nl; i++)
+            if (!hp->is_recurrent[i])
+                json_array_append_new(al, json_integer((json_int_t)i));
+        json_object_set_new(o, "attn_layers", al);
+        set_u(o, "shortconv_l_cache", hp->shortconv_l_cache);
+    }
     /* block details the tensor names show (HF names and GGUF names) */
     if (!gdn && (has_tensor(m, "q_proj.bias") || has_tensor(m, "attn_q.bias")))
         json_object_set_new(o, "attn_bias", json_true());
@@ -264,7 +274,8 @@ og_status og_catalog_entry_json(const og_model *m, const char *name, const char 
         json_object_set_new(o, "post_norms", json_true());
     if (!gdn && (has_tensor(m, "qkv_proj.weight") || has_tensor(m, "attn_qkv.weight")))
         json_object_set_new(o, "fused_qkv", json_true());
-    if (has_tensor(m, "e_score_correction_bias") || has_tensor(m, "exp_probs_b.bias"))
+    if (has_tensor(m, "e_score_correction_bias") || has_tensor(m, "exp_probs_b.bias") ||
+        has_tensor(m, "feed_forward.expert_bias")) /* lfm2_moe.py */
         json_object_set_new(o, "expert_gating_bias", json_true());
     if (!strcmp(hp->arch, "gpt-oss"))
         json_object_set_new(o, "moe_bias", json_true());

@@ -576,6 +576,90 @@ START_TEST(test_hybrid_vs_fixture)
 }
 END_TEST
 
+START_TEST(test_lfm2_vs_fixture)
+{
+    /* LFM2 short-convolution hybrids (lfm2, lfm2moe: llama.cpp
+     * src/models/lfm2.cpp, lfm2moe.cpp): the catalog's tensor list against
+     * the fixture writer's GGUF with the entry's attention layers (the
+     * config's layer_types), read back by the GGUF reader: weight bytes and
+     * parameters within 1 %, and llama.cpp plans the same conv-state and KV
+     * layers and the same KV, recurrent and compute bytes. */
+    static const struct {
+        const char *name;
+        uint32_t rs, kv;
+    } lf[] = {
+        {"lfm2-350m", 10, 6}, {"lfm2-1.2b", 10, 6}, {"lfm2.5-2.6b", 22, 8}, {"lfm2-8b-a1b", 18, 6}};
+    static const struct {
+        og_catalog_build b;
+        uint32_t w;
+    } mixes[] = {{OG_BUILD_GGUF_Q8_0, OGFIX_Q8_0}, {OG_BUILD_GGUF_F16, OGFIX_F16}};
+    og_error err;
+    for (size_t k = 0; k < 2 * (sizeof lf / sizeof lf[0]); k++) {
+        const og_catalog_entry *e = find(lf[k / 2].name);
+        const og_hparams *hp = &e->hp;
+        ogfix_shape s;
+        memset(&s, 0, sizeof s);
+        s.arch = hp->arch;
+        s.name = e->name;
+        s.n_layer = hp->n_layer;
+        for (uint32_t i = 0; i < hp->n_layer; i++)
+            if (!hp->is_recurrent[i])
+                s.attn_mask |= 1ull << i;
+        s.n_embd = hp->n_embd;
+        s.n_head = hp->n_head[0];
+        for (uint32_t i = 0; i < hp->n_layer; i++)
+            if (hp->n_head_kv[i])
+                s.n_head_kv = hp->n_head_kv[i];
+        s.head_dim = hp->head_dim_k;
+        s.n_ff = hp->n_ff[0];
+        s.n_vocab = hp->n_vocab;
+        s.n_ctx_train = (uint32_t)hp->n_ctx_train;
+        s.tied_embeddings = hp->tied_embeddings;
+        s.n_expert = hp->n_expert;
+        s.n_expert_used = hp->n_expert_used;
+        s.n_ff_exp = hp->n_ff_exp;
+        s.n_leading_dense = hp->n_leading_dense;
+        s.expert_gating_bias = e->expert_gating_bias;
+        s.shortconv_l_cache = hp->shortconv_l_cache;
+        s.qk_norm = 1;
+        s.weight_type = s.embd_type = s.output_type = mixes[k % 2].w;
+        ogfix_gguf *g = ogfix_shape_gguf(&s);
+        ck_assert_ptr_nonnull(g);
+        uint8_t *buf;
+        size_t len;
+        uint64_t fsize;
+        ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsize), 0);
+        og_model *f = NULL, *c = NULL;
+        ck_assert_msg(og_gguf_parse_buffer(buf, len, fsize, e->name, &f, &err) == OG_OK, "%s",
+                      err.message);
+        free(buf);
+        ogfix_gguf_free(g);
+        ck_assert_int_eq(og_catalog_model(e, mixes[k % 2].b, &c, &err), OG_OK);
+        double wr = (double)c->weight_bytes / (double)f->weight_bytes;
+        ck_assert_msg(wr > 0.99 && wr < 1.01, "%s %s: catalog %llu vs file %llu bytes", e->name,
+                      c->quant_label, (unsigned long long)c->weight_bytes,
+                      (unsigned long long)f->weight_bytes);
+        ck_assert_uint_eq(c->n_params, f->n_params);
+        og_llama_settings ls;
+        og_llama_settings_default(&ls);
+        ls.backend = OG_BACKEND_CPU;
+        ls.n_ctx = 32768;
+        og_llama_memplan pc, pf;
+        ck_assert_int_eq(og_llama_plan(c, &ls, &pc, &err), OG_OK);
+        ck_assert_int_eq(og_llama_plan(f, &ls, &pf, &err), OG_OK);
+        ck_assert_uint_eq(pc.n_rs_layers, lf[k / 2].rs);
+        ck_assert_uint_eq(pf.n_rs_layers, lf[k / 2].rs);
+        ck_assert_uint_eq(pc.n_kv_layers, lf[k / 2].kv);
+        ck_assert_uint_eq(pf.n_kv_layers, lf[k / 2].kv);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_KV], pf.component_bytes[OG_COMP_KV]);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_RS], pf.component_bytes[OG_COMP_RS]);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_COMPUTE], pf.component_bytes[OG_COMP_COMPUTE]);
+        og_model_free(f);
+        og_model_free(c);
+    }
+}
+END_TEST
+
 START_TEST(test_q4_k_m_mix_llama31_8b)
 {
     /* Types of a real Llama-3.1-8B Q4_K_M (the tensor listing Ollama shows for
@@ -898,6 +982,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_catalog_vs_config_fixtures);
     tcase_add_test(tc, test_catalog_vs_fixture_file);
     tcase_add_test(tc, test_hybrid_vs_fixture);
+    tcase_add_test(tc, test_lfm2_vs_fixture);
     tcase_add_test(tc, test_q4_k_m_mix_llama31_8b);
     tcase_add_test(tc, test_mlx_packing);
     tcase_add_test(tc, test_find_fuzzy);
