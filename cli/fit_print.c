@@ -154,6 +154,9 @@ static json_t *to_json(const fit_opts *o, const og_model *m, const og_llama_memp
     json_object_set_new(mem, "prompt_cache_bytes", cli_json_u64(p->grow_prompt_cache_bytes));
     json_object_set_new(mem, "checkpoint_bytes", cli_json_u64(p->grow_checkpoint_bytes));
     json_object_set_new(mem, "largest_buffer_bytes", cli_json_u64(p->largest_buffer_bytes));
+    json_object_set_new(mem, "kv_swa_bytes", cli_json_u64(p->kv_swa_bytes));
+    /* mmap: repacked tensors' file pages inside CPU_Mapped (reclaimable, not in the verdict) */
+    json_object_set_new(mem, "mapped_repacked_bytes", cli_json_u64(p->mapped_repacked_bytes));
     json_t *bd = json_array();
     for (int c = 0; c < OG_COMP_COUNT; c++)
         for (int q = 0; q < OG_POOL_COUNT; q++)
