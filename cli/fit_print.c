@@ -421,6 +421,8 @@ static json_t *mlx_json(const fit_env *v, const og_model *m, const og_mlx_plan_r
     json_object_set_new(mem, "prompt_cache_bytes", cli_json_u64(p->prompt_cache_bytes));
     json_object_set_new(mem, "checkpoint_bytes", cli_json_u64(0));
     json_object_set_new(mem, "largest_buffer_bytes", cli_json_u64(p->largest_buffer_bytes));
+    json_object_set_new(mem, "kv_swa_bytes", cli_json_u64(0));          /* llama.cpp only */
+    json_object_set_new(mem, "mapped_repacked_bytes", cli_json_u64(0)); /* llama.cpp only */
     json_t *bd = json_array();
     uint64_t kv_only = p->total_bytes - p->weights_bytes - p->prompt_cache_bytes;
     json_array_append_new(bd, json_pack("{s:s, s:s, s:I}", "component", "weights", "device",
