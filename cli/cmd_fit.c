@@ -169,8 +169,10 @@ static const cli_opt place_opts[] = {
      "plan the model over several machines (presets, snapshot files,\n"
      "'local'); the first runs llama-server, the others rpc-server",
      0, 0, 0},
-    {F_CLUSTER_ENGINE, "--cluster-engine", NULL, CLI_T_CHOICE, "all|rpc|exo", "all rpc exo",
-     "with --cluster: llama.cpp RPC, exo, or both (all)", 0, 0, 0},
+    {F_CLUSTER_ENGINE, "--cluster-engine", NULL, CLI_T_CHOICE, "all|rpc|exo|mlx", "all rpc exo mlx",
+     "with --cluster: llama.cpp RPC, exo, both (all), or MLX\n"
+     "distributed (mlx.launch; also --engine mlx)",
+     0, 0, 0},
 };
 static const cli_group model_group = {"Model", NULL, model_opts, 1, on_option};
 static const cli_group place_group = {"llama.cpp --fit, several GPUs, offload", NULL, place_opts,
@@ -381,7 +383,7 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     if (o.cluster) {
-        exit_code = fit_run_cluster(&v, m);
+        exit_code = fit_run_cluster(&v, m, eng == ENG_MLX);
         goto done;
     }
     if (eng == ENG_MLX) {

@@ -31,7 +31,7 @@ typedef struct fit_opts {
     int split_mode, main_gpu, main_gpu_set;
     unsigned given;      /* CLI_SET_* of the engine options */
     const char *cluster; /* --cluster A,B,... */
-    int cluster_engine;  /* 0 all, 1 llama.cpp RPC, 2 exo */
+    int cluster_engine;  /* 0 all, 1 llama.cpp RPC, 2 exo, 3 MLX distributed */
 } fit_opts;
 
 typedef struct fit_env {
@@ -86,7 +86,8 @@ const char *fit_better_of(const summary *l, const summary *x);
 void fit_print_side_by_side(const fit_env *v, const summary *s, int n, const char *better);
 int fit_run_machines(fit_env *v, og_model *m, const og_catalog_entry *entry, int mlx);
 int fit_run_all_quants(fit_env *v);
-/* --cluster: llama.cpp RPC and exo over several machines (cli/fit_cluster.c). */
-int fit_run_cluster(fit_env *v, og_model *m);
+/* --cluster: llama.cpp RPC and exo over several machines, or (mlx, or
+ * --cluster-engine mlx) MLX distributed (cli/fit_cluster.c). */
+int fit_run_cluster(fit_env *v, og_model *m, int mlx);
 
 #endif

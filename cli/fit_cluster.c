@@ -1,6 +1,7 @@
 /* oomguard fit MODEL --cluster A,B[,...]: one model over several machines
- * (og_cluster_plan_rpc, og_cluster_plan_exo), with the doctor's machine
- * checks per host from its snapshot. */
+ * (og_cluster_plan_rpc, og_cluster_plan_exo; with --engine mlx
+ * og_cluster_plan_mlx), with the doctor's machine checks per host from its
+ * snapshot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,23 @@ static const char *verdict_col(og_fit_verdict v)
     return v == OG_FIT_FITS ? CLI_GREEN : v == OG_FIT_TIGHT ? CLI_YELLOW : CLI_RED;
 }
 
-static json_t *host_json(const og_cluster_host_plan *h, const og_doctor_report *r, int rpc)
+enum { K_EXO = 0, K_RPC = 1, K_MLX = 2 };
+
+static const char *role_of(const og_cluster_host_plan *h, int kind)
 {
+    return kind == K_RPC   ? (h->main_host ? "llama-server" : "rpc-server")
+           : kind == K_MLX ? "mlx rank"
+                           : "exo node";
+}
+
+static json_t *host_json(const og_cluster_host_plan *h, const og_doctor_report *r, int kind)
+{
+    int rpc = kind == K_RPC;
     json_t *j = json_object();
     json_object_set_new(j, "name", json_string(h->name));
-    json_object_set_new(
-        j, "role", json_string(rpc ? (h->main_host ? "llama-server" : "rpc-server") : "exo node"));
+    json_object_set_new(j, "role", json_string(role_of(h, kind)));
+    if (kind == K_MLX)
+        json_object_set_new(j, "rank", json_integer(h->rank));
     json_object_set_new(j, "layers", json_integer(h->layers));
     if (!rpc)
         json_object_set_new(j, "first_layer", json_integer(h->first_layer));
@@ -33,7 +45,7 @@ static json_t *host_json(const og_cluster_host_plan *h, const og_doctor_report *
     json_object_set_new(j, "verdict", json_string(og_fit_verdict_name(h->verdict)));
     if (rpc)
         json_object_set_new(j, "load_transfer_bytes", cli_json_u64(h->load_transfer_bytes));
-    else
+    else if (kind == K_EXO)
         json_object_set_new(j, "exo_check_passes", json_boolean(h->exo_check_passes));
     json_object_set_new(j, "command", json_string(h->command));
     json_t *checks = json_array();
@@ -47,8 +59,9 @@ static json_t *host_json(const og_cluster_host_plan *h, const og_doctor_report *
 }
 
 static void print_plan(const char *title, const og_cluster_plan *p, const og_doctor_report *rep,
-                       int rpc)
+                       int kind)
 {
+    int rpc = kind == K_RPC;
     FILE *out = stdout;
     const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
     fprintf(out, "%s%s%s  at ctx %u: %s%s%s%s\n", B, title, R, p->n_ctx, B,
@@ -63,10 +76,10 @@ static void print_plan(const char *title, const og_cluster_plan *p, const og_doc
                      h->holds_embeddings && h->holds_output ? ", " : "",
                      h->holds_output ? "output" : "");
         fprintf(out, "%-16.16s %-12s %6u %10s %10s %10s %10s %10s %10s  %s%s%s%s\n", h->name,
-                rpc ? (h->main_host ? "llama-server" : "rpc-server") : "exo node", h->layers,
-                cli_bytes(h->weights_bytes), cli_bytes(h->kv_bytes), cli_bytes(h->compute_bytes),
-                cli_bytes(h->host_ram_bytes), cli_bytes(h->need_bytes), cli_bytes(h->usable_bytes),
-                cli_c(out, verdict_col(h->verdict)), og_fit_verdict_name(h->verdict), R, extra);
+                role_of(h, kind), h->layers, cli_bytes(h->weights_bytes), cli_bytes(h->kv_bytes),
+                cli_bytes(h->compute_bytes), cli_bytes(h->host_ram_bytes), cli_bytes(h->need_bytes),
+                cli_bytes(h->usable_bytes), cli_c(out, verdict_col(h->verdict)),
+                og_fit_verdict_name(h->verdict), R, extra);
     }
     for (uint32_t k = 0; k < p->n_hosts; k++) {
         const og_cluster_host_plan *h = &p->host[k];
@@ -80,12 +93,97 @@ static void print_plan(const char *title, const og_cluster_plan *p, const og_doc
     }
     if (rpc)
         fprintf(out, "  %s\n", p->server_command);
+    if (kind == K_MLX && p->feasible) {
+        if (p->max_ctx)
+            fprintf(out, "  largest context every rank fits: %llu tokens\n",
+                    (unsigned long long)p->max_ctx);
+        fprintf(out, "  hosts.json: %s\n  %s\n", p->hostfile, p->server_command);
+    }
     for (uint32_t i = 0; i < p->n_notes; i++)
         fprintf(out, "  %snote: %s%s\n", D, p->notes[i], R);
     fprintf(out, "\n");
 }
 
-int fit_run_cluster(fit_env *v, og_model *m)
+static json_t *mlx_json(const og_cluster_plan *p, const og_doctor_report *rep)
+{
+    json_t *e = json_object(), *hs = json_array(), *nt = json_array();
+    json_object_set_new(e, "engine", json_string(p->mlx_pipeline ? "mlx-pipeline" : "mlx-tensor"));
+    json_object_set_new(e, "engine_version", json_string("mlx-lm 0.32.0, MLX 0.32.2"));
+    json_object_set_new(e, "feasible", json_boolean(p->feasible));
+    json_object_set_new(e, "verdict",
+                        p->feasible ? json_string(og_fit_verdict_name(p->verdict)) : json_null());
+    json_object_set_new(e, "ctx", json_integer(p->n_ctx));
+    json_object_set_new(e, "max_ctx", cli_json_u64(p->max_ctx));
+    json_object_set_new(e, "launch_command", json_string(p->server_command));
+    json_object_set_new(e, "hostfile", json_string(p->hostfile));
+    json_object_set_new(e, "hops_per_token", json_integer(p->n_hops));
+    json_object_set_new(e, "hop_bytes_per_token", cli_json_u64(p->hop_bytes_per_token));
+    for (uint32_t k = 0; p->feasible && k < p->n_hosts; k++)
+        json_array_append_new(hs, host_json(&p->host[k], &rep[k], K_MLX));
+    json_object_set_new(e, "hosts", hs);
+    for (uint32_t i = 0; i < p->n_notes; i++)
+        json_array_append_new(nt, json_string(p->notes[i]));
+    json_object_set_new(e, "notes", nt);
+    json_object_set_new(e, "source_only",
+                        json_string("derived from mlx-lm / MLX source; no Mac was available"));
+    return e;
+}
+
+/* MLX distributed: tensor parallel (mlx-lm's default) and pipeline. */
+static int run_mlx(const fit_opts *o, og_model *m, const og_machine *const *hp,
+                   const char *const *np, uint32_t n, const og_doctor_report *rep)
+{
+    og_cluster_plan *pl = calloc(2, sizeof *pl);
+    og_error err;
+    int rc = OG_EXIT_INTERNAL;
+    if (!pl)
+        return rc;
+    for (int mode = 0; mode < 2; mode++)
+        if (og_cluster_plan_mlx(m, &o->ms, mode, hp, np, n, &pl[mode], &err) != OG_OK) {
+            rc = cli_fail(&err);
+            free(pl);
+            return rc;
+        }
+    int any = 0;
+    og_fit_verdict best = OG_FIT_NO;
+    for (int mode = 0; mode < 2; mode++)
+        if (pl[mode].feasible) {
+            if (!any || pl[mode].verdict < best)
+                best = pl[mode].verdict;
+            any = 1;
+        }
+    rc = any && best != OG_FIT_NO ? OG_EXIT_OK : OG_EXIT_PROBLEM;
+    if (o->json) {
+        json_t *j = json_object(), *engines = json_array();
+        json_object_set_new(j, "model", json_string(o->model));
+        for (int mode = 0; mode < 2; mode++)
+            json_array_append_new(engines, mlx_json(&pl[mode], rep));
+        json_object_set_new(j, "cluster", engines);
+        if (cli_print_json(j))
+            rc = OG_EXIT_INTERNAL;
+    } else {
+        fprintf(stdout, "Model     %s  (%s, %u layers, %s)\n\n", m->name ? m->name : o->model,
+                m->hp.arch, m->hp.n_layer, cli_bytes(m->weight_bytes));
+        static const char *const title[2] = {"MLX tensor parallel (mlx.launch, mlx-lm's default)",
+                                             "MLX pipeline (mlx.launch ... --pipeline)"};
+        for (int mode = 0; mode < 2; mode++) {
+            if (pl[mode].feasible) {
+                print_plan(title[mode], &pl[mode], rep, K_MLX);
+            } else {
+                fprintf(stdout, "%s: not possible\n", title[mode]);
+                for (uint32_t i = 0; i < pl[mode].n_notes; i++)
+                    fprintf(stdout, "  note: %s\n", pl[mode].notes[i]);
+                fprintf(stdout, "\n");
+            }
+        }
+        fprintf(stdout, "From mlx-lm 0.32.0 / MLX 0.32.2 source only: no Mac was available to "
+                        "check these plans.\n");
+    }
+    free(pl);
+    return rc;
+}
+
+int fit_run_cluster(fit_env *v, og_model *m, int mlx)
 {
     fit_opts *o = v->o;
     og_machine *mach = calloc(OG_CLUSTER_MAX_HOSTS, sizeof *mach);
@@ -131,6 +229,10 @@ int fit_run_cluster(fit_env *v, og_model *m)
             break;
         p = c + 1;
     }
+    if (mlx || o->cluster_engine == 3) {
+        rc = run_mlx(o, m, hp, np, n, rep);
+        goto done;
+    }
     int want_rpc = o->cluster_engine != 2, want_exo = o->cluster_engine != 1;
     og_llama_settings s = o->s;
     s.engine = OG_LLAMA_ENGINE_LLAMA_CPP;
@@ -160,7 +262,7 @@ int fit_run_cluster(fit_env *v, og_model *m)
             json_object_set_new(e, "hops", json_integer(rp->n_hops));
             json_object_set_new(e, "hop_bytes_per_token", cli_json_u64(rp->hop_bytes_per_token));
             for (uint32_t k = 0; k < n; k++)
-                json_array_append_new(hs, host_json(&rp->host[k], &rep[k], 1));
+                json_array_append_new(hs, host_json(&rp->host[k], &rep[k], K_RPC));
             json_object_set_new(e, "hosts", hs);
             json_t *nt = json_array();
             for (uint32_t i = 0; i < rp->n_notes; i++)
@@ -174,7 +276,7 @@ int fit_run_cluster(fit_env *v, og_model *m)
             json_object_set_new(e, "verdict", json_string(og_fit_verdict_name(xp->verdict)));
             json_object_set_new(e, "ctx", json_integer(xp->n_ctx));
             for (uint32_t k = 0; k < n; k++)
-                json_array_append_new(hs, host_json(&xp->host[k], &rep[k], 0));
+                json_array_append_new(hs, host_json(&xp->host[k], &rep[k], K_EXO));
             json_object_set_new(e, "hosts", hs);
             json_t *nt = json_array();
             for (uint32_t i = 0; i < xp->n_notes; i++)
@@ -184,19 +286,17 @@ int fit_run_cluster(fit_env *v, og_model *m)
         }
         json_object_set_new(j, "cluster", engines);
         json_object_set_new(j, "mlx_distributed",
-                            json_string("not planned: mlx.launch sharding is not modelled in this "
-                                        "version (no Mac here to verify it)"));
+                            json_string("planned with --engine mlx (or --cluster-engine mlx)"));
         if (cli_print_json(j)) /* frees it */
             rc = OG_EXIT_INTERNAL;
     } else {
         fprintf(stdout, "Model     %s  (%s, %u layers, %s)\n\n", m->name ? m->name : o->model,
                 m->hp.arch, m->hp.n_layer, cli_bytes(m->weight_bytes));
         if (want_rpc)
-            print_plan("llama.cpp RPC", rp, rep, 1);
+            print_plan("llama.cpp RPC", rp, rep, K_RPC);
         if (want_exo)
-            print_plan("exo (memory-weighted ring)", xp, NULL, 0);
-        fprintf(stdout, "MLX distributed (mlx.launch): not planned in this version (no Mac here to "
-                        "verify mlx-lm's sharding).\n");
+            print_plan("exo (memory-weighted ring)", xp, NULL, K_EXO);
+        fprintf(stdout, "MLX distributed (mlx.launch): add --engine mlx.\n");
     }
 done:
     if (rp)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "oomguard/cluster.h"
 #include "oomguard/mlx.h"
 #include "oomguard/oomguard.h"
 
@@ -706,6 +707,103 @@ START_TEST(test_issue1587_quantized_peak)
 }
 END_TEST
 
+/* ---- MLX distributed (og_cluster_plan_mlx) ---- */
+
+static uint64_t page_round(uint64_t b)
+{
+    return b <= 16384 ? b : (b + 16383) / 16384 * 16384;
+}
+
+/* The rank's page-rounded weights, computed here from the tensor names:
+ * layers [first, first + count) plus every tensor outside the layers;
+ * tp > 1: the projections shard() splits hold 1/tp. */
+static uint64_t rank_weights(const og_model *m, uint32_t first, uint32_t count, uint32_t tp)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        const char *n = m->tensors[i].name;
+        unsigned li;
+        if (sscanf(n, "model.layers.%u.", &li) == 1 && (li < first || li >= first + count))
+            continue;
+        int sharded = strstr(n, "_proj.") != NULL;
+        t += page_round(sharded ? m->tensors[i].bytes / tp : m->tensors[i].bytes);
+    }
+    return t;
+}
+
+static const tiny T7 = {7, 1024, 4000, 2048, 8, 4, 128};
+
+START_TEST(test_cluster_mlx_pipeline)
+{
+    /* pipeline.py with mlx-lm PR 1816's start: 7 layers over 2 ranks, rank 0
+     * the last 4 (3-6), rank 1 the first 3; each rank keeps embeddings,
+     * norm and lm_head; its caches cover its layers */
+    uint64_t ex;
+    og_model *m = mlx_model(&T7, "mistral3", 4, 64, &ex);
+    og_machine a = mac(64, 48ull << 30, 32ull << 30), b = mac(64, 48ull << 30, 32ull << 30);
+    const og_machine *hosts[2] = {&a, &b};
+    const char *names[2] = {"a", "b"};
+    og_mlx_settings s;
+    og_mlx_settings_default(&s);
+    s.ctx = 4096;
+    og_cluster_plan *p = calloc(1, sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(og_cluster_plan_mlx(m, &s, 1, hosts, names, 2, p, NULL), OG_OK);
+    ck_assert_int_eq(p->feasible, 1);
+    ck_assert_uint_eq(p->host[0].layers, 4);
+    ck_assert_uint_eq(p->host[0].first_layer, 3);
+    ck_assert_uint_eq(p->host[1].layers, 3);
+    ck_assert_uint_eq(p->host[1].first_layer, 0);
+    ck_assert_uint_eq(p->host[0].weights_bytes, rank_weights(m, 3, 4, 1));
+    ck_assert_uint_eq(p->host[1].weights_bytes, rank_weights(m, 0, 3, 1));
+    /* KVCache: 4 KV heads x 128 x 2 (K, V) x 2 bytes per token and layer */
+    ck_assert_uint_eq(p->host[0].kv_bytes, 4096ull * 4 * 128 * 2 * 2 * 4);
+    ck_assert_uint_eq(p->host[1].kv_bytes, 4096ull * 4 * 128 * 2 * 2 * 3);
+    ck_assert_int_eq(p->verdict, OG_FIT_FITS);
+    ck_assert_ptr_nonnull(strstr(p->server_command, "--pipeline"));
+    ck_assert_ptr_nonnull(strstr(p->hostfile, "\"ssh\": \"b\""));
+    /* Llama has no pipeline(): not feasible, with the reason */
+    snprintf(m->hp.arch, sizeof m->hp.arch, "llama");
+    ck_assert_int_eq(og_cluster_plan_mlx(m, &s, 1, hosts, names, 2, p, NULL), OG_OK);
+    ck_assert_int_eq(p->feasible, 0);
+    ck_assert_ptr_nonnull(strstr(p->notes[0], "no pipeline()"));
+    free(p);
+    og_model_free(m);
+}
+END_TEST
+
+START_TEST(test_cluster_mlx_tensor)
+{
+    /* llama.py shard: q/k/v/o and gate/up/down split 2 ways (quantized
+     * weights, scales and biases alike), n_kv_heads //= 2: half the cache;
+     * embeddings, lm_head and norms whole */
+    uint64_t ex;
+    og_model *m = mlx_model(&T7, "llama", 4, 64, &ex);
+    og_machine a = mac(16, 11ull << 30, 8ull << 30), b = mac(16, 11ull << 30, 8ull << 30);
+    const og_machine *hosts[2] = {&a, &b};
+    og_mlx_settings s;
+    og_mlx_settings_default(&s);
+    s.ctx = 4096;
+    og_mlx_plan_result whole = plan_of(m, &s);
+    og_cluster_plan *p = calloc(1, sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(og_cluster_plan_mlx(m, &s, 0, hosts, NULL, 2, p, NULL), OG_OK);
+    ck_assert_int_eq(p->feasible, 1);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_uint_eq(p->host[k].layers, 7);
+        ck_assert_uint_eq(p->host[k].kv_bytes * 2, whole.kv_bytes);
+        ck_assert_uint_eq(p->host[k].weights_bytes, rank_weights(m, 0, 7, 2));
+    }
+    /* 3 ranks: 8 heads do not split */
+    const og_machine *h3[3] = {&a, &b, &a};
+    ck_assert_int_eq(og_cluster_plan_mlx(m, &s, 0, h3, NULL, 3, p, NULL), OG_OK);
+    ck_assert_int_eq(p->feasible, 0);
+    ck_assert_ptr_nonnull(strstr(p->notes[0], "8 attention heads"));
+    free(p);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_verdict_and_max_ctx)
 {
     uint64_t ex;
@@ -823,6 +921,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_cb_limits_and_growth);
     tcase_add_test(tc, test_quantized_kv_scores);
     tcase_add_test(tc, test_issue1587_quantized_peak);
+    tcase_add_test(tc, test_cluster_mlx_pipeline);
+    tcase_add_test(tc, test_cluster_mlx_tensor);
     tcase_add_test(tc, test_verdict_and_max_ctx);
     tcase_add_test(tc, test_buffer_limit_and_warning);
     tcase_add_test(tc, test_hypothetical_advice);

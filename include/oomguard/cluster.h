@@ -1,4 +1,5 @@
-/* oomguard — several machines for one model: llama.cpp RPC and exo.
+/* oomguard — several machines for one model: llama.cpp RPC, exo, and MLX
+ * distributed (mlx.launch with mlx-lm's pipeline or tensor parallelism).
  *
  * og_cluster_plan_rpc(): llama-server on the first host, rpc-server on the
  * others (llama.cpp 2026-09-12, tools/rpc, ggml/src/ggml-rpc). llama.cpp puts
@@ -19,6 +20,7 @@
 
 #include "llama.h"
 #include "machine.h"
+#include "mlx.h"
 #include "model.h"
 #include "status.h"
 
@@ -30,6 +32,7 @@ extern "C" {
 
 typedef struct og_cluster_host_plan {
     char name[64];
+    uint32_t rank;         /* MLX: its rank (the hostfile's order) */
     int main_host;         /* runs llama-server (llama.cpp RPC) */
     uint32_t first_device; /* its devices in llama.cpp's device list */
     uint32_t n_devices;
@@ -61,6 +64,11 @@ typedef struct og_cluster_plan {
     uint32_t n_notes;
     char notes[6][240];
     og_fitp_result *fit; /* RPC: the --fit prediction (owned: og_cluster_plan_free) */
+    /* MLX distributed */
+    int mlx_pipeline;    /* 1 pipeline (mlx-lm --pipeline), 0 tensor parallel (the default) */
+    int feasible;        /* 0: mlx-lm cannot shard this model this way (notes say why) */
+    uint64_t max_ctx;    /* MLX: the largest ctx every rank fits (256-token steps; 0 = none) */
+    char hostfile[1536]; /* MLX: the mlx.launch hostfile (JSON) */
 } og_cluster_plan;
 
 /* hosts[0] runs llama-server; names label them. settings: as for
@@ -74,6 +82,24 @@ OG_API og_status og_cluster_plan_rpc(const og_model *model, const og_llama_setti
 OG_API og_status og_cluster_plan_exo(const og_model *model, const og_llama_settings *settings,
                                      const og_machine *const *hosts, const char *const *names,
                                      uint32_t n_hosts, og_cluster_plan *out, og_error *err);
+
+/* MLX distributed: `mlx.launch --hostfile hosts.json -- mlx_lm.server ...`,
+ * one rank per host in the order given (rank 0 = hosts[0]). pipeline 1:
+ * mlx-lm's PipelineMixin.pipeline() (rank 0 holds the last layers; every
+ * rank holds the embeddings, the final norm and lm_head and computes the
+ * logits); 0: the model's shard() (attention heads and FFN widths split N
+ * ways with mlx.nn's sharded linears; embeddings, head and norms on every
+ * rank). Each rank is planned with og_mlx_plan on its share and judged with
+ * og_mlx_judge against its host's budget, wired limit and Metal limits.
+ * settings NULL = mlx-lm's defaults. From mlx-lm / MLX source only. */
+OG_API og_status og_cluster_plan_mlx(const og_model *model, const og_mlx_settings *settings,
+                                     int pipeline, const og_machine *const *hosts,
+                                     const char *const *names, uint32_t n_hosts,
+                                     og_cluster_plan *out, og_error *err);
+
+/* 1 when mlx-lm 0.32.0 has this architecture's pipeline() / shard(). */
+OG_API int og_mlx_can_pipeline(const og_model *model);
+OG_API int og_mlx_can_shard(const og_model *model);
 
 OG_API void og_cluster_plan_free(og_cluster_plan *p);
 
