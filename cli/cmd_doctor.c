@@ -320,7 +320,11 @@ static void print_report(const og_doctor_report *r, const og_machine *m, const o
         char line[512];
         cli_budget_line(&d->budget, line, sizeof line);
         printf("%sbudget %s%s\n", D, line, R);
-        printf("%sverdict: %s%s\n", D, og_fit_verdict_name(d->verdict), R);
+        printf("%sverdict: %s%s%s\n", D, og_fit_verdict_name(d->verdict),
+               d->placement.placed && d->fits ? ", partly offloaded (slower)" : "", R);
+        cli_placement_line(d, line, sizeof line);
+        if (line[0])
+            printf("%splacement: %s%s\n", D, line, R);
     }
     printf("\n");
     if (r->headline >= 0) {

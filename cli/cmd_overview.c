@@ -113,6 +113,12 @@ typedef struct pick {
     uint64_t default_need;   /* the default build's need */
     uint32_t limit_mb;       /* > 0: the default build fits after this wired / GTT limit */
     char limit_cmd[200];
+    /* no build fits all on the GPU, but llama.cpp's --fit runs the default
+     * build with part of it in RAM (og_decision.placement): build = it */
+    int offload;
+    uint64_t host_bytes; /* its part in RAM */
+    uint32_t gpu_layers, layers, partial_layers;
+    int experts_in_ram;
 } pick;
 
 typedef struct row {
@@ -140,6 +146,9 @@ static void cell(char *buf, size_t n, const pick *p)
         snprintf(buf, n, "after limit %u", p->limit_mb);
     else if (!p->build[0])
         snprintf(buf, n, "-");
+    else if (p->offload)
+        snprintf(buf, n, "%.20s @ %.8s, %.12s in RAM", p->build, ctx_text(p->max_ctx, c, sizeof c),
+                 cli_bytes(p->host_bytes));
     else
         snprintf(buf, n, "%.20s @ %.8s, %.12s", p->build, ctx_text(p->max_ctx, c, sizeof c),
                  cli_bytes(p->bytes));
@@ -156,6 +165,16 @@ static json_t *fit_json(const pick *p)
         j = json_pack("{s:b, s:s, s:I, s:I}", "fits", 1, "build", p->build, "max_context",
                       (json_int_t)p->max_ctx, "bytes", (json_int_t)p->bytes);
     json_object_set_new(j, "limit_mb", p->limit_mb ? json_integer(p->limit_mb) : json_null());
+    /* the pick runs partly from RAM (llama.cpp's --fit): bytes is its GPU part */
+    if (p->build[0])
+        json_object_set_new(
+            j, "offload",
+            p->offload
+                ? json_pack("{s:I, s:I, s:I, s:b, s:I}", "gpu_layers", (json_int_t)p->gpu_layers,
+                            "layers", (json_int_t)p->layers, "partial_layers",
+                            (json_int_t)p->partial_layers, "experts_in_ram", p->experts_in_ram,
+                            "host_bytes", (json_int_t)p->host_bytes)
+                : json_null());
     return j;
 }
 
@@ -240,6 +259,19 @@ static og_status decide_row(const overview_work *w, row *r, int k, og_decision *
     p->bytes = d->fit_build_bytes;
     p->max_ctx = d->fit_build_ctx;
     p->default_need = d->plan.gpu_need_bytes;
+    if (!p->build[0] && d->fits && d->placement.placed) {
+        /* no build fits all on the GPU: the default build as llama.cpp's --fit runs it */
+        const og_placement *pl = &d->placement;
+        snprintf(p->build, sizeof p->build, "%s", d->build);
+        p->bytes = pl->gpu_bytes;
+        p->max_ctx = d->plan.n_ctx;
+        p->offload = 1;
+        p->host_bytes = pl->host_bytes;
+        p->gpu_layers = pl->n_layers_gpu;
+        p->layers = pl->n_layers;
+        p->partial_layers = pl->n_partial;
+        p->experts_in_ram = pl->moe && pl->n_partial;
+    }
     if (!d->fits && d->fits_if_limit_raised && d->limit.set_mb) {
         p->limit_mb = d->limit.set_mb;
         snprintf(p->limit_cmd, sizeof p->limit_cmd, "%s", d->limit.command);
@@ -430,6 +462,8 @@ int cmd_overview(int argc, char **argv)
            "trained context if smaller), else the largest that runs; @ its largest context, "
            "then the memory it takes there.\n",
            o.usable_ctx ? "the --ctx" : "16K");
+    printf("\"in RAM\": no build fits all on the GPU; llama.cpp's --fit (on by default) runs "
+           "Q4_K_M with that much of it in system RAM, several times slower.\n");
     printf("Defaults: llama.cpp plans the trained context and its --fit lowers it to what fits; "
            "mlx-lm is planned at %u tokens (docs/DOCTOR.md).\n",
            OG_MLX_PLANNING_CTX);

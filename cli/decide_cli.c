@@ -250,8 +250,43 @@ json_t *cli_limit_json(const og_limit_advice *l)
     return j;
 }
 
+void cli_placement_line(const og_decision *d, char *buf, size_t n)
+{
+    const og_placement *pl = &d->placement;
+    buf[0] = '\0';
+    if (!pl->placed)
+        return;
+    snprintf(buf, n, "%s's --fit puts %s: %s on the GPU, %s in RAM (host RAM budget %s)%s",
+             d->engine == OG_ENGINE_OLLAMA ? "Ollama's llama-server" : "llama.cpp", pl->summary,
+             cli_bytes(pl->gpu_bytes), cli_bytes(pl->host_bytes), cli_bytes(pl->host_usable_bytes),
+             d->fits ? "; several times slower than all on the GPU" : "");
+}
+
+json_t *cli_placement_json(const og_decision *d)
+{
+    const og_placement *pl = &d->placement;
+    if (!pl->tried)
+        return json_null();
+    json_t *j = json_object();
+    json_object_set_new(j, "fit_status", json_string(og_fitp_status_name(pl->status)));
+    json_object_set_new(j, "offloaded", json_boolean(pl->placed));
+    if (pl->placed) {
+        json_object_set_new(j, "layers", json_integer(pl->n_layers));
+        json_object_set_new(j, "gpu_layers", json_integer(pl->n_layers_gpu));
+        json_object_set_new(j, "partial_layers", json_integer(pl->n_partial));
+        json_object_set_new(j, "experts_in_ram", json_boolean(pl->moe && pl->n_partial));
+        json_object_set_new(j, "gpu_bytes", cli_json_u64(pl->gpu_bytes));
+        json_object_set_new(j, "host_bytes", cli_json_u64(pl->host_bytes));
+        json_object_set_new(j, "host_budget_bytes", cli_json_u64(pl->host_usable_bytes));
+        json_object_set_new(j, "llama_args", json_string(pl->args));
+        json_object_set_new(j, "summary", json_string(pl->summary));
+    }
+    return j;
+}
+
 void cli_decision_json(json_t *j, const og_decision *d)
 {
+    json_object_set_new(j, "placement", cli_placement_json(d));
     json_object_set_new(j, "fits", json_boolean(d->fits));
     json_object_set_new(j, "ctx_asked", json_integer(d->n_ctx_asked));
     json_object_set_new(j, "ctx_lowered_by_fit", json_boolean(d->ctx_lowered_by_fit));

@@ -40,6 +40,10 @@ void cli_budget_line(const og_decided_budget *b, char *buf, size_t n);
 void cli_print_budget(FILE *f, const char *indent, const og_decided_budget *b);
 json_t *cli_budget_json(const og_decided_budget *b);
 json_t *cli_limit_json(const og_limit_advice *l);
+/* llama.cpp's --fit placement in one line ("" when every layer is on the GPU),
+ * and as JSON (null when --fit's placement was not tried). */
+void cli_placement_line(const og_decision *d, char *buf, size_t n);
+json_t *cli_placement_json(const og_decision *d);
 /* A decision's verdict, context story and advice as JSON members added to j. */
 void cli_decision_json(json_t *j, const og_decision *d);
 

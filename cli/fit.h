@@ -53,6 +53,8 @@ typedef struct summary {
 json_t *fit_budget_json(const fit_env *v, const og_budget *b);
 /* The decision for one model and engine with fit's settings (alternatives:
  * 1 = search builds / smaller models for the advice). */
+/* fit's --fit, --fit-target, --fit-ctx and -c 0 as og_decide takes them. */
+void fit_decide_fit(const fit_opts *o, og_decide_fit *f);
 og_status fit_decide(const fit_env *v, const og_model *m, const og_catalog_entry *entry,
                      og_engine engine, int alternatives, og_decision *d, og_error *err);
 /* One engine's answer. Return an exit code; *jout gets the JSON when asked. */

@@ -95,24 +95,13 @@ fit_llamafit *fit_llama_fit(fit_env *v, og_model *m, int *rc)
     }
     f->user = o->s;
     og_fitp_input *in = &f->in;
-    if (o->s.backend != OG_BACKEND_CPU) {
-        for (uint32_t i = 0; i < v->budget.n_devices && in->n_devices < OG_LLAMA_MAX_DEVICES; i++)
-            if (v->budget.devices[i].total_bytes)
-                in->free_bytes[in->n_devices++] = v->budget.devices[i].free_bytes;
-        if (!in->n_devices) { /* a GPU backend asked for on a machine without one */
-            free(f);
-            return NULL;
-        }
+    og_decide_fit fit;
+    fit_decide_fit(o, &fit);
+    og_decide_fitp_input(&v->budget, o->s.backend, v->mach->ram_bytes, &fit, in);
+    if (o->s.backend != OG_BACKEND_CPU && !in->n_devices) {
+        free(f); /* a GPU backend asked for on a machine without one */
+        return NULL;
     }
-    in->host_total_bytes = v->mach->ram_bytes;
-    for (uint32_t i = 0; i < OG_LLAMA_MAX_DEVICES && o->n_fit_target; i++)
-        in->target_bytes[i] = (o->n_fit_target == 1  ? o->fit_target_mib[0]
-                               : i < o->n_fit_target ? o->fit_target_mib[i]
-                                                     : 1024) *
-                              1024ull * 1024;
-    in->n_ctx_min = o->fit_ctx;
-    in->ctx_full = o->ctx_zero;
-    in->off = o->fit_off;
     og_error err;
     if (og_llama_fit_params(m, &o->s, in, &f->r, &err) != OG_OK) {
         *rc = cli_fail(&err);

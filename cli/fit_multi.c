@@ -110,7 +110,11 @@ int fit_run_machines(fit_env *v, og_model *m, const og_catalog_entry *entry, int
         r->max_ctx = d->max_ctx;
         if (!ctx_shown)
             ctx_shown = d->n_ctx_asked;
-        if (d->fits && d->ctx_lowered_by_fit)
+        if (d->placement.placed)
+            snprintf(r->note, sizeof r->note, "%s in RAM (--fit: %u of %u layers on the GPU%s)",
+                     cli_bytes(d->placement.host_bytes), d->placement.n_layers_gpu,
+                     d->placement.n_layers, d->placement.n_partial ? ", part of them" : "");
+        else if (d->fits && d->ctx_lowered_by_fit)
             snprintf(r->note, sizeof r->note, "--fit lowers the context to %u", d->plan.n_ctx);
         else if (!d->fits && d->fits_if_limit_raised)
             snprintf(r->note, sizeof r->note, "fits after %.140s", d->limit.command);

@@ -21,12 +21,20 @@ static void print_verdict(FILE *out, const og_decision *d, const char *budget_sr
     const char *B = cli_c(out, CLI_BOLD), *R = cli_c(out, CLI_RESET), *D = cli_c(out, CLI_DIM);
     fprintf(out, "\nbudget     %s(%s)%s\n", D, budget_src, R);
     cli_print_budget(out, "           ", &d->budget);
+    const og_placement *pl = &d->placement;
+    if (pl->placed)
+        fprintf(out, "           RAM: %s of the model in RAM, host RAM budget %s\n",
+                cli_bytes(pl->host_bytes), cli_bytes(pl->host_usable_bytes));
     const char *col = d->verdict == OG_FIT_FITS    ? CLI_GREEN
                       : d->verdict == OG_FIT_TIGHT ? CLI_YELLOW
                                                    : CLI_RED;
     int64_t mg = d->margin_bytes;
     fprintf(out, "verdict    %s%s%s%s — %s %s", B, cli_c(out, col), og_fit_verdict_name(d->verdict),
             R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)), mg < 0 ? "short" : "to spare");
+    if (pl->placed)
+        fprintf(out, " of RAM%s", d->fits ? ", partly offloaded: " : "; --fit would put ");
+    if (pl->placed)
+        fprintf(out, "%s%s", pl->summary, d->fits ? " (slower)" : "");
     if (d->verdict == OG_FIT_TIGHT)
         fprintf(out, " (fits, with little to spare)");
     if (!d->fits && d->fits_if_limit_raised && d->limit.set_mb)
@@ -69,7 +77,9 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
     if (p->swa_cells)
         fprintf(out, "          sliding-window cache %u cells, full cache %u cells\n", p->swa_cells,
                 p->kv_cells);
-    if (p->backend != OG_BACKEND_CPU)
+    if (d && d->placement.placed)
+        fprintf(out, "          %s (llama.cpp's --fit)\n", d->placement.summary);
+    else if (p->backend != OG_BACKEND_CPU)
         fprintf(out, "          %u/%u layers on the GPU%s\n", p->n_layer_gpu, p->n_layer,
                 p->output_on_gpu ? " + output" : "");
     fprintf(out, "\n%s%-10s %-16s %12s %7s%s\n", B, "component", "device", "bytes", "share", R);
@@ -227,6 +237,17 @@ json_t *fit_budget_json(const fit_env *v, const og_budget *b)
 static int fit_run_llama_plan(fit_env *v, og_model *m, const og_catalog_entry *entry, int print,
                               json_t **jout, summary *sum, const fit_llamafit *lf);
 
+void fit_decide_fit(const fit_opts *o, og_decide_fit *f)
+{
+    memset(f, 0, sizeof *f);
+    f->off = o->fit_off;
+    f->n_target = o->n_fit_target;
+    for (uint32_t i = 0; i < o->n_fit_target && i < OG_LLAMA_MAX_DEVICES; i++)
+        f->target_bytes[i] = o->fit_target_mib[i] * 1024ull * 1024;
+    f->n_ctx_min = o->fit_ctx;
+    f->ctx_full = o->ctx_zero;
+}
+
 og_status fit_decide(const fit_env *v, const og_model *m, const og_catalog_entry *entry,
                      og_engine engine, int alternatives, og_decision *d, og_error *err)
 {
@@ -256,14 +277,12 @@ og_status fit_decide(const fit_env *v, const og_model *m, const og_catalog_entry
          * lowers it as --fit does) */
         og_llama_settings base = o->s;
         base.n_ctx = in.settings.llama.n_ctx;
-        if (o->fit_off && !base.n_ctx) /* --fit off: nothing lowers the trained context */
-            base.n_ctx =
-                (uint32_t)(m->hp.n_ctx_train > UINT32_MAX ? UINT32_MAX : m->hp.n_ctx_train);
         base.type_k = in.settings.llama.type_k; /* --kv-bits, as cli_decide_settings maps it */
         base.type_v = in.settings.llama.type_v;
         base.flash_attn = in.settings.llama.flash_attn;
         in.settings.llama = base;
     }
+    fit_decide_fit(o, &in.settings.fit);
     in.skip_alternatives = !alternatives;
     og_status st = og_decide(&in, d, err);
     free(blank);

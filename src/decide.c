@@ -49,6 +49,27 @@ void og_decide_settings_default(og_decide_settings *s)
     s->mlx.ctx = 0; /* the planning context (OG_MLX_PLANNING_CTX) */
 }
 
+void og_decide_fitp_input(const og_budget *b, og_backend backend, uint64_t host_total_bytes,
+                          const og_decide_fit *fit, og_fitp_input *in)
+{
+    memset(in, 0, sizeof *in);
+    if (b && backend != OG_BACKEND_CPU)
+        for (uint32_t i = 0; i < b->n_devices && in->n_devices < OG_LLAMA_MAX_DEVICES; i++)
+            if (b->devices[i].total_bytes)
+                in->free_bytes[in->n_devices++] = b->devices[i].free_bytes;
+    in->host_total_bytes = host_total_bytes;
+    if (!fit)
+        return;
+    /* common/arg.cpp --fit-target: MiB per device, one value for all */
+    for (uint32_t i = 0; i < OG_LLAMA_MAX_DEVICES && fit->n_target; i++)
+        in->target_bytes[i] = fit->n_target == 1  ? fit->target_bytes[0]
+                              : i < fit->n_target ? fit->target_bytes[i]
+                                                  : OG_FIT_DEFAULT_TARGET;
+    in->n_ctx_min = fit->n_ctx_min;
+    in->ctx_full = fit->ctx_full;
+    in->off = fit->off;
+}
+
 static int model_is_mlx_build(const og_model *m)
 {
     return m->format == OG_FORMAT_MLX ||
@@ -123,7 +144,8 @@ static void run_init(run *r, const og_decide_input *in, const og_model *model, o
         r->asked = r->threshold = (uint32_t)(ctx > UINT32_MAX ? UINT32_MAX : ctx);
         return;
     }
-    r->ctx_default = r->ls.n_ctx == 0;
+    /* -c 0: the full trained context, set by the user (--fit never lowers it) */
+    r->ctx_default = r->ls.n_ctx == 0 && !s->fit.ctx_full;
     uint64_t ctx = r->ls.n_ctx;
     if (!ctx)
         ctx = engine == OG_ENGINE_OLLAMA ? 4096 : tr;
@@ -136,8 +158,9 @@ static void run_init(run *r, const og_decide_input *in, const og_model *model, o
     r->threshold = r->asked;
     /* llama.cpp --fit lowers a context the user did not set (down to
      * --fit-ctx, 4096; common/fit.cpp); Ollama's num_ctx is what it is */
-    if (r->ctx_default && engine == OG_ENGINE_LLAMA_CPP && r->asked > OG_LLAMA_FIT_MIN_CTX)
-        r->threshold = OG_LLAMA_FIT_MIN_CTX;
+    uint32_t fit_floor = s->fit.n_ctx_min ? s->fit.n_ctx_min : OG_LLAMA_FIT_MIN_CTX;
+    if (r->ctx_default && engine == OG_ENGINE_LLAMA_CPP && !s->fit.off && r->asked > fit_floor)
+        r->threshold = fit_floor;
 }
 
 /* Largest context of this model on budget b (llama: multiples of 256). */
@@ -517,7 +540,8 @@ static uint32_t search_limit(const run *r, const og_model *model, const og_machi
  * catalog GGUF type (og_llama_quant_weight_bytes: the type's bits per weight,
  * 1-D tensors f32), this plan's KV and compute kept. The largest that fits
  * the usable pool (named "(estimated)"), and the smallest's need (check 5). */
-static void file_requant(const run *r, const og_model *model, const og_budget *b, og_decision *d)
+static void file_requant(const run *r, const og_model *model, const og_budget *b, og_decision *d,
+                         uint64_t gpu_need)
 {
     og_doctor_plan *p = &d->plan;
     uint64_t w_now = p->weight_bytes;
@@ -533,7 +557,7 @@ static void file_requant(const run *r, const og_model *model, const og_budget *b
             continue;
         if (w < small_w)
             small_w = w;
-        uint64_t need = p->gpu_need_bytes - w_now + w;
+        uint64_t need = gpu_need - w_now + w;
         if (need <= pool && w > best_w) {
             best_w = w;
             d->fit_build_ctx = p->n_ctx;
@@ -547,7 +571,92 @@ static void file_requant(const run *r, const og_model *model, const og_budget *b
         p->fit_quant_bytes = d->fit_build_bytes;
     }
     if (small_w != UINT64_MAX)
-        p->smallest_bytes = p->gpu_need_bytes - w_now + small_w;
+        p->smallest_bytes = gpu_need - w_now + small_w;
+}
+
+/* The -ot list is long for MoE models: "-ot \"...\" (N patterns)" in text
+ * that has no room for it (the full list is in og_placement.args). */
+static void short_fit_args(const og_fitp_result *fr, char *out, size_t n)
+{
+    const char *ot = strstr(fr->args, " -ot ");
+    if (!ot || fr->settings.n_overrides <= 2)
+        og_strlcpy(out, fr->args, n);
+    else
+        snprintf(out, n, "%.*s -ot \"...\" (%u patterns)", (int)(ot - fr->args), fr->args,
+                 fr->settings.n_overrides);
+}
+
+/* llama.cpp's --fit moving layers and MoE experts off a discrete GPU
+ * (common/fit.cpp common_params_fit_impl, llama.cpp 2026-09-12, through
+ * og_llama_fit_params): it runs when every layer on the GPU does not fit even
+ * at the least context --fit tries. When --fit places the model (the user
+ * pinned none of -ngl, -ts, -ot), the placed plan goes into d->llama and its
+ * verdict into *f: the GPU part against what --fit keeps free on each device
+ * (free - --fit-target: the budget's margin with the default target), the
+ * rest against the host RAM budget. Returns 1 when adopted. */
+static int try_placement(const run *r, const og_model *pm, const og_machine *m, const og_budget *b,
+                         og_decision *d, og_llama_fit *f, char short_args[240])
+{
+    const og_decide_input *in = r->in;
+    if (r->engine == OG_ENGINE_MLX || in->settings.mem_bytes || in->settings.fit.off ||
+        r->c.backend == OG_BACKEND_CPU || b->unified || !b->has_gpu)
+        return 0;
+    og_fitp_input fin;
+    og_decide_fitp_input(b, r->c.backend, m->ram_bytes, &in->settings.fit, &fin);
+    if (!fin.n_devices)
+        return 0;
+    og_llama_settings s = r->ls;
+    if (r->ctx_default && r->engine == OG_ENGINE_LLAMA_CPP)
+        s.n_ctx = 0; /* not set: --fit may lower it */
+    og_fitp_result *fr = malloc(sizeof *fr);
+    og_llama_memplan *q = malloc(sizeof *q);
+    og_placement *pl = &d->placement;
+    int adopted = 0;
+    if (!fr || !q || og_llama_fit_params(pm, &s, &fin, fr, NULL) != OG_OK)
+        goto done;
+    pl->tried = 1;
+    pl->status = fr->status;
+    if (fr->status != OG_FITP_PLACED || og_llama_plan(pm, &fr->settings, q, NULL) != OG_OK)
+        goto done;
+    /* what --fit keeps free per device is its target, not the budget's margin */
+    uint64_t gpu_room = 0;
+    for (uint32_t i = 0; i < fin.n_devices; i++) {
+        uint64_t t = fin.target_bytes[i] ? fin.target_bytes[i] : OG_FIT_DEFAULT_TARGET;
+        gpu_room += fin.free_bytes[i] > t ? fin.free_bytes[i] - t : 0;
+    }
+    /* the GPU part is sized by --fit to keep its target free; the verdict's
+     * headroom (and "tight") is the host RAM's */
+    og_budget hb = *b;
+    hb.gpu_bytes = q->gpu_bytes > gpu_room ? 0 : UINT64_MAX / 4;
+    if (og_llama_verdict(pm, &fr->settings, q, &hb, f, NULL) != OG_OK)
+        goto done;
+    d->llama = *q;
+    adopted = 1;
+    pl->placed = 1;
+    pl->n_layers = pm->hp.n_layer + 1;
+    for (uint32_t i = 0; i < fr->n_devices; i++) {
+        pl->n_layers_gpu += fr->dev[i].n_layer;
+        pl->n_partial += fr->dev[i].n_part;
+    }
+    pl->moe = pm->hp.n_expert > 0;
+    pl->gpu_bytes = q->gpu_bytes;
+    pl->host_bytes = q->host_bytes;
+    pl->gpu_usable_bytes = gpu_room;
+    pl->host_usable_bytes = b->host_bytes;
+    pl->host_margin_bytes = f->host_margin_bytes;
+    og_strlcpy(pl->args, fr->args, sizeof pl->args);
+    short_fit_args(fr, short_args, 240);
+    char part[80] = "";
+    if (pl->n_partial)
+        snprintf(part, sizeof part, ", the %s of %u of them in RAM",
+                 pl->moe ? "experts" : "FFN weights", pl->n_partial);
+    snprintf(pl->summary, sizeof pl->summary, "%u of %u layers on the GPU%s", pl->n_layers_gpu,
+             pl->n_layers, part);
+    d->ctx_lowered_by_fit = fr->ctx_lowered && fr->n_ctx < r->asked;
+done:
+    free(fr);
+    free(q);
+    return adopted;
 }
 
 og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
@@ -591,6 +700,8 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     const og_model *pm = engine == OG_ENGINE_MLX ? as_mlx(model, &mtmp) : model;
     og_mlx_plan_result *mp = NULL;
     char ngl_advice[240] = "";
+    char placed_args[240] = "";
+    uint64_t gpu_need_all = 0; /* llama.cpp: the need with every layer on the GPU */
     char tight_advice[OG_LLAMA_MAX_ADVICE][240];
     uint32_t tight_n = 0;
     if (engine == OG_ENGINE_MLX) {
@@ -643,6 +754,25 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         if (!d->fits)
             d->verdict = OG_FIT_NO;
         d->margin_bytes = f.margin_bytes;
+        /* every layer on the GPU does not fit: llama.cpp's --fit moves layers
+         * and experts to RAM unless the user pinned the placement */
+        gpu_need_all =
+            d->llama.backend != OG_BACKEND_CPU ? d->llama.gpu_bytes : d->llama.total_bytes;
+        if (!d->fits && try_placement(&r, pm, m, &b, d, &f, placed_args)) {
+            d->verdict = f.verdict;
+            d->fits = f.verdict != OG_FIT_NO;
+            d->margin_bytes = f.margin_bytes;
+            if (d->fits)
+                d->max_ctx = d->llama.n_ctx; /* a longer one moves more into RAM */
+            tight_n = 0;
+            for (uint32_t i = 0; i < f.n_advice && f.verdict == OG_FIT_TIGHT; i++)
+                if (!strncmp(f.advice[i], "llama-server's prompt cache", 27) ||
+                    !strncmp(f.advice[i], "context checkpoints", 19))
+                    og_strlcpy(tight_advice[tight_n++], f.advice[i], sizeof tight_advice[0]);
+        }
+        /* no -ngl advice against what --fit already does */
+        if (d->placement.status == OG_FITP_PLACED)
+            ngl_advice[0] = '\0';
         const og_llama_memplan *lp = &d->llama;
         p->weight_bytes = lp->component_bytes[OG_COMP_WEIGHTS];
         p->kv_bytes = lp->component_bytes[OG_COMP_KV] + lp->component_bytes[OG_COMP_RS];
@@ -737,7 +867,8 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
                 p->q4_bytes = q4;
                 snprintf(p->q4_name, sizeof p->q4_name, "GGUF Q4_K_M (estimated from the tensors)");
             }
-            file_requant(&r, pm, &b, d);
+            /* every layer on the GPU (not --fit's placed GPU part) */
+            file_requant(&r, pm, &b, d, gpu_need_all ? gpu_need_all : p->gpu_need_bytes);
         }
         /* check 5: the smallest build at a short context */
         if (!d->fits_at_capacity && !in->pick_only) {
@@ -773,6 +904,33 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
                "llama.cpp plans the trained context (%u tokens); its --fit (on by default) "
                "lowers it to %u to fit (pass -c %u to make that explicit)",
                r.asked, p->n_ctx, p->n_ctx);
+    const og_placement *pl = &d->placement;
+    char gpu_full[200] = ""; /* the build that runs all on the GPU, at full speed */
+    if (pl->placed && d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
+        snprintf(gpu_full, sizeof gpu_full, "%s%s needs %s and leaves up to %u tokens",
+                 e ? "--quant " : "", d->fit_build, SZ(d->fit_build_bytes), d->fit_build_ctx);
+    if (pl->placed && d->fits) {
+        if (engine == OG_ENGINE_OLLAMA)
+            advise(d,
+                   "runs partly from RAM: Ollama's llama-server --fit puts %s (%s on the GPU, "
+                   "%s in RAM); several times slower than all on the GPU; it needs no setting "
+                   "(num_gpu would pin the layers and turn this off)",
+                   pl->summary, SZ(pl->gpu_bytes), SZ(pl->host_bytes));
+        else
+            advise(d,
+                   "runs partly from RAM: llama.cpp's --fit (on by default) puts %s (%s on the "
+                   "GPU, %s in RAM); several times slower than all on the GPU; it starts as "
+                   "`llama-server -m %.60s %s`",
+                   pl->summary, SZ(pl->gpu_bytes), SZ(pl->host_bytes), p->model, placed_args);
+        if (gpu_full[0])
+            advise(d, "all on the GPU (full speed): %s", gpu_full);
+    } else if (pl->placed) {
+        advise(d,
+               "%s's --fit would put %s (%s on the GPU), but the %s in RAM exceed the host RAM "
+               "budget of %s",
+               engine == OG_ENGINE_OLLAMA ? "Ollama's llama-server" : "llama.cpp", pl->summary,
+               SZ(pl->gpu_bytes), SZ(pl->host_bytes), SZ(pl->host_usable_bytes));
+    }
     /* a tight llama.cpp plan: the engine's own advice (e.g. --cache-ram N for
      * llama-server's prompt cache growing after load) comes first */
     if (engine != OG_ENGINE_MLX && d->fits && d->verdict == OG_FIT_TIGHT)
@@ -787,8 +945,9 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         if (d->fit_build[0] && !e)
             advise(d,
                    "a smaller quantization of this file: %s needs %s at %u tokens "
-                   "(llama-quantize IN.gguf OUT.gguf %.12s)",
-                   d->fit_build, SZ(d->fit_build_bytes), d->fit_build_ctx, d->fit_build);
+                   "(llama-quantize IN.gguf OUT.gguf %.*s)",
+                   d->fit_build, SZ(d->fit_build_bytes), d->fit_build_ctx,
+                   (int)strcspn(d->fit_build, " "), d->fit_build);
         else if (d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
             advise(d, "--quant %s: needs %s and leaves up to %u tokens of context", d->fit_build,
                    SZ(d->fit_build_bytes), d->fit_build_ctx);
@@ -817,8 +976,9 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         if (d->fit_build[0] && !e)
             snprintf(model_fix, sizeof model_fix,
                      "Use a smaller quantization of this file: %s needs %s at %u tokens "
-                     "(llama-quantize IN.gguf OUT.gguf %.12s).",
-                     d->fit_build, SZ(d->fit_build_bytes), d->fit_build_ctx, d->fit_build);
+                     "(llama-quantize IN.gguf OUT.gguf %.*s).",
+                     d->fit_build, SZ(d->fit_build_bytes), d->fit_build_ctx,
+                     (int)strcspn(d->fit_build, " "), d->fit_build);
         else if (d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
             snprintf(model_fix, sizeof model_fix,
                      "Use --quant %s (needs %s, up to %u tokens of context).", d->fit_build,
@@ -876,6 +1036,7 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     f.limit = l;
     f.model_fix = model_fix;
     f.tier_fix = tier_fix;
+    f.placement = &d->placement;
     og_doctor_fill(&f, &d->report);
     const og_check *k = d->report.checks;
     d->machine_warnings = (k[OG_CHECK_SWAPPING].status == OG_CHECK_FAIL) +

@@ -183,8 +183,33 @@ static void check_model_too_big(const og_doctor_facts *f, og_check *k)
             f->apple ? " with the wired limit at the safe maximum and other apps closed"
             : f->apu ? " with GTT at the safe maximum and other apps closed"
                      : " with other apps closed");
+    const og_placement *pl = f->placement && f->placement->placed ? f->placement : NULL;
+    if (pl) /* llama.cpp's --fit: the rest of the model is in host RAM */
+        add(k->evidence, sizeof k->evidence,
+            "; llama.cpp's --fit puts %s: %s in RAM, host RAM budget %s", pl->summary,
+            SZ(pl->host_bytes), SZ(pl->host_usable_bytes));
     if (lf)
         add(k->evidence, sizeof k->evidence, ". The log shows: %s", lf->what);
+    if (pl && f->fits) {
+        set(k, OG_CHECK_OK);
+        put(k->fix, sizeof k->fix, "%s",
+            "Nothing to change: it runs partly from RAM, several times slower than all on the "
+            "GPU (oomguard fit MODEL prints the llama-server command line).");
+        return;
+    }
+    if (pl && !f->fits_at_capacity) {
+        set(k, OG_CHECK_FAIL);
+        if (pl->host_margin_bytes < 0)
+            add(k->evidence, sizeof k->evidence, "; RAM short by %s",
+                SZ((uint64_t)-pl->host_margin_bytes));
+        else
+            add(k->evidence, sizeof k->evidence, "; its GPU part exceeds what --fit keeps free");
+        put(k->fix, sizeof k->fix, "%s",
+            f->model_fix && f->model_fix[0]
+                ? f->model_fix
+                : "Use a smaller quant or a shorter context (oomguard fit MODEL lists both).");
+        return;
+    }
     if (f->fits_at_capacity) {
         set(k, OG_CHECK_OK);
         put(k->fix, sizeof k->fix, "%s",

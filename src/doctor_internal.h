@@ -31,6 +31,9 @@ typedef struct og_doctor_facts {
     const og_limit_advice *limit;
     const char *model_fix; /* check 1's fix when it fails (names a build / model / context) */
     const char *tier_fix;  /* check 5's fix when it fails */
+    /* llama.cpp's --fit placement (og_decide): the plan's GPU part is need,
+     * the rest is in host RAM; NULL or !placed = every layer on the GPU */
+    const og_placement *placement;
 } og_doctor_facts;
 
 void og_doctor_fill(const og_doctor_facts *f, og_doctor_report *r);

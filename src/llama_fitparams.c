@@ -90,6 +90,15 @@ static int to_posix(const char *in, char *out, size_t n)
     return 0;
 }
 
+int og_llama_override_compile(const char *pattern, void *re)
+{
+    char px[512];
+    if (!pattern || to_posix(pattern, px, sizeof px) != 0 ||
+        regcomp((regex_t *)re, px, REG_EXTENDED | REG_NOSUB) != 0)
+        return -1;
+    return 0;
+}
+
 int og_llama_override_matches(const char *pattern, const char *name)
 {
     char px[512];

@@ -405,19 +405,49 @@ static void assign_layers(const og_model *m, const og_llama_settings *s, og_llam
     p->output_on_gpu = dev_of[n_all] >= 0;
 }
 
+/* The -ot patterns of one plan: each pattern's layer ("blk\\.N\\." prefix, -1
+ * = any) read once, and each pattern compiled once, when a tensor first needs
+ * it (a plan checks every tensor; --fit writes one pattern per layer). */
+typedef struct ot_set {
+    uint32_t n;
+    int64_t layer[OG_LLAMA_MAX_OVERRIDES];
+    signed char state[OG_LLAMA_MAX_OVERRIDES]; /* 0 not compiled, 1 compiled, -1 invalid */
+    regex_t re[OG_LLAMA_MAX_OVERRIDES];
+} ot_set;
+
+static void ot_init(ot_set *o, const og_llama_settings *s)
+{
+    o->n = s->n_overrides < OG_LLAMA_MAX_OVERRIDES ? s->n_overrides : OG_LLAMA_MAX_OVERRIDES;
+    for (uint32_t i = 0; i < o->n; i++) {
+        unsigned pl;
+        int n = 0;
+        o->layer[i] = sscanf(s->overrides[i].pattern, "blk\\.%u\\.%n", &pl, &n) == 1 && n > 0
+                          ? (int64_t)pl
+                          : -1;
+        o->state[i] = 0;
+    }
+}
+
+static void ot_free(ot_set *o)
+{
+    for (uint32_t i = 0; i < o->n; i++)
+        if (o->state[i] == 1)
+            regfree(&o->re[i]);
+}
+
 /* The -ot override of a tensor (src/llama-model-loader.cpp: the first
  * pattern std::regex_search finds decides): a device, OG_OT_CPU, or -2 for
  * none. Patterns that begin with a layer ("blk\.N\.") are checked against
  * the tensor's layer first, which keeps --fit's per-layer patterns cheap. */
-static int override_of(const og_llama_settings *s, const og_tensor *t, int64_t il)
+static int override_of(const og_llama_settings *s, ot_set *o, const og_tensor *t, int64_t il)
 {
-    for (uint32_t i = 0; i < s->n_overrides && i < OG_LLAMA_MAX_OVERRIDES; i++) {
-        const char *pat = s->overrides[i].pattern;
-        unsigned pl;
-        int n = 0;
-        if (sscanf(pat, "blk\\.%u\\.%n", &pl, &n) == 1 && n > 0 && (int64_t)pl != il)
+    for (uint32_t i = 0; i < o->n; i++) {
+        if (o->layer[i] >= 0 && o->layer[i] != il)
             continue;
-        if (og_llama_override_matches(pat, t->name) == 1)
+        if (!o->state[i])
+            o->state[i] =
+                og_llama_override_compile(s->overrides[i].pattern, &o->re[i]) == 0 ? 1 : -1;
+        if (o->state[i] == 1 && regexec(&o->re[i], t->name, 0, NULL, 0) == 0)
             return s->overrides[i].device;
     }
     return -2;
@@ -466,12 +496,17 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
         lo[f] = glo[f] = UINT64_MAX;
         hi[f] = ghi[f] = 0;
     }
+    ot_set *ots = gpu && s->n_overrides ? malloc(sizeof *ots) : NULL;
+    if (ots)
+        ot_init(ots, s);
     for (size_t i = 0; i < m->n_tensors; i++) {
         const og_tensor *t = &m->tensors[i];
         int64_t il = tensor_layer(t, n_all);
         int dev = il >= 0 && il <= (int64_t)n_all ? dev_of[il] : -1;
         if (gpu && s->n_overrides) {
-            int o = override_of(s, t, il);
+            if (!ots)
+                return og_error_set(err, OG_ERR_NOMEM, "out of memory");
+            int o = override_of(s, ots, t, il);
             if (o != -2) {
                 if (o != dev)
                     ADD(p->overridden_bytes, t->bytes);
@@ -526,6 +561,11 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
         ADD(p->bytes[OG_COMP_WEIGHTS][pool], t->bytes);
         if (pool == OG_POOL_GPU && t->bytes > p->largest_buffer_bytes)
             p->largest_buffer_bytes = t->bytes; /* one tensor never spans two buffers */
+    }
+    if (ots) {
+        ot_free(ots);
+        free(ots);
+        ots = NULL;
     }
     /* Tied embeddings: the output projection is token_embd created again with
      * TENSOR_DUPLICATED in the output layer (src/llama-model.cpp load_tensors):
@@ -591,6 +631,10 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
     }
     return OG_OK;
 overflow:
+    if (ots) {
+        ot_free(ots);
+        free(ots);
+    }
     return og_error_set(err, OG_ERR_INVALID, "%s: weight bytes overflow",
                         m->path ? m->path : "model");
 }

@@ -59,4 +59,9 @@ const char *og_basename(const char *path);
 /* 1 if path ends with suffix (case-insensitive). */
 int og_has_suffix(const char *path, const char *suffix);
 
+/* An -ot pattern (std::regex ECMAScript as llama.cpp reads it) compiled to a
+ * POSIX regex_t *re (src/llama_fitparams.c); 0 = ok, -1 = invalid. The plan
+ * compiles each pattern once instead of once per tensor. */
+int og_llama_override_compile(const char *pattern, void *re);
+
 #endif

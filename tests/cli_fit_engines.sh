@@ -194,7 +194,11 @@ python3 -c "
 import json; r=json.load(open('$T/mm.json'))['machines']
 assert all(not x['fits'] and x['total_bytes']==0 for x in r if x['preset'].startswith(('rtx','a100','h100','h200')))
 assert any(x['fits'] for x in r)" && ok "--machines --engine mlx: only Macs fit" || bad "--machines mlx"
-"$og" fit llama-3.1-405b --quant F16 --machines -c 131072 >/dev/null; [ $? -eq 1 ] && ok "--machines, none fits: exit 1" || bad "--machines exit 1"
+# --fit off: every layer on the GPU, as asked (with --fit on, llama.cpp would run it on the
+# 8x-h100 with ~200 GiB of it in that preset's 2 TiB of RAM: the row says so)
+"$og" fit llama-3.1-405b --quant F16 --machines -c 131072 --fit off >/dev/null; [ $? -eq 1 ] && ok "--machines, none fits: exit 1" || bad "--machines exit 1"
+"$og" fit llama-3.1-405b --quant F16 --machines -c 131072 | grep -q "^8x-h100 .* yes .* in RAM (--fit: [0-9]* of 127 layers on the GPU" &&
+  ok "--machines: --fit's placement in the note" || bad "--machines placement note"
 "$og" fit qwen3-32b --machines --engine all 2>/dev/null; [ $? -eq 2 ] && ok "--machines --engine all: exit 2" || bad "machines all"
 
 # 6. Plain oomguard on the engine plans.

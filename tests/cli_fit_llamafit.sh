@@ -27,15 +27,35 @@ grep -q "^--fit .*llama.cpp will start this with -c [0-9]* -ngl -1 (its --fit), 
   grep -q "context lowered from 131072" "$T/a.txt" && ok || bad "headline: $(head -3 "$T/a.txt")"
 
 # 2. A MoE model on a 12 GB card: context down to --fit-ctx, experts of the last layers in RAM.
-# The verdict is the decision core's for the settings as asked (every layer on the GPU:
-# does not fit, exit 1, as doctor says); og_decide does not yet adopt --fit's layer moves.
+# The verdict is the decision core's (og_decide adopts --fit's placement): it fits, partly
+# offloaded, with the part in RAM checked against the host RAM; doctor says the same.
 "$OG" fit "$T/moe.gguf" --machine rtx-4070-12gb --json >"$T/b.json"; rc=$?
-[ $rc -eq 1 ] && [ "$(jq_ 'j["llama_fit"]["status"], j["llama_fit"]["ctx"], j["llama_fit"]["gpu_layers"]' "$T/b.json" | tr '\n' ' ')" = "placed 4096 49 " ] &&
+[ $rc -eq 0 ] && [ "$(jq_ 'j["llama_fit"]["status"], j["llama_fit"]["ctx"], j["llama_fit"]["gpu_layers"]' "$T/b.json" | tr '\n' ' ')" = "placed 4096 49 " ] &&
   [ "$(jq_ '"exps=CPU" in j["llama_fit"]["args"] and j["llama_fit"]["devices"][0]["partial_layers"] > 0' "$T/b.json")" = True ] &&
+  [ "$(jq_ 'j["placement"]["offloaded"] and j["placement"]["experts_in_ram"] and j["placement"]["llama_args"] == j["llama_fit"]["args"]' "$T/b.json")" = True ] &&
+  [ "$(jq_ 'j["placement"]["gpu_layers"] == j["llama_fit"]["gpu_layers"] and j["settings"]["ctx"] == 4096' "$T/b.json")" = True ] &&
+  [ "$(jq_ 'j["placement"]["host_bytes"] == j["memory"]["host_bytes"] > 2**30 and j["memory"]["gpu_bytes"] <= j["budget"]["gpu_bytes"]' "$T/b.json")" = True ] &&
+  [ "$(jq_ 'not any("-ngl" in a and "fewer GPU layers" in a for a in j["advice"]) and "runs partly from RAM" in j["advice"][1]' "$T/b.json")" = True ] &&
   ok || bad "moe on 4070: rc=$rc $(head -c 400 "$T/b.json")"
 "$OG" fit "$T/moe.gguf" --machine rtx-4070-12gb >"$T/b.txt"
 grep -q "llama-server -m .*moe.gguf -c 4096 -ngl 49 -ot" "$T/b.txt" && grep -q "^if pinned  -ngl all" "$T/b.txt" &&
+  grep -q "^verdict    fits .*partly offloaded: 49 of 49 layers on the GPU, the experts of [0-9]* of them in RAM (slower)" "$T/b.txt" &&
   ok || bad "moe text: $(head -6 "$T/b.txt")"
+"$OG" doctor "$T/moe.gguf" --machine rtx-4070-12gb --json >"$T/b2.json"; rc=$?
+[ $rc -eq 0 ] && [ "$(jq_ 'j["verdict"], j["placement"]["gpu_layers"], j["headline"]' "$T/b2.json" | tr '\n' ' ')" = "$(jq_ 'j["verdict"], j["placement"]["gpu_layers"]' "$T/b.json" | tr '\n' ' ')None " ] &&
+  ok || bad "doctor moe on 4070: rc=$rc $(head -c 300 "$T/b2.json")"
+# pinned -ngl all: the old verdict (every layer on the GPU does not fit), exit 1
+"$OG" fit "$T/moe.gguf" --machine rtx-4070-12gb -ngl all --json >"$T/b3.json"; rc=$?
+[ $rc -eq 1 ] && [ "$(jq_ 'j["placement"]["offloaded"], j["placement"]["fit_status"]' "$T/b3.json" | tr '\n' ' ')" = "False gave up " ] &&
+  ok || bad "-ngl all on 4070: rc=$rc $(head -c 300 "$T/b3.json")"
+# too little RAM for the part --fit puts there: does not fit (a 4070 snapshot with 8 GiB RAM)
+"$OG" machine --machine rtx-4070-12gb --save "$T/m.json" >/dev/null 2>&1 || bad "machine --save"
+python3 -c "
+import json,sys; j=json.load(open(sys.argv[1])); j['ram_bytes']=8*2**30
+json.dump(j, open(sys.argv[2],'w'))" "$T/m.json" "$T/m8.json"
+"$OG" fit "$T/moe.gguf" --machine "$T/m8.json" -c 40960 --json >"$T/b4.json"; rc=$?
+[ $rc -eq 1 ] && [ "$(jq_ 'j["placement"]["offloaded"] and j["placement"]["host_bytes"] > j["placement"]["host_budget_bytes"]' "$T/b4.json")" = True ] &&
+  ok || bad "moe, 8 GiB RAM: rc=$rc $(head -c 300 "$T/b4.json")"
 # --fit-ctx raises the floor; --fit-target leaves more free
 "$OG" fit "$T/moe.gguf" --machine rtx-4070-12gb --fit-ctx 8192 --json >"$T/c.json"
 [ "$(jq_ 'j["llama_fit"]["ctx"]' "$T/c.json")" = 8192 ] && ok || bad "--fit-ctx"

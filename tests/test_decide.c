@@ -260,6 +260,9 @@ START_TEST(nvidia_other_vram_blocks)
     scen s;
     load(&s, "qwen3-32b", "Q4_K_M", "rtx-4090");
     ctx(&s, 8192);
+    /* -ngl all: every layer on the GPU (with --fit free to place, llama.cpp
+     * would move layers to RAM instead: the nvidia_placed_* scenarios) */
+    s.in.settings.llama.n_gpu_layers = OG_NGL_ALL;
     s.m.gpus[0].used_bytes = 6 * GIB;
     og_doctor_proc procs[] = {{300, "ComfyUI python", 2 * GIB, 6 * GIB, 1, 0},
                               {301, "firefox", 3 * GIB, 0, 0, 0}};
@@ -277,19 +280,168 @@ START_TEST(nvidia_other_vram_blocks)
 }
 END_TEST
 
-/* NVIDIA: too big for VRAM: check 1 names a quant and partial offload. */
+/* NVIDIA: too big for VRAM with -ngl pinned (llama.cpp's --fit gives up):
+ * the old verdict, check 1 names a quant and partial offload. */
 START_TEST(nvidia_too_big_for_vram)
 {
     scen s;
     load(&s, "qwen3-32b", "Q4_K_M", "rtx-4090");
     ctx(&s, 32768);
+    s.in.settings.llama.n_gpu_layers = OG_NGL_ALL;
     const og_decision *d = run(&s);
     ck_assert_int_eq(d->fits, 0);
+    ck_assert_int_eq(d->placement.tried, 1);
+    ck_assert_int_eq(d->placement.status, OG_FITP_GAVE_UP);
+    ck_assert_int_eq(d->placement.placed, 0);
     headline(d, OG_CHECK_MODEL_TOO_BIG);
     statuses(d, "fail,unknown,ok,ok,ok,ok,ok");
     HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "--quant Q3_K_M");
     HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "fewer GPU layers: -ngl ");
     HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "in RAM");
+    done(&s);
+}
+END_TEST
+
+/* ---- llama.cpp's --fit placement (og_placement) ---- */
+
+static int advice_has(const og_decision *d, const char *sub)
+{
+    for (uint32_t i = 0; i < d->n_advice; i++)
+        if (strstr(d->advice[i], sub))
+            return 1;
+    return 0;
+}
+
+/* A dense 27B on an 8 GB card with 32 GB of RAM: every layer on the GPU does
+ * not fit, llama.cpp's --fit keeps some layers on the GPU and the rest in RAM:
+ * it fits, partly offloaded, and no check fails. */
+START_TEST(nvidia_placed_dense_fits)
+{
+    scen s;
+    load(&s, "gemma-3-27b", "Q4_K_M", "rtx-4060-8gb");
+    const og_decision *d = run(&s);
+    const og_placement *pl = &d->placement;
+    ck_assert_int_eq(pl->tried, 1);
+    ck_assert_int_eq(pl->status, OG_FITP_PLACED);
+    ck_assert_int_eq(pl->placed, 1);
+    ck_assert_int_eq(d->fits, 1);
+    headline(d, -1);
+    ck_assert_uint_eq(pl->n_layers, s.model->hp.n_layer + 1);
+    ck_assert_uint_gt(pl->n_layers_gpu, 0);
+    ck_assert_uint_lt(pl->n_layers_gpu, pl->n_layers);
+    ck_assert_int_eq(pl->moe, 0);
+    /* the plan is the placed one: its GPU part within VRAM, the rest in RAM */
+    ck_assert_uint_eq(d->llama.gpu_bytes, pl->gpu_bytes);
+    ck_assert_uint_le(pl->gpu_bytes, d->budget.usable_bytes);
+    ck_assert_uint_gt(pl->host_bytes, 4 * GIB);
+    ck_assert_uint_le(pl->host_bytes, pl->host_usable_bytes);
+    ck_assert_uint_eq(d->plan.gpu_need_bytes, pl->gpu_bytes);
+    ck_assert_uint_eq(d->plan.n_ctx, 4096); /* --fit lowers the context first */
+    ck_assert_int_eq(d->ctx_lowered_by_fit, 1);
+    HAS(pl->args, "-c 4096 -ngl ");
+    ck_assert(advice_has(d, "runs partly from RAM"));
+    ck_assert(advice_has(d, "llama-server -m gemma-3-27b -c 4096 -ngl "));
+    ck_assert(!advice_has(d, "fewer GPU layers"));
+    HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->evidence, "llama.cpp's --fit puts");
+    done(&s);
+}
+END_TEST
+
+/* The same with 12 GiB of RAM: the part --fit puts in RAM does not fit the
+ * host RAM budget: does not fit, check 1 says RAM is short. */
+START_TEST(nvidia_placed_ram_short)
+{
+    scen s;
+    load(&s, "gemma-3-27b", "Q4_K_M", "rtx-4060-8gb");
+    s.m.ram_bytes = 12 * GIB;
+    const og_decision *d = run(&s);
+    const og_placement *pl = &d->placement;
+    ck_assert_int_eq(pl->placed, 1);
+    ck_assert_int_eq(d->fits, 0);
+    ck_assert_int_eq(d->verdict, OG_FIT_NO);
+    ck_assert_int_lt(pl->host_margin_bytes, 0);
+    ck_assert_uint_gt(pl->host_bytes, pl->host_usable_bytes);
+    headline(d, OG_CHECK_MODEL_TOO_BIG);
+    HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->evidence, "RAM short by");
+    ck_assert(advice_has(d, "exceed the host RAM budget"));
+    ck_assert(!advice_has(d, "fewer GPU layers"));
+    done(&s);
+}
+END_TEST
+
+/* A MoE model on a 12 GB card: all layers stay on the GPU, the experts of
+ * some of them go to RAM. */
+START_TEST(nvidia_placed_moe_experts)
+{
+    scen s;
+    load(&s, "qwen3-30b-a3b", "Q4_K_M", "rtx-4070-12gb");
+    const og_decision *d = run(&s);
+    const og_placement *pl = &d->placement;
+    ck_assert_int_eq(pl->placed, 1);
+    ck_assert_int_eq(d->fits, 1);
+    ck_assert_int_eq(pl->moe, 1);
+    ck_assert_uint_eq(pl->n_layers_gpu, pl->n_layers);
+    ck_assert_uint_gt(pl->n_partial, 0);
+    HAS(pl->summary, "the experts of");
+    HAS(pl->args, "exps=CPU");
+    headline(d, -1);
+    done(&s);
+}
+END_TEST
+
+/* --fit off: llama.cpp plans as asked (trained context, every layer on the
+ * GPU): does not fit, nothing placed. */
+START_TEST(nvidia_fit_off)
+{
+    scen s;
+    load(&s, "gemma-3-27b", "Q4_K_M", "rtx-4060-8gb");
+    s.in.settings.fit.off = 1;
+    const og_decision *d = run(&s);
+    ck_assert_int_eq(d->placement.tried, 0);
+    ck_assert_int_eq(d->placement.placed, 0);
+    ck_assert_int_eq(d->fits, 0);
+    ck_assert_int_eq(d->ctx_lowered_by_fit, 0);
+    ck_assert_uint_eq(d->plan.n_ctx, s.model->hp.n_ctx_train);
+    headline(d, OG_CHECK_MODEL_TOO_BIG);
+    done(&s);
+}
+END_TEST
+
+/* Ollama runs GGUF models in llama-server with --fit: the same placement,
+ * advice in Ollama's terms (num_gpu, never -ngl). */
+START_TEST(ollama_placed)
+{
+    scen s;
+    load(&s, "gemma-3-27b", "Q4_K_M", "rtx-4060-8gb");
+    s.in.settings.engine = OG_ENGINE_OLLAMA;
+    const og_decision *d = run(&s);
+    ck_assert_int_eq(d->engine, OG_ENGINE_OLLAMA);
+    ck_assert_int_eq(d->placement.placed, 1);
+    ck_assert_int_eq(d->fits, 1);
+    ck_assert_uint_eq(d->plan.n_ctx, 4096); /* num_ctx, not lowered by --fit */
+    ck_assert(advice_has(d, "Ollama's llama-server --fit"));
+    ck_assert(advice_has(d, "num_gpu"));
+    for (uint32_t i = 0; i < d->n_advice; i++)
+        HASNT(d->advice[i], "-ngl");
+    /* num_gpu set (Ollama passes -ngl): --fit gives up, every layer asked on the GPU */
+    s.in.settings.llama.n_gpu_layers = 999;
+    d = run(&s);
+    ck_assert_int_eq(d->placement.placed, 0);
+    ck_assert_int_eq(d->fits, 0);
+    done(&s);
+}
+END_TEST
+
+/* On a Mac (unified memory) --fit's placement is not modelled: the GPU wired
+ * limit story stays (docs/DOCTOR.md "Placement"). */
+START_TEST(mac_no_placement)
+{
+    scen s;
+    load(&s, "llama-3.3-70b", "Q5_K_M", "m4-max-64gb");
+    ctx(&s, 8192);
+    const og_decision *d = run(&s);
+    ck_assert_int_eq(d->placement.tried, 0);
+    ck_assert_int_eq(d->fits, 0);
     done(&s);
 }
 END_TEST
@@ -562,6 +714,12 @@ Suite *decide_suite(void)
     tcase_add_test(t, mac16_other_apps_block);
     tcase_add_test(t, nvidia_other_vram_blocks);
     tcase_add_test(t, nvidia_too_big_for_vram);
+    tcase_add_test(t, nvidia_placed_dense_fits);
+    tcase_add_test(t, nvidia_placed_ram_short);
+    tcase_add_test(t, nvidia_placed_moe_experts);
+    tcase_add_test(t, nvidia_fit_off);
+    tcase_add_test(t, ollama_placed);
+    tcase_add_test(t, mac_no_placement);
     tcase_add_test(t, linux_cgroup_too_small);
     tcase_add_test(t, linux_cgroup_fits);
     tcase_add_test(t, strix_gtt_default_ceiling);

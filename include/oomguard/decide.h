@@ -64,6 +64,23 @@ extern "C" {
  * mlx, mlx-lm. OG_ERR_INVALID naming the accepted names otherwise. */
 OG_API og_status og_decide_engine_from_name(const char *name, og_engine *out, og_error *err);
 
+/* llama.cpp's --fit options (common/arg.cpp; llama.cpp 2026-09-12): --fit is on
+ * by default. All zero = llama.cpp's defaults. */
+typedef struct og_decide_fit {
+    int off;                                     /* --fit off */
+    uint32_t n_target;                           /* --fit-target values given (1 = all devices) */
+    uint64_t target_bytes[OG_LLAMA_MAX_DEVICES]; /* --fit-target per device (0 = 1024 MiB) */
+    uint32_t n_ctx_min;                          /* --fit-ctx (0 = 4096) */
+    int ctx_full;                                /* -c 0: the full trained context, never lowered */
+} og_decide_fit;
+
+/* The input of llama.cpp's --fit prediction (og_llama_fit_params) on a
+ * budget: each GPU device's free bytes (none on the CPU backend), the host's
+ * RAM, the fit targets (one value is broadcast, as common/arg.cpp does),
+ * --fit-ctx, -c 0, --fit off. The one way og_decide and the CLI build it. */
+OG_API void og_decide_fitp_input(const og_budget *b, og_backend backend, uint64_t host_total_bytes,
+                                 const og_decide_fit *fit, og_fitp_input *in);
+
 /* Engine settings as one shared CLI option group fills them. Start from
  * og_decide_settings_default(). */
 typedef struct og_decide_settings {
@@ -72,6 +89,7 @@ typedef struct og_decide_settings {
     int backend_set;         /* 1 = llama.backend was chosen by the user, else the machine's */
     og_mlx_settings mlx;     /* mlx-lm; mlx.ctx 0 = OG_MLX_PLANNING_CTX */
     uint64_t mem_bytes;      /* nonzero: plan against one pool of this size (--mem) */
+    og_decide_fit fit;       /* llama.cpp / Ollama: --fit (on unless fit.off) */
 } og_decide_settings;
 
 OG_API void og_decide_settings_default(og_decide_settings *s);
@@ -158,6 +176,30 @@ typedef struct og_limit_advice {
     char command[200];       /* "sudo sysctl iogpu.wired_limit_mb=57344" or the kernel parameters */
 } og_limit_advice;
 
+/* What llama.cpp's --fit does to the placement (docs/DOCTOR.md "Placement").
+ * On a discrete GPU, when every layer on the GPU does not fit even at the
+ * least context --fit tries and the user pinned none of -ngl, -ts, -ot,
+ * llama.cpp's --fit (on by default; Ollama's llama-server too) moves layers
+ * and MoE expert tensors to system RAM (common/fit.cpp, og_llama_fit_params).
+ * og_decide then plans that placement: the GPU part against the VRAM budget,
+ * the part in RAM against the host RAM budget. */
+typedef struct og_placement {
+    int tried;             /* og_llama_fit_params was run */
+    og_fitp_status status; /* its outcome (PLACED: the plan below is the placed one) */
+    int placed;            /* 1 = the decision's plan is --fit's placement (part in RAM) */
+    uint32_t n_layers;     /* the model's layers + the output layer (what -ngl counts) */
+    uint32_t n_layers_gpu; /* of which on the GPU(s) */
+    uint32_t n_partial;    /* of those, layers whose experts (or FFN parts) are in RAM */
+    int moe;               /* the model has expert tensors */
+    uint64_t gpu_bytes;    /* the placed plan on the GPU(s) */
+    uint64_t host_bytes;   /* ... and in host RAM (at load) */
+    uint64_t gpu_usable_bytes;
+    uint64_t host_usable_bytes; /* the host RAM budget it was checked against */
+    int64_t host_margin_bytes;  /* host RAM left (< 0: short) */
+    char args[2048];            /* "-c 4096 -ngl 25 -ot \"...\"" as llama-fit-params prints */
+    char summary[160];          /* "25 of 25 layers on the GPU, experts of 16 in RAM" */
+} og_placement;
+
 #define OG_DECIDE_MAX_ADVICE 8
 
 typedef struct og_decision {
@@ -177,6 +219,7 @@ typedef struct og_decision {
     int ctx_lowered_by_fit; /* llama.cpp --fit lowers n_ctx_asked to plan.n_ctx */
 
     og_decided_budget budget;
+    og_placement placement; /* llama.cpp's --fit placement (placement.placed) */
 
     og_fit_verdict verdict; /* at plan.n_ctx against budget */
     int fits;               /* verdict != OG_FIT_NO */
