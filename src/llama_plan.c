@@ -562,11 +562,6 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
         if (pool == OG_POOL_GPU && t->bytes > p->largest_buffer_bytes)
             p->largest_buffer_bytes = t->bytes; /* one tensor never spans two buffers */
     }
-    if (ots) {
-        ot_free(ots);
-        free(ots);
-        ots = NULL;
-    }
     /* Tied embeddings: the output projection is token_embd created again with
      * TENSOR_DUPLICATED in the output layer (src/llama-model.cpp load_tensors):
      * a copy on the GPU when the output layer is offloaded, a repacked copy
@@ -624,10 +619,14 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
         int dev = il >= 0 && il <= (int64_t)n_all ? dev_of[il] : -1;
         if (dev >= 0 || !repacked(t, arch) || hi[f] <= lo[f])
             continue;
-        if (gpu && s->n_overrides && override_of(s, t, il) >= 0)
+        if (ots && override_of(s, ots, t, il) >= 0)
             continue;
         if (t->offset >= lo[f] && t->offset + t->bytes <= hi[f])
             ADD(p->mapped_repacked_bytes, t->bytes);
+    }
+    if (ots) {
+        ot_free(ots);
+        free(ots);
     }
     return OG_OK;
 overflow:
