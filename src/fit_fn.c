@@ -87,6 +87,10 @@ static og_status fit_decide(og_engine engine, const og_model *model, const og_ma
         if (engine == OG_ENGINE_MLX)
             snprintf(out->note, sizeof out->note, "MLX plan (%s), %s", d->mlx.quant,
                      og_fit_verdict_name(d->verdict));
+        else if (d->placement.placed)
+            snprintf(out->note, sizeof out->note,
+                     "llama.cpp %s plan, partly in RAM (--fit: %.100s)",
+                     og_backend_name(d->backend), d->placement.summary);
         else
             snprintf(out->note, sizeof out->note, "llama.cpp %s plan%s",
                      og_backend_name(d->backend), in.settings.mem_bytes ? ", budget given" : "");
