@@ -248,7 +248,7 @@ static og_status parse_entry(pctx *p, json_t *o, og_catalog_entry *e)
         strcmp(e->torch_dtype, "float32"))
         return bad(p, "torch_dtype", "must be bfloat16, float16 or float32");
     if (!og_catalog_arch_supported(hp->arch)) {
-        char d[300];
+        char d[600];
         snprintf(d, sizeof d, "'%s' is not an architecture the catalog can describe (one of: %s)",
                  hp->arch, og_catalog_arch_list());
         return bad(p, "arch", d);

@@ -24,11 +24,11 @@
 #include "og_internal.h"
 #include "quantmix.h"
 
-static const char *archs[] = {"llama",     "llama4",       "qwen2",     "qwen3",      "qwen3moe",
-                              "gemma2",    "gemma3",       "phi3",      "deepseek2",  "gpt-oss",
-                              "glm4moe",   "granite",      "smollm3",   "olmo2",      "command-r",
-                              "qwen3next", "qwen35",       "qwen35moe", "minimax-m2", "mistral3",
-                              "seed_oss",  "ernie4_5-moe", "lfm2",      "lfm2moe",    NULL};
+static const char *archs[] = {
+    "llama",        "llama4",    "qwen2",   "qwen3",       "qwen3moe",      "gemma2",   "gemma3",
+    "phi3",         "deepseek2", "gpt-oss", "glm4moe",     "granite",       "smollm3",  "olmo2",
+    "command-r",    "qwen3next", "qwen35",  "qwen35moe",   "minimax-m2",    "mistral3", "seed_oss",
+    "ernie4_5-moe", "lfm2",      "lfm2moe", "hunyuan-moe", "hunyuan-dense", NULL};
 
 int og_catalog_arch_supported(const char *arch)
 {
@@ -42,7 +42,7 @@ const char *og_catalog_arch_list(void)
 {
     return "llama, llama4, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, deepseek2, gpt-oss, "
            "glm4moe, granite, smollm3, olmo2, command-r, qwen3next, qwen35, qwen35moe, minimax-m2, "
-           "mistral3, seed_oss, ernie4_5-moe, lfm2, lfm2moe";
+           "mistral3, seed_oss, ernie4_5-moe, lfm2, lfm2moe, hunyuan-moe, hunyuan-dense";
 }
 
 /* ---- builds ---- */
@@ -514,7 +514,8 @@ static void gen_layer(gen *s, unsigned il)
     if (gptoss)
         vec(s, il, "post_attention_norm.weight", "post_attention_layernorm.weight", E);
     else if (!e->no_pre_norms && !cohere)
-        vec(s, il, "ffn_norm.weight",
+        /* src/models/seed-oss.cpp loads the norm before the MLP as attn_post_norm */
+        vec(s, il, !strcmp(arch, "seed_oss") ? "post_attention_norm.weight" : "ffn_norm.weight",
             e->post_norms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight",
             E);
 

@@ -660,6 +660,79 @@ START_TEST(test_lfm2_vs_fixture)
 }
 END_TEST
 
+START_TEST(test_moe_archs_vs_fixture)
+{
+    /* MiniMax-M2 (full-width q/k norms, sigmoid router with exp_probs_b),
+     * Seed-OSS (q/k/v biases, post_attention_norm), ERNIE 4.5 (a leading dense
+     * layer, two shared experts) and Hunyuan A13B (a shared expert, per-head
+     * q/k norms): the catalog's tensor list against the fixture writer's GGUF
+     * of the whole model (llama.cpp src/models/minimax-m2.cpp, seed-oss.cpp,
+     * ernie4-5.cpp, hunyuan-moe.cpp names; the same files load in the real
+     * llama.cpp, bench/results/accuracy-issue15.md), read back by the GGUF
+     * reader: parameters equal, weight bytes within 1 %, the same KV plan. */
+    static const char *names[] = {"minimax-m2", "seed-oss-36b", "ernie-4.5-21b-a3b",
+                                  "hunyuan-a13b"};
+    og_error err;
+    for (size_t k = 0; k < 2 * (sizeof names / sizeof names[0]); k++) {
+        const og_catalog_entry *e = find(names[k / 2]);
+        const og_hparams *hp = &e->hp;
+        uint32_t w = k % 2 ? OGFIX_F16 : OGFIX_Q8_0;
+        ogfix_shape s;
+        memset(&s, 0, sizeof s);
+        s.arch = hp->arch;
+        s.name = e->name;
+        s.n_layer = hp->n_layer;
+        s.n_embd = hp->n_embd;
+        s.n_head = hp->n_head[0];
+        s.n_head_kv = hp->n_head_kv[0];
+        s.head_dim = hp->head_dim_k;
+        s.n_ff = hp->n_ff[0];
+        s.n_vocab = hp->n_vocab;
+        s.n_ctx_train = (uint32_t)hp->n_ctx_train;
+        s.tied_embeddings = hp->tied_embeddings;
+        s.n_expert = hp->n_expert;
+        s.n_expert_used = hp->n_expert_used;
+        s.n_ff_exp = hp->n_ff_exp;
+        s.n_expert_shared = hp->n_expert_shared;
+        s.n_leading_dense = hp->n_leading_dense;
+        s.expert_gating_bias = e->expert_gating_bias;
+        s.qk_norm = e->qk_norm == OG_QK_NORM_FULL ? 2 : e->qk_norm == OG_QK_NORM_HEAD;
+        s.attn_bias = e->attn_bias;
+        s.weight_type = s.embd_type = s.output_type = w;
+        ogfix_gguf *g = ogfix_shape_gguf(&s);
+        ck_assert_ptr_nonnull(g);
+        uint8_t *buf;
+        size_t len;
+        uint64_t fsize;
+        ck_assert_int_eq(ogfix_gguf_to_buffer(g, 0, &buf, &len, &fsize), 0);
+        og_model *f = NULL, *c = NULL;
+        ck_assert_msg(og_gguf_parse_buffer(buf, len, fsize, e->name, &f, &err) == OG_OK, "%s",
+                      err.message);
+        free(buf);
+        ogfix_gguf_free(g);
+        ck_assert_int_eq(
+            og_catalog_model(e, k % 2 ? OG_BUILD_GGUF_F16 : OG_BUILD_GGUF_Q8_0, &c, &err), OG_OK);
+        ck_assert_msg(c->n_params == f->n_params, "%s: params %llu vs %llu", e->name,
+                      (unsigned long long)c->n_params, (unsigned long long)f->n_params);
+        double wr = (double)c->weight_bytes / (double)f->weight_bytes;
+        ck_assert_msg(wr > 0.99 && wr < 1.01, "%s %s: catalog %llu vs file %llu bytes", e->name,
+                      c->quant_label, (unsigned long long)c->weight_bytes,
+                      (unsigned long long)f->weight_bytes);
+        og_llama_settings ls;
+        og_llama_settings_default(&ls);
+        ls.backend = OG_BACKEND_CPU;
+        ls.n_ctx = 8192;
+        og_llama_memplan pc, pf;
+        ck_assert_int_eq(og_llama_plan(c, &ls, &pc, &err), OG_OK);
+        ck_assert_int_eq(og_llama_plan(f, &ls, &pf, &err), OG_OK);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_KV], pf.component_bytes[OG_COMP_KV]);
+        ck_assert_uint_eq(pc.component_bytes[OG_COMP_COMPUTE], pf.component_bytes[OG_COMP_COMPUTE]);
+        og_model_free(f);
+        og_model_free(c);
+    }
+}
+END_TEST
+
 START_TEST(test_q4_k_m_mix_llama31_8b)
 {
     /* Types of a real Llama-3.1-8B Q4_K_M (the tensor listing Ollama shows for
@@ -985,6 +1058,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_catalog_vs_fixture_file);
     tcase_add_test(tc, test_hybrid_vs_fixture);
     tcase_add_test(tc, test_lfm2_vs_fixture);
+    tcase_add_test(tc, test_moe_archs_vs_fixture);
     tcase_add_test(tc, test_q4_k_m_mix_llama31_8b);
     tcase_add_test(tc, test_mlx_packing);
     tcase_add_test(tc, test_find_fuzzy);
