@@ -503,6 +503,14 @@ static const char *ctx_flag(const run *r)
                                            : "-c";
 }
 
+/* MLX: the model defines make_cache(), so --max-kv-size does nothing
+ * (mlx_lm/models/cache.py make_prompt_cache): the context is capped by what
+ * the user sends and generates. */
+static int mlx_kv_cap_ignored(const run *r, const og_model *model)
+{
+    return r->engine == OG_ENGINE_MLX && !og_mlx_max_kv_size_honoured(model);
+}
+
 /* Search the smallest GPU limit (whole GiB, at most the safe maximum) at which
  * the plan runs, with the others closed or not. 0 = none. */
 static uint32_t search_limit(const run *r, const og_model *model, const og_machine *m,
@@ -951,7 +959,12 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         else if (d->fit_build[0] && strcmp(d->fit_build, model->quant_label))
             advise(d, "--quant %s: needs %s and leaves up to %u tokens of context", d->fit_build,
                    SZ(d->fit_build_bytes), d->fit_build_ctx);
-        if (d->max_ctx > 0 && d->max_ctx < r.asked)
+        if (d->max_ctx > 0 && d->max_ctx < r.asked && mlx_kv_cap_ignored(&r, model))
+            advise(d,
+                   "cap the context: keep prompt + --max-tokens within %u tokens (asked %u; "
+                   "mlx-lm ignores --max-kv-size for this model: its make_cache())",
+                   d->max_ctx, r.asked);
+        else if (d->max_ctx > 0 && d->max_ctx < r.asked)
             advise(d, "cap the context: %s %u fits (asked %u)", ctx_flag(&r), d->max_ctx, r.asked);
         if (engine != OG_ENGINE_MLX && d->llama.component_bytes[OG_COMP_KV] &&
             d->llama.type_v == 1) {
@@ -988,6 +1001,9 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
                      "No build of this model fits: use a smaller model, %s --quant %s (needs "
                      "%s).",
                      d->smaller_model, d->smaller_build, SZ(d->smaller_bytes));
+        else if (d->max_ctx > 0 && d->max_ctx < r.asked && mlx_kv_cap_ignored(&r, model))
+            snprintf(model_fix, sizeof model_fix,
+                     "Cap the context: keep prompt + --max-tokens within %u tokens.", d->max_ctx);
         else if (d->max_ctx > 0 && d->max_ctx < r.asked)
             snprintf(model_fix, sizeof model_fix, "Cap the context: %s %u.", ctx_flag(&r),
                      d->max_ctx);

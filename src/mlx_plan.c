@@ -165,6 +165,17 @@ static int arch_has_make_cache(const char *arch)
     return 0;
 }
 
+int og_mlx_max_kv_size_honoured(const og_model *m)
+{
+    if (!m || arch_has_make_cache(m->hp.arch))
+        return 0;
+    uint32_t n = m->hp.n_layer ? m->hp.n_layer : m->hp.n_layer_all;
+    for (uint32_t i = 0; i < n && i < OG_MAX_LAYERS; i++)
+        if (m->hp.is_recurrent[i] || m->hp.is_swa[i])
+            return 0;
+    return 1;
+}
+
 /* mlx/backend/metal/scaled_dot_product_attention.cpp has_fused_kernel and
  * use_fallback: for queries longer than 8 the fused kernel is used for
  * matching head dims 64, 72, 80, 96, 128; 192 and 256 take the unfused path

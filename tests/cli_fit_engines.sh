@@ -135,6 +135,12 @@ assert q["memory"]["kv_bytes"] < 0.6 * f["memory"]["kv_bytes"]
 assert q["memory"]["peak_bytes"] > 1.3 * f["memory"]["peak_bytes"], (q["memory"], f["memory"])
 assert s["settings"]["quantized_kv_start"] == 20000 and s["memory"]["peak_bytes"] == f["memory"]["peak_bytes"]
 PY
+# the context cap in mlx-lm's words: llama.py defines make_cache(), so --max-kv-size does nothing there
+"$og" fit llama3.2-3b --engine mlx --machine m1-16gb -c 131072 >"$T/cap1.txt"
+"$og" fit qwen3-8b --engine mlx --machine m2-16gb -c 131072 >"$T/cap2.txt"
+grep -q "keep prompt + --max-tokens within" "$T/cap1.txt" && ! grep -q -- "--max-kv-size [0-9]" "$T/cap1.txt" &&
+    grep -q -- "cap the context: --max-kv-size [0-9]" "$T/cap2.txt" &&
+    ok "MLX context cap: --max-kv-size only where mlx-lm honours it" || bad "MLX cap advice: $(grep -i advice "$T/cap1.txt" "$T/cap2.txt")"
 "$og" fit qwen3-32b --engine mlx --machine m4-max-64gb -c 32768 --max-kv-size 4096 --prefill-step-size 512 --json >"$T/mk.json"
 python3 - "$T/a.json" "$T/mk.json" <<'PY' && ok "--max-kv-size and --prefill-step-size lower the plan" || bad "--max-kv-size"
 import json, sys

@@ -164,6 +164,11 @@ OG_API og_status og_mlx_judge(const og_model *model, og_mlx_plan_result *plan, c
 OG_API uint64_t og_mlx_max_ctx(const og_model *model, const og_mlx_settings *settings,
                                uint64_t budget_bytes);
 
+/* 1 when mlx-lm honours --max-kv-size for this model: it does not define
+ * make_cache() and has no sliding-window or recurrent layers
+ * (mlx_lm/models/cache.py make_prompt_cache). Llama and Mistral define it. */
+OG_API int og_mlx_max_kv_size_honoured(const og_model *model);
+
 /* The plan as a JSON object (malloc'd, free()), keys: engine, model,
  * settings{...}, memory{weights_bytes, kv_bytes, compute_bytes, total_bytes,
  * peak_bytes, ...}, limits{...}, verdict, max_ctx, advice[], notes[].
