@@ -117,6 +117,13 @@ static int plan_fits(const og_model *m, const og_llama_settings *s, const og_bud
     t.n_ctx = n_ctx;
     if (og_llama_plan(m, &t, &p, NULL) != OG_OK)
         return 0;
+    /* a Vulkan tensor above the driver's single-allocation limit fails the load
+     * whatever memory is free (see og_llama_verdict): such a context does not fit.
+     * Seen in llama.cpp issue 15009 (tests/data/loadlogs): Qwen3-30B-A3B at 70000
+     * tokens without flash attention on RADV (4 GiB): KQ f32 70144 x 512 x 32. */
+    if (p.backend == OG_BACKEND_VULKAN && b->vk_max_alloc_bytes &&
+        p.largest_buffer_bytes > b->vk_max_alloc_bytes)
+        return 0;
     return check(&p, b).min >= 0;
 }
 

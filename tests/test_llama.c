@@ -286,6 +286,9 @@ START_TEST(test_vulkan_max_alloc)
     ck_assert_int_eq(f.buffer_too_large, 1);
     ck_assert_int_eq(f.verdict, OG_FIT_NO);
     ck_assert_ptr_nonnull(strstr(f.advice[0], "--flash-attn on"));
+    /* the largest context is the last one whose KQ matrix fits in one buffer */
+    ck_assert_uint_eq(f.max_ctx, 32768);
+    ck_assert_uint_eq(og_llama_max_ctx(m, &s, &b), 32768);
     /* with flash attention the output weight (q6_K [4096, 128256]: 210 B per
      * 256) is larger than the logits f32 [128256, 512] */
     s.flash_attn = OG_FA_ON;

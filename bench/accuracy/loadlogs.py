@@ -14,6 +14,8 @@ report:
   version  the llama.cpp build or date
   covered  yes, or no (why): whether the log's llama.cpp sizes buffers the way the modelled
            source (node-llama-cpp 3.21.1's llama.cpp, 2026-09-12) does; docs/LLAMA_CPP.md
+  machine, expect (optional): a preset for the reporter's machine and the verdict oomguard must
+           give there (e.g. "does not fit" where the log shows the load failing)
 Compared, for what the log prints: the KV cache (exact: every cache's MiB, or per cell for
 older logs), the GPU and host compute buffers (a failed allocation's requested size is the GPU
 compute truth), the output buffer, and their total. Weights are not compared: the logs come
@@ -49,6 +51,7 @@ def err(plan, log):
 
 
 def plan_of(path, head):
+    global model_file
     model = head.get("model")
     if "fixture" in head:
         if not fixture_bin:
@@ -60,6 +63,7 @@ def plan_of(path, head):
             die(f"{path}: og-fixture failed: {r.stderr.strip()}")
     if not model:
         die(f"{path}: no '# model:' or '# fixture:' line")
+    model_file = model
     r = subprocess.run([og, "fit", model, "--json", "--mem", "1T", "--cache-ram", "0",
                         *head["args"].split()], capture_output=True, text=True)
     if r.returncode not in (0, 1) or not r.stdout.strip():
@@ -68,6 +72,7 @@ def plan_of(path, head):
 
 
 rows, bad = [], []
+model_file = None
 for path in logs:
     head, body = {}, []
     for line in open(path, encoding="utf-8"):
@@ -141,6 +146,13 @@ for path in logs:
     under = tot_err < -2.0
     if under and covered:
         bad.append(f"{name}: total {tot_plan:.1f} MiB planned, {tot_log:.1f} logged ({tot_err:+.1f} %)")
+    if "expect" in head:
+        r = subprocess.run([og, "fit", head.get("model") or model_file, "--json", "--cache-ram", "0",
+                            "--machine", head["machine"], *head["args"].split()],
+                           capture_output=True, text=True)
+        got = json.loads(r.stdout)["verdict"] if r.stdout.strip() else r.stderr.strip()
+        if got != head["expect"]:
+            bad.append(f"{name}: on {head['machine']} the verdict is '{got}', the log shows '{head['expect']}'")
     rows.append(dict(name=name, backend=head["backend"], covered=covered, src=head["source"].split()[0],
                      kv_log=kv_log, kv_plan=kv_plan, kv_ok=kv_ok, gpu_log=gpu_log, gpu_plan=gpu_plan,
                      host_log=host_log, host_plan=host_plan, tot_log=tot_log, tot_plan=tot_plan,
