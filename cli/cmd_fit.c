@@ -383,7 +383,7 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     if (o.cluster) {
-        exit_code = fit_run_cluster(&v, m, eng == ENG_MLX);
+        exit_code = fit_run_cluster(&v, m, entry, eng == ENG_MLX);
         goto done;
     }
     if (eng == ENG_MLX) {

@@ -90,6 +90,6 @@ int fit_run_machines(fit_env *v, og_model *m, const og_catalog_entry *entry, int
 int fit_run_all_quants(fit_env *v);
 /* --cluster: llama.cpp RPC and exo over several machines, or (mlx, or
  * --cluster-engine mlx) MLX distributed (cli/fit_cluster.c). */
-int fit_run_cluster(fit_env *v, og_model *m, int mlx);
+int fit_run_cluster(fit_env *v, og_model *m, const og_catalog_entry *entry, int mlx);
 
 #endif

@@ -130,8 +130,9 @@ static json_t *mlx_json(const og_cluster_plan *p, const og_doctor_report *rep)
 }
 
 /* MLX distributed: tensor parallel (mlx-lm's default) and pipeline. */
-static int run_mlx(const fit_opts *o, og_model *m, const og_machine *const *hp,
-                   const char *const *np, uint32_t n, const og_doctor_report *rep)
+static int run_mlx(const fit_opts *o, og_model *m, const og_catalog_entry *entry,
+                   const og_machine *const *hp, const char *const *np, uint32_t n,
+                   const og_doctor_report *rep)
 {
     og_cluster_plan *pl = calloc(2, sizeof *pl);
     og_error err;
@@ -144,6 +145,17 @@ static int run_mlx(const fit_opts *o, og_model *m, const og_machine *const *hp,
             free(pl);
             return rc;
         }
+    /* a catalog MLX build: the repository mlx-lm downloads (each rank
+     * downloads it: sharded_load) */
+    og_catalog_build cb;
+    char repo[160] = "";
+    if (entry && og_catalog_build_from_name(m->quant_label, &cb, NULL) == OG_OK &&
+        og_catalog_build_is_mlx(cb))
+        og_catalog_build_repo(entry, cb, repo, sizeof repo);
+    for (int mode = 0; repo[0] && mode < 2; mode++)
+        snprintf(pl[mode].server_command, sizeof pl[mode].server_command,
+                 "mlx.launch --hostfile hosts.json --backend ring -- mlx_lm.server --model %s%s",
+                 repo, mode ? " --pipeline" : "");
     int any = 0;
     og_fit_verdict best = OG_FIT_NO;
     for (int mode = 0; mode < 2; mode++)
@@ -183,7 +195,7 @@ static int run_mlx(const fit_opts *o, og_model *m, const og_machine *const *hp,
     return rc;
 }
 
-int fit_run_cluster(fit_env *v, og_model *m, int mlx)
+int fit_run_cluster(fit_env *v, og_model *m, const og_catalog_entry *entry, int mlx)
 {
     fit_opts *o = v->o;
     og_machine *mach = calloc(OG_CLUSTER_MAX_HOSTS, sizeof *mach);
@@ -230,7 +242,7 @@ int fit_run_cluster(fit_env *v, og_model *m, int mlx)
         p = c + 1;
     }
     if (mlx || o->cluster_engine == 3) {
-        rc = run_mlx(o, m, hp, np, n, rep);
+        rc = run_mlx(o, m, entry, hp, np, n, rep);
         goto done;
     }
     int want_rpc = o->cluster_engine != 2, want_exo = o->cluster_engine != 1;

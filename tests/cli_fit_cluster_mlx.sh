@@ -36,6 +36,7 @@ hf = json.loads(tp["hostfile"])
 assert [x["ssh"] for x in hf["hosts"]] == ["m4-pro-48gb", "m4-pro-48gb"] and hf["backend"] == "ring"
 assert tp["launch_command"].startswith("mlx.launch --hostfile hosts.json") and "mlx_lm.server" in tp["launch_command"]
 assert "--pipeline" not in tp["launch_command"] and 8192 <= tp["max_ctx"]
+assert "--model mlx-community/Llama-3.3-70B" in tp["launch_command"], tp["launch_command"]
 PY
 "$og" fit llama-3.3-70b --engine mlx --cluster m4-pro-48gb,m4-pro-48gb -c 8192 >"$T/two.txt"
 grep -q "mlx.launch --hostfile hosts.json --backend ring -- mlx_lm.server" "$T/two.txt" &&
