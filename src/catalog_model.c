@@ -280,14 +280,44 @@ typedef struct gen {
     char g[64], x[96];
 } gen;
 
+/* snprintf(out, n, "%s%u.%s", prefix, il, suffix) without the format
+ * parsing (the tensor generator names thousands of tensors per model). */
+static void name_cat(char *out, size_t n, const char *a, const char *b)
+{
+    size_t j = 0;
+    for (const char *p = a; *p && j + 1 < n; p++)
+        out[j++] = *p;
+    for (const char *p = b; *p && j + 1 < n; p++)
+        out[j++] = *p;
+    out[j] = '\0';
+}
+
+static void layer_name(char *out, size_t n, const char *prefix, unsigned il, const char *suffix)
+{
+    char mid[16];
+    char digits[12];
+    size_t k = 0, j = 0;
+    do {
+        digits[k++] = (char)('0' + il % 10);
+        il /= 10;
+    } while (il);
+    while (k)
+        mid[j++] = digits[--k];
+    mid[j++] = '.';
+    mid[j] = '\0';
+    char head[64];
+    name_cat(head, sizeof head, prefix, mid);
+    name_cat(out, n, head, suffix);
+}
+
 static const char *G(gen *s, unsigned il, const char *suffix)
 {
-    snprintf(s->g, sizeof s->g, "blk.%u.%s", il, suffix);
+    layer_name(s->g, sizeof s->g, "blk.", il, suffix);
     return s->g;
 }
 static const char *X(gen *s, unsigned il, const char *suffix)
 {
-    snprintf(s->x, sizeof s->x, "model.layers.%u.%s", il, suffix);
+    layer_name(s->x, sizeof s->x, "model.layers.", il, suffix);
     return s->x;
 }
 
@@ -624,8 +654,26 @@ static og_status push(og_model *m, const char *name, const char *tname, int32_t 
     return og_model_push_tensor(m, &t, err);
 }
 
-static og_status build_gguf(const og_catalog_entry *e, uint32_t ftype, const tlist *l, og_model *m,
-                            og_error *err)
+/* The sizes of a build, or the model: m = NULL only adds up the tensors'
+ * bytes and parameters (what og_model_summarize and n_params would say). */
+typedef struct sizes {
+    uint64_t bytes, params;
+} sizes;
+
+static og_status count_tensor(const og_catalog_entry *e, og_model *m, sizes *z, const char *name,
+                              const char *tname, int32_t gtype, uint32_t n_dims,
+                              const uint64_t *dims, uint64_t n_el, uint64_t bytes, og_error *err)
+{
+    if (m)
+        return push(m, name, tname, gtype, n_dims, dims, n_el, bytes, err);
+    if (!og_add_u64(z->bytes, bytes, &z->bytes))
+        return og_error_set(err, OG_ERR_INVALID, "%s: tensor bytes overflow", e->name);
+    return OG_OK;
+}
+
+/* qi: og_qmix_prepare of each tensor's GGUF name (the same for every ftype). */
+static og_status build_gguf(const og_catalog_entry *e, uint32_t ftype, const tlist *l,
+                            const og_qmix_tensor *qi, og_model *m, sizes *z, og_error *err)
 {
     const og_hparams *hp = &e->hp;
     og_qmix q;
@@ -641,13 +689,13 @@ static og_status build_gguf(const og_catalog_entry *e, uint32_t ftype, const tli
                (strcmp(hp->arch, "llama") || hp->n_head[0] != hp->n_head_kv[0]);
     for (size_t i = 0; i < l->n; i++)
         if (l->t[i].gguf[0])
-            og_qmix_count(&q, l->t[i].gguf);
+            og_qmix_count(&q, &qi[i]);
     uint64_t params = 0;
     for (size_t i = 0; i < l->n; i++) {
         const ctensor *t = &l->t[i];
         if (!t->gguf[0])
             continue;
-        uint32_t ty = og_qmix_type(&q, t->gguf, t->n_dims, t->ne[0], t->ne[2], t->src);
+        uint32_t ty = og_qmix_type(&q, &qi[i], t->ne[0], t->ne[2], t->src);
         int ok = 1;
         uint64_t row = og_ggml_row_bytes(ty, t->ne[0], &ok), rows = t->ne[1] * t->ne[2], bytes;
         uint64_t n_el = t->ne[0] * rows;
@@ -656,11 +704,14 @@ static og_status build_gguf(const og_catalog_entry *e, uint32_t ftype, const tli
                                 "catalog %s: tensor %s: %llu columns do not fit type %s", e->name,
                                 t->gguf, (unsigned long long)t->ne[0], type_name(ty));
         params += n_el;
-        og_status st =
-            push(m, t->gguf, type_name(ty), (int32_t)ty, t->n_dims, t->ne, n_el, bytes, err);
+        og_status st = count_tensor(e, m, z, t->gguf, type_name(ty), (int32_t)ty, t->n_dims, t->ne,
+                                    n_el, bytes, err);
         if (st != OG_OK)
             return st;
     }
+    z->params = params;
+    if (!m)
+        return OG_OK;
     m->n_params = params;
     m->gguf_file_type = ftype;
     m->hp = *hp;
@@ -668,12 +719,12 @@ static og_status build_gguf(const og_catalog_entry *e, uint32_t ftype, const tli
 }
 
 static og_status build_mlx(const og_catalog_entry *e, uint32_t bits, const tlist *l, og_model *m,
-                           og_error *err)
+                           sizes *z, og_error *err)
 {
     const uint64_t gs = 64;
     const char *fdt = !strcmp(e->torch_dtype, "float16") ? "F16" : "BF16";
     uint64_t params = 0;
-    char nm[128];
+    char nm[128] = "";
     for (size_t i = 0; i < l->n; i++) {
         const ctensor *t = &l->t[i];
         if (!t->mlx[0] || t->mlx_kind == MLX_SKIP)
@@ -688,8 +739,9 @@ static og_status build_mlx(const og_catalog_entry *e, uint32_t bits, const tlist
         int is_module = t->mlx_kind == MLX_Q || t->mlx_kind == MLX_Q8;
         og_status st;
         if (!quant) {
-            snprintf(nm, sizeof nm, "%s%s", t->mlx, is_module ? ".weight" : "");
-            st = push(m, nm, fdt, -1, t->n_dims, shape, n_el, n_el * 2, err);
+            if (m)
+                name_cat(nm, sizeof nm, t->mlx, is_module ? ".weight" : "");
+            st = count_tensor(e, m, z, nm, fdt, -1, t->n_dims, shape, n_el, n_el * 2, err);
             if (st != OG_OK)
                 return st;
             continue;
@@ -700,17 +752,23 @@ static og_status build_mlx(const og_catalog_entry *e, uint32_t bits, const tlist
         packed[t->n_dims - 1] = in * b / 32;
         groups[t->n_dims - 1] = in / gs;
         uint64_t ng = rows * (in / gs);
-        snprintf(nm, sizeof nm, "%s.weight", t->mlx);
-        if ((st = push(m, nm, "U32", -1, t->n_dims, packed, n_el, rows * (in * b / 32) * 4, err)) !=
-            OG_OK)
+        if (m)
+            name_cat(nm, sizeof nm, t->mlx, ".weight");
+        if ((st = count_tensor(e, m, z, nm, "U32", -1, t->n_dims, packed, n_el,
+                               rows * (in * b / 32) * 4, err)) != OG_OK)
             return st;
-        snprintf(nm, sizeof nm, "%s.scales", t->mlx);
-        if ((st = push(m, nm, fdt, -1, t->n_dims, groups, ng, ng * 2, err)) != OG_OK)
+        if (m)
+            name_cat(nm, sizeof nm, t->mlx, ".scales");
+        if ((st = count_tensor(e, m, z, nm, fdt, -1, t->n_dims, groups, ng, ng * 2, err)) != OG_OK)
             return st;
-        snprintf(nm, sizeof nm, "%s.biases", t->mlx);
-        if ((st = push(m, nm, fdt, -1, t->n_dims, groups, ng, ng * 2, err)) != OG_OK)
+        if (m)
+            name_cat(nm, sizeof nm, t->mlx, ".biases");
+        if ((st = count_tensor(e, m, z, nm, fdt, -1, t->n_dims, groups, ng, ng * 2, err)) != OG_OK)
             return st;
     }
+    z->params = params;
+    if (!m)
+        return OG_OK;
     m->n_params = params;
     m->gguf_file_type = UINT32_MAX;
     m->hp = e->hp;
@@ -726,18 +784,90 @@ static og_status build_mlx(const og_catalog_entry *e, uint32_t bits, const tlist
     return OG_OK;
 }
 
-og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b, og_model **out,
-                           og_error *err)
+/* og_qmix_prepare of every tensor of the list (GGUF names). */
+static og_qmix_tensor *prepare_all(const tlist *l)
+{
+    og_qmix_tensor *qi = malloc((l->n ? l->n : 1) * sizeof *qi);
+    for (size_t i = 0; qi && i < l->n; i++)
+        og_qmix_prepare(&qi[i], l->t[i].gguf, l->t[i].n_dims);
+    return qi;
+}
+
+struct og_catalog_gen {
+    const og_catalog_entry *e;
+    tlist l;
+    og_qmix_tensor *qi; /* GGUF names prepared, made on first use */
+};
+
+og_status og_catalog_gen_new(const og_catalog_entry *e, og_catalog_gen **out, og_error *err)
 {
     *out = NULL;
-    if (!e || (unsigned)b >= OG_BUILD_COUNT)
+    if (!e)
+        return og_error_set(err, OG_ERR_INVALID, "catalog: bad entry");
+    og_catalog_gen *g = calloc(1, sizeof *g);
+    if (!g)
+        return og_error_set(err, OG_ERR_NOMEM, "catalog %s: out of memory", e->name);
+    g->e = e;
+    og_status st = gen_all(e, &g->l, err);
+    if (st != OG_OK) {
+        og_catalog_gen_free(g);
+        return st;
+    }
+    *out = g;
+    return OG_OK;
+}
+
+void og_catalog_gen_free(og_catalog_gen *g)
+{
+    if (!g)
+        return;
+    free(g->qi);
+    free(g->l.t);
+    free(g);
+}
+
+static og_status gen_prepare(og_catalog_gen *g, og_error *err)
+{
+    if (!g->qi && !(g->qi = prepare_all(&g->l)))
+        return og_error_set(err, OG_ERR_NOMEM, "catalog %s: out of memory", g->e->name);
+    return OG_OK;
+}
+
+og_status og_catalog_gen_sizes(og_catalog_gen *g, int mlx, uint64_t weight_bytes[OG_BUILD_COUNT],
+                               uint64_t n_params[OG_BUILD_COUNT], og_error *err)
+{
+    for (int i = 0; i < OG_BUILD_COUNT; i++)
+        weight_bytes[i] = n_params[i] = 0;
+    const og_catalog_entry *e = g->e;
+    og_status st = mlx ? OG_OK : gen_prepare(g, err);
+    for (int i = 0; i < OG_BUILD_COUNT && st == OG_OK; i++) {
+        og_catalog_build b = (og_catalog_build)i;
+        if (builds[i].mlx != !!mlx || !og_catalog_has_build(e, b))
+            continue;
+        sizes z = {0, 0};
+        st = mlx ? build_mlx(e, builds[i].bits, &g->l, NULL, &z, err)
+                 : build_gguf(e, builds[i].ftype, &g->l, g->qi, NULL, &z, err);
+        if (st == OG_OK) {
+            weight_bytes[i] = z.bytes;
+            n_params[i] = z.params;
+        } else if (st != OG_ERR_NOMEM) {
+            st = OG_OK; /* this build cannot be made (og_catalog_model fails): 0 */
+        }
+    }
+    return st;
+}
+
+og_status og_catalog_gen_model(og_catalog_gen *g, og_catalog_build b, og_model **out, og_error *err)
+{
+    *out = NULL;
+    const og_catalog_entry *e = g->e;
+    if ((unsigned)b >= OG_BUILD_COUNT)
         return og_error_set(err, OG_ERR_INVALID, "catalog: bad entry or build");
     if (!og_catalog_has_build(e, b))
         return og_error_set(err, OG_ERR_INVALID,
                             "%s: no %s build (MXFP4 files exist only for mixtures of experts)",
                             e->name, builds[b].name);
-    tlist l = {0};
-    og_status st = gen_all(e, &l, err);
+    og_status st = builds[b].mlx ? OG_OK : gen_prepare(g, err);
     og_model *m = NULL;
     if (st == OG_OK) {
         m = og_model_new(OG_FORMAT_CATALOG, e->name);
@@ -747,11 +877,11 @@ og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b, og_mod
     if (st == OG_OK && !(m->name = og_strdup(e->display)))
         st = og_error_set(err, OG_ERR_NOMEM, "catalog %s: out of memory", e->name);
     if (st == OG_OK)
-        st = og_model_reserve_tensors(m, l.n * 3, err);
+        st = og_model_reserve_tensors(m, g->l.n * 3, err);
+    sizes z = {0, 0};
     if (st == OG_OK)
-        st = builds[b].mlx ? build_mlx(e, builds[b].bits, &l, m, err)
-                           : build_gguf(e, builds[b].ftype, &l, m, err);
-    free(l.t);
+        st = builds[b].mlx ? build_mlx(e, builds[b].bits, &g->l, m, &z, err)
+                           : build_gguf(e, builds[b].ftype, &g->l, g->qi, m, &z, err);
     if (st == OG_OK)
         st = og_model_summarize(m, err);
     if (st != OG_OK) {
@@ -762,4 +892,22 @@ og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b, og_mod
     og_strlcpy(m->dtype, e->torch_dtype, sizeof m->dtype);
     *out = m;
     return OG_OK;
+}
+
+og_status og_catalog_model(const og_catalog_entry *e, og_catalog_build b, og_model **out,
+                           og_error *err)
+{
+    *out = NULL;
+    if (!e || (unsigned)b >= OG_BUILD_COUNT)
+        return og_error_set(err, OG_ERR_INVALID, "catalog: bad entry or build");
+    if (!og_catalog_has_build(e, b))
+        return og_error_set(err, OG_ERR_INVALID,
+                            "%s: no %s build (MXFP4 files exist only for mixtures of experts)",
+                            e->name, builds[b].name);
+    og_catalog_gen *g = NULL;
+    og_status st = og_catalog_gen_new(e, &g, err);
+    if (st == OG_OK)
+        st = og_catalog_gen_model(g, b, out, err);
+    og_catalog_gen_free(g);
+    return st;
 }

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog_internal.h"
 #include "decide_internal.h"
 #include "og_internal.h"
+#include "plan_internal.h"
 #include "oomguard/units.h"
 #include "oomguard/wired.h"
 
@@ -174,15 +176,29 @@ static uint32_t max_ctx_on(const run *r, const og_model *model, const og_budget 
     return og_llama_max_ctx(model, &r->ls, b);
 }
 
+/* max_ctx_on(r, model, b) >= c, with one plan instead of the search
+ * (src/plan_internal.h). */
+static int ctx_at_least(const run *r, const og_model *model, const og_budget *b, uint32_t c)
+{
+    if (og_plan_exact_search) /* the tests' reference */
+        return max_ctx_on(r, model, b) >= c;
+    if (r->engine == OG_ENGINE_MLX) {
+        og_model tmp;
+        return og_mlx_max_ctx_at_least(as_mlx(model, &tmp), &r->ms, b->gpu_bytes, c);
+    }
+    return og_llama_max_ctx_at_least(model, &r->ls, b, c);
+}
+
 /* Does it run on budget b (limit_bytes: the GPU limit it assumes, for
- * Metal's buffer limit)? *mc gets the largest context. */
+ * Metal's buffer limit)? *mc (when not NULL) gets the largest context; the
+ * answer needs no context search. */
 static int fits_on(const run *r, const og_model *model, const og_machine *m, const og_budget *b,
                    uint64_t limit_bytes, const og_mlx_plan_result *mp, uint32_t *mc)
 {
-    uint32_t x = max_ctx_on(r, model, b);
     if (mc)
-        *mc = x;
+        *mc = max_ctx_on(r, model, b);
     uint64_t tr = trained(model);
+    uint32_t thr = r->threshold ? r->threshold : 1; /* x > 0 && x >= threshold */
     if (r->engine != OG_ENGINE_MLX && tr && r->threshold > tr) {
         /* past the trained context (the search stops there): plan it */
         og_llama_settings ls = r->ls;
@@ -193,9 +209,10 @@ static int fits_on(const run *r, const og_model *model, const og_machine *m, con
                og_llama_verdict(model, &ls, &p, b, &f, NULL) == OG_OK && f.verdict != OG_FIT_NO;
     }
     if (r->engine != OG_ENGINE_MLX)
-        return x > 0 && x >= r->threshold;
+        return ctx_at_least(r, model, b, thr);
     if (!mp)
-        return (x > 0 && x >= r->threshold) || (tr && r->threshold > tr && x >= tr);
+        return ctx_at_least(r, model, b, thr) ||
+               (tr && r->threshold > tr && ctx_at_least(r, model, b, (uint32_t)tr));
     /* mlx: og_mlx_judge's rule: peak within the GPU budget and no buffer over
      * Metal's maxBufferLength (derived from the wired limit when not read) */
     uint64_t maxbuf = m->metal_max_buffer_bytes;
@@ -216,6 +233,11 @@ typedef struct cand {
     og_catalog_build build;
     uint64_t weight_bytes;
 } cand;
+
+/* og_catalog_build_sizes of an entry for one engine. */
+typedef struct build_sizes {
+    uint64_t weight[OG_BUILD_COUNT], params[OG_BUILD_COUNT];
+} build_sizes;
 
 static int cand_cmp(const void *a, const void *b)
 {
@@ -254,31 +276,44 @@ static int is_16bit(og_catalog_build b)
 }
 
 /* min_q4: only builds at least as large as the 4-bit one (a smaller-model
- * suggestion at 2-3 bits is not one people would take). */
+ * suggestion at 2-3 bits is not one people would take). sz: the entry's
+ * og_catalog_build_sizes for this engine (NULL: worked out here). Each
+ * build is planned at the context asked (does it run?) and at the usable
+ * context (does it leave that much?); the largest context is searched only
+ * for the pick. */
 static int best_build(const run *r, const og_catalog_entry *e, const og_machine *m,
-                      const og_budget *b, int min_q4, og_catalog_build *out, uint64_t *need,
-                      uint32_t *mc)
+                      const og_budget *b, int min_q4, og_catalog_gen *gen, const build_sizes *sz,
+                      og_catalog_build *out, uint64_t *need, uint32_t *mc)
 {
     cand cs[OG_BUILD_COUNT];
     uint32_t n = 0;
     int want_mlx = r->engine == OG_ENGINE_MLX;
+    og_catalog_gen *own = NULL;
+    build_sizes local;
+    if (!gen) {
+        if (og_catalog_gen_new(e, &own, NULL) != OG_OK)
+            return 0;
+        gen = own;
+    }
+    if (!sz) {
+        if (og_catalog_gen_sizes(gen, want_mlx, local.weight, local.params, NULL) != OG_OK) {
+            og_catalog_gen_free(own);
+            return 0;
+        }
+        sz = &local;
+    }
     for (int i = 0; i < OG_BUILD_COUNT; i++) {
         og_catalog_build bb = (og_catalog_build)i;
-        if (og_catalog_build_is_mlx(bb) != want_mlx || !og_catalog_has_build(e, bb) || is_16bit(bb))
-            continue;
-        og_model *md = NULL;
-        if (og_catalog_model(e, bb, &md, NULL) != OG_OK)
+        if (og_catalog_build_is_mlx(bb) != want_mlx || !og_catalog_has_build(e, bb) ||
+            is_16bit(bb) || !sz->weight[i])
             continue;
         /* under 3 bits per weight (Q2_K, IQ2_*, IQ1_*) is not a build people
          * run for quality: never the pick, never the fix */
-        if (md->n_params && (double)md->weight_bytes * 8.0 / (double)md->n_params < 3.0) {
-            og_model_free(md);
+        if (sz->params[i] && (double)sz->weight[i] * 8.0 / (double)sz->params[i] < 3.0)
             continue;
-        }
         cs[n].build = bb;
-        cs[n].weight_bytes = md->weight_bytes;
+        cs[n].weight_bytes = sz->weight[i];
         n++;
-        og_model_free(md);
     }
     qsort(cs, n, sizeof cs[0], cand_cmp);
     if (min_q4) {
@@ -296,41 +331,49 @@ static int best_build(const run *r, const og_catalog_entry *e, const og_machine 
                                           : OG_USABLE_CTX;
     if (e->hp.n_ctx_train && e->hp.n_ctx_train < usable)
         usable = e->hp.n_ctx_train;
-    int found = 0;
-    for (int pass = 0; pass < 2 && !found; pass++) {
-        for (uint32_t i = 0; i < n; i++) {
-            og_model *md = NULL;
-            if (og_catalog_model(e, cs[i].build, &md, NULL) != OG_OK)
-                continue;
-            uint32_t x = 0;
-            int ok = 0;
-            if (r->engine == OG_ENGINE_MLX) {
-                og_mlx_plan_result *p = malloc(sizeof *p);
-                og_model tmp;
-                if (p && og_mlx_plan(as_mlx(md, &tmp), &r->ms, p, NULL) == OG_OK)
-                    ok = fits_on(r, md, m, b, 0, p, &x);
-                free(p);
-            } else {
-                ok = fits_on(r, md, m, b, 0, NULL, &x);
-            }
-            if (ok && (pass == 1 || x >= usable)) {
-                *out = cs[i].build;
-                if (mc)
-                    *mc = x;
-                if (need) {
-                    uint32_t at = r->asked;
-                    if (r->engine != OG_ENGINE_MLX && x < at)
-                        at = x; /* --fit lowers the context to what fits */
-                    *need = need_at(r, md, at);
-                }
-                found = 1;
-            }
-            og_model_free(md);
-            if (found)
-                break;
+    /* the largest that runs and leaves the usable context, else the largest
+     * that runs */
+    og_model *mds[OG_BUILD_COUNT] = {0};
+    int pick = -1, first_runs = -1;
+    for (uint32_t i = 0; i < n && pick < 0; i++) {
+        if (og_catalog_gen_model(gen, cs[i].build, &mds[i], NULL) != OG_OK)
+            continue;
+        int ok = 0;
+        if (r->engine == OG_ENGINE_MLX) {
+            og_mlx_plan_result *p = malloc(sizeof *p);
+            og_model tmp;
+            if (p && og_mlx_plan(as_mlx(mds[i], &tmp), &r->ms, p, NULL) == OG_OK)
+                ok = fits_on(r, mds[i], m, b, 0, p, NULL);
+            free(p);
+        } else {
+            ok = fits_on(r, mds[i], m, b, 0, NULL, NULL);
+        }
+        if (!ok)
+            continue;
+        if (first_runs < 0)
+            first_runs = (int)i;
+        if (ctx_at_least(r, mds[i], b, (uint32_t)(usable > UINT32_MAX ? UINT32_MAX : usable)))
+            pick = (int)i;
+    }
+    if (pick < 0)
+        pick = first_runs;
+    if (pick >= 0) {
+        og_model *md = mds[pick];
+        uint32_t x = max_ctx_on(r, md, b);
+        *out = cs[pick].build;
+        if (mc)
+            *mc = x;
+        if (need) {
+            uint32_t at = r->asked;
+            if (r->engine != OG_ENGINE_MLX && x < at)
+                at = x; /* --fit lowers the context to what fits */
+            *need = need_at(r, md, at);
         }
     }
-    return found;
+    for (uint32_t i = 0; i < n; i++)
+        og_model_free(mds[i]);
+    og_catalog_gen_free(own);
+    return pick >= 0;
 }
 
 /* The default build of an entry for an engine (the one `--quant` omitted means). */
@@ -399,7 +442,7 @@ static int smaller_model(const run *r, uint64_t params, const char *family, cons
             og_catalog_build bb = OG_BUILD_COUNT;
             uint64_t need = 0;
             uint32_t mc = 0;
-            if (best_build(r, pick, m, b, 1, &bb, &need, &mc)) {
+            if (best_build(r, pick, m, b, 1, NULL, NULL, &bb, &need, &mc)) {
                 og_strlcpy(d->smaller_model, pick->name, sizeof d->smaller_model);
                 og_strlcpy(d->smaller_build, og_catalog_build_name(bb), sizeof d->smaller_build);
                 d->smaller_bytes = need;
@@ -851,8 +894,15 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     if (!in->skip_alternatives) {
         if (e) {
             og_catalog_build q4 = default_build(e, engine == OG_ENGINE_MLX);
-            og_model *qm = NULL;
-            if (q4 != OG_BUILD_COUNT && og_catalog_model(e, q4, &qm, NULL) == OG_OK) {
+            build_sizes *sz = malloc(sizeof *sz);
+            og_catalog_gen *gen = NULL;
+            if (sz && (og_catalog_gen_new(e, &gen, NULL) != OG_OK ||
+                       og_catalog_gen_sizes(gen, engine == OG_ENGINE_MLX, sz->weight, sz->params,
+                                            NULL) != OG_OK)) {
+                free(sz);
+                sz = NULL;
+            }
+            if (q4 != OG_BUILD_COUNT && sz && sz->weight[q4]) {
                 if (engine == OG_ENGINE_MLX) {
                     const char *slash = strrchr(e->hf_repo, '/');
                     snprintf(p->q4_name, sizeof p->q4_name, "mlx-community/%.120s-4bit",
@@ -860,15 +910,17 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
                 } else {
                     snprintf(p->q4_name, sizeof p->q4_name, "%s Q4_K_M (--quant Q4_K_M)", e->name);
                 }
-                p->q4_bytes = qm->weight_bytes;
-                og_model_free(qm);
+                p->q4_bytes = sz->weight[q4];
             }
             og_catalog_build bb;
-            if (best_build(&r, e, m, &b, 0, &bb, &d->fit_build_bytes, &d->fit_build_ctx)) {
+            if (sz &&
+                best_build(&r, e, m, &b, 0, gen, sz, &bb, &d->fit_build_bytes, &d->fit_build_ctx)) {
                 og_strlcpy(d->fit_build, og_catalog_build_name(bb), sizeof d->fit_build);
                 og_strlcpy(p->fit_quant, d->fit_build, sizeof p->fit_quant);
                 p->fit_quant_bytes = d->fit_build_bytes;
             }
+            og_catalog_gen_free(gen);
+            free(sz);
         } else if (engine != OG_ENGINE_MLX) {
             uint64_t q4 = og_llama_quant_weight_bytes(model, "Q4_K_M");
             if (q4) {

@@ -6,6 +6,7 @@
 #include "oomguard/llama.h"
 #include "oomguard/units.h"
 #include "og_internal.h"
+#include "plan_internal.h"
 
 const char *og_fit_verdict_name(og_fit_verdict v)
 {
@@ -109,48 +110,86 @@ static margins check_at(const og_llama_memplan *p, const og_budget *b, int grown
     return r;
 }
 
-static int plan_fits(const og_model *m, const og_llama_settings *s, const og_budget *b,
-                     uint32_t n_ctx)
+typedef struct ctx_probe {
+    const og_model *m;
+    const og_llama_settings *s;
+    const og_budget *b;
+} ctx_probe;
+
+/* Does the plan at k * 256 tokens fit (og_ctx_search's probe)? */
+static int probe_fits(uint64_t k, double *margin, void *user)
 {
-    og_llama_settings t = *s;
+    const ctx_probe *c = user;
+    og_llama_settings t = *c->s;
     og_llama_memplan p;
-    t.n_ctx = n_ctx;
-    if (og_llama_plan(m, &t, &p, NULL) != OG_OK)
+    t.n_ctx = (uint32_t)(k * 256);
+    *margin = 0;
+    if (og_llama_plan(c->m, &t, &p, NULL) != OG_OK)
         return 0;
+    int64_t min = check(&p, c->b).min;
+    *margin = (double)min;
     /* a Vulkan tensor above the driver's single-allocation limit fails the load
      * whatever memory is free (see og_llama_verdict): such a context does not fit.
      * Seen in llama.cpp issue 15009 (tests/data/loadlogs): Qwen3-30B-A3B at 70000
      * tokens without flash attention on RADV (4 GiB): KQ f32 70144 x 512 x 32. */
-    if (p.backend == OG_BACKEND_VULKAN && b->vk_max_alloc_bytes &&
-        p.largest_buffer_bytes > b->vk_max_alloc_bytes)
+    if (p.backend == OG_BACKEND_VULKAN && c->b->vk_max_alloc_bytes &&
+        p.largest_buffer_bytes > c->b->vk_max_alloc_bytes) {
+        *margin = -1; /* short, by no known amount of memory */
         return 0;
-    return check(&p, b).min >= 0;
+    }
+    return min >= 0;
+}
+
+static int plan_fits(const og_model *m, const og_llama_settings *s, const og_budget *b,
+                     uint32_t n_ctx)
+{
+    ctx_probe c = {m, s, b};
+    double margin;
+    return probe_fits(n_ctx / 256, &margin, &c);
+}
+
+/* The top of the context search, in units of 256 tokens. */
+static uint32_t ctx_top_units(const og_model *m, const og_llama_settings *s)
+{
+    uint32_t top = (uint32_t)(m->hp.n_ctx_train ? m->hp.n_ctx_train : 131072);
+    if (s->engine == OG_LLAMA_ENGINE_OLLAMA && s->n_parallel > 1)
+        top /= s->n_parallel; /* Ollama's num_ctx is per slot */
+    return top / 256;
+}
+
+/* The search below returns 0 or k * 256 with 1 <= k <= hi, the largest
+ * that plan_fits (monotone in the context): it is >= c exactly when c
+ * rounded up to the grid is on it and fits. */
+int og_llama_max_ctx_at_least(const og_model *m, const og_llama_settings *s, const og_budget *b,
+                              uint32_t c)
+{
+    if (c == 0)
+        return 1;
+    if (!m || !s || !b)
+        return 0;
+    uint32_t hi = ctx_top_units(m, s), need = c / 256 + (c % 256 != 0);
+    return need <= hi && plan_fits(m, s, b, need * 256);
 }
 
 uint32_t og_llama_max_ctx(const og_model *m, const og_llama_settings *s, const og_budget *b)
 {
     if (!m || !s || !b)
         return 0;
-    uint32_t top = (uint32_t)(m->hp.n_ctx_train ? m->hp.n_ctx_train : 131072);
-    if (s->engine == OG_LLAMA_ENGINE_OLLAMA && s->n_parallel > 1)
-        top /= s->n_parallel;        /* Ollama's num_ctx is per slot */
-    uint32_t hi = top / 256, lo = 0; /* in units of 256 tokens */
+    uint32_t hi = ctx_top_units(m, s); /* in units of 256 tokens */
     if (hi == 0)
         return 0;
-    if (plan_fits(m, s, b, hi * 256))
+    ctx_probe c = {m, s, b};
+    double fhi, flo = 0;
+    if (probe_fits(hi, &fhi, &c))
         return hi * 256;
     /* nothing fits when the smallest step does not: one plan instead of a
      * dozen for the builds the overview rules out */
-    if (hi > 1 && !plan_fits(m, s, b, 256))
+    if (hi > 1 && !probe_fits(1, &flo, &c))
         return 0;
-    while (lo + 1 < hi) { /* lo fits (0 = nothing), hi does not */
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (plan_fits(m, s, b, mid * 256))
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo * 256;
+    /* lo fits (0 = nothing), hi does not; the reference bisection starts
+     * from 0 as it always did */
+    uint64_t lo = og_plan_exact_search || hi == 1 ? 0 : 1;
+    return (uint32_t)og_ctx_search(lo, lo ? flo : 0, hi, fhi, probe_fits, &c) * 256;
 }
 
 static void advise(og_llama_fit *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -265,10 +265,16 @@ static int arch_known(const char *a)
  * (input layer); output / output_norm -> n_layer_all (the output layer). */
 static int64_t tensor_layer(const og_tensor *t, uint32_t n_layer_all)
 {
-    unsigned il;
-    int n = 0;
-    if (sscanf(t->name, "blk.%u.%n", &il, &n) == 1 && n > 0)
-        return il;
+    /* sscanf(name, "blk.%u.%n") without the format parsing (every plan reads
+     * every tensor's name): "blk." digits "." */
+    const char *p = t->name;
+    if (strncmp(p, "blk.", 4) == 0 && p[4] >= '0' && p[4] <= '9') {
+        uint64_t il = 0;
+        for (p += 4; *p >= '0' && *p <= '9' && il <= UINT32_MAX; p++)
+            il = il * 10 + (uint64_t)(*p - '0');
+        if (*p == '.' && il <= UINT32_MAX)
+            return (int64_t)il;
+    }
     if (strncmp(t->name, "output", 6) == 0)
         return n_layer_all;
     return -1;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "og_internal.h"
+#include "plan_internal.h"
 #include "oomguard/units.h"
 
 /* MLX's command-buffer pipelining, which decides how many intermediates of a
@@ -1063,6 +1064,34 @@ uint64_t og_mlx_max_ctx(const og_model *m, const og_mlx_settings *settings, uint
     }
     lo = a * 256;
     return lo;
+}
+
+/* og_mlx_max_ctx returns the top (trained context) when it fits, else a
+ * multiple of 256 below it that fits (0 = none): >= c when c rounded up to
+ * that grid fits, or, past the last grid point, when the top fits
+ * (src/plan_internal.h). The peak grows with the context except for a saw
+ * tooth at a fine grain (a short last prefill chunk lets more layers' KV
+ * buffers wait in one command buffer), so this is "does a c-token prompt
+ * fit", which is what the pick asks; tests/test_pick_fast.c checks that it
+ * agrees with the search over the catalog and several presets. */
+int og_mlx_max_ctx_at_least(const og_model *m, const og_mlx_settings *settings, uint64_t budget,
+                            uint64_t c)
+{
+    if (c == 0)
+        return 1;
+    og_mlx_settings s;
+    if (settings)
+        s = *settings;
+    else
+        og_mlx_settings_default(&s);
+    uint64_t hi = m->hp.n_ctx_train ? m->hp.n_ctx_train : (1ull << 20);
+    if (c > hi)
+        return 0;
+    uint64_t need = (c + 255) / 256 * 256;
+    s.prompt_tokens = 0;
+    s.ctx = need <= hi / 256 * 256 ? need : hi;
+    int ok;
+    return peak_for(m, &s, &ok) <= budget && ok;
 }
 
 og_status og_mlx_judge(const og_model *m, og_mlx_plan_result *p, const og_machine *mach,

@@ -13,6 +13,7 @@
  * absent for the others (as llama-quantize without --imatrix makes them).
  * The Falcon-only branches are left out (the catalog has no Falcon).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -178,12 +179,11 @@ int og_qmix_needs_imatrix(uint32_t ftype)
     }
 }
 
-void og_qmix_count(og_qmix *q, const char *name)
+void og_qmix_count(og_qmix *q, const og_qmix_tensor *t)
 {
-    cat c = category(name);
-    if (is_attn_v(c))
+    if (is_attn_v((cat)t->category))
         q->n_attention_wv++;
-    if (c == CAT_OUTPUT)
+    if (t->category == CAT_OUTPUT)
         q->has_output = 1;
 }
 
@@ -210,11 +210,10 @@ static int use_more_bits(int i_layer, int n_layers)
 
 /* layer_info: with experts the layer comes from the name (Mixtral's experts
  * are not in layer order), else the running counter. */
-static int layer_of(const og_qmix *q, int counter, const char *name)
+static int layer_of(const og_qmix *q, int counter, const og_qmix_tensor *t)
 {
-    int il;
-    if (q->n_expert > 1 && sscanf(name, "blk.%d.", &il) == 1)
-        return il;
+    if (q->n_expert > 1 && t->has_layer)
+        return t->layer;
     return counter;
 }
 
@@ -290,10 +289,10 @@ static uint32_t attn_v_type(og_qmix *q, uint32_t t)
     return t;
 }
 
-static uint32_t ffn_down_type(og_qmix *q, uint32_t t, const char *name)
+static uint32_t ffn_down_type(og_qmix *q, uint32_t t, const og_qmix_tensor *tn)
 {
     uint32_t ft = q->ftype;
-    int n_layer = (int)q->n_layer_all, i_layer = layer_of(q, q->i_ffn_down, name);
+    int n_layer = (int)q->n_layer_all, i_layer = layer_of(q, q->i_ffn_down, tn);
     if (ft == OG_FTYPE_Q2_K)
         t = OG_GGML_Q3_K;
     else if (ft == OG_FTYPE_Q2_K_S) {
@@ -326,9 +325,10 @@ static uint32_t ffn_down_type(og_qmix *q, uint32_t t, const char *name)
 }
 
 /* llama_tensor_get_type_impl (no user overrides, not --pure). */
-static uint32_t get_type_impl(og_qmix *q, uint32_t t, const char *name, uint64_t ne0, uint64_t ne2,
-                              cat c)
+static uint32_t get_type_impl(og_qmix *q, uint32_t t, const og_qmix_tensor *tn, uint64_t ne0,
+                              uint64_t ne2)
 {
+    cat c = (cat)tn->category;
     uint32_t ft = q->ftype;
     int n_expert8 = q->n_expert == 8;
     int tied = !q->has_output;
@@ -367,7 +367,7 @@ static uint32_t get_type_impl(og_qmix *q, uint32_t t, const char *name, uint64_t
         else if (ft == OG_FTYPE_IQ3_XXS)
             t = OG_GGML_IQ2_S;
     } else if (c == CAT_FFN_DOWN) {
-        t = ffn_down_type(q, t, name);
+        t = ffn_down_type(q, t, tn);
     } else if (c == CAT_ATTN_OUTPUT) {
         if (n_expert8) {
             if (FT_IN(ft, OG_FTYPE_Q2_K, OG_FTYPE_IQ3_XS, OG_FTYPE_IQ3_XXS, OG_FTYPE_Q3_K_S,
@@ -385,7 +385,7 @@ static uint32_t get_type_impl(og_qmix *q, uint32_t t, const char *name, uint64_t
         }
     } else if (c == CAT_FFN_GATE || c == CAT_FFN_UP) {
         int *ctr = c == CAT_FFN_GATE ? &q->i_ffn_gate : &q->i_ffn_up;
-        int n_layer = (int)q->n_layer_all, i_layer = layer_of(q, *ctr, name);
+        int n_layer = (int)q->n_layer_all, i_layer = layer_of(q, *ctr, tn);
         if (ft == OG_FTYPE_IQ3_XS && i_layer >= n_layer / 8 && i_layer < 7 * n_layer / 8)
             t = OG_GGML_IQ3_XXS;
         (*ctr)++;
@@ -434,10 +434,34 @@ static uint32_t fallback(uint32_t t, uint64_t ne0)
     return r;
 }
 
-uint32_t og_qmix_type(og_qmix *q, const char *name, uint32_t n_dims, uint64_t ne0, uint64_t ne2,
+/* llama-quant.cpp's sscanf(name, "blk.%d.") for the names the catalog
+ * generates: "blk." then decimal digits then ".". */
+static int blk_layer(const char *n, int *il)
+{
+    if (strncmp(n, "blk.", 4) != 0 || n[4] < '0' || n[4] > '9')
+        return 0;
+    long v = 0;
+    const char *p = n + 4;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > INT_MAX)
+            return 0;
+    }
+    *il = (int)v;
+    return 1;
+}
+
+void og_qmix_prepare(og_qmix_tensor *t, const char *name, uint32_t n_dims)
+{
+    t->category = (int)category(name);
+    t->allows = allows_quantization(name, n_dims);
+    t->has_layer = blk_layer(name, &t->layer);
+}
+
+uint32_t og_qmix_type(og_qmix *q, const og_qmix_tensor *tn, uint64_t ne0, uint64_t ne2,
                       uint32_t source_type)
 {
-    if (!allows_quantization(name, n_dims))
+    if (!tn->allows)
         return source_type;
     /* The F16/BF16 files users download are convert_hf_to_gguf.py output:
      * experts that were MXFP4 in the checkpoint (gpt-oss) stay MXFP4 there. */
@@ -445,7 +469,7 @@ uint32_t og_qmix_type(og_qmix *q, const char *name, uint32_t n_dims, uint64_t ne
         return source_type;
     uint32_t t = og_qmix_default_type(q->ftype);
     if (is_quantized(t)) {
-        t = get_type_impl(q, t, name, ne0, ne2, category(name));
+        t = get_type_impl(q, t, tn, ne0, ne2);
         t = fallback(t, ne0);
     }
     return t;

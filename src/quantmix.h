@@ -81,15 +81,27 @@ typedef struct og_qmix {
     int has_imatrix; /* og_qmix_needs_imatrix(ftype) */
 } og_qmix;
 
-/* Count attention-V-like tensors: call once per tensor name, in file order,
- * before picking types. */
-void og_qmix_count(og_qmix *q, const char *name);
+/* What the type rules read from a tensor's name, worked out once
+ * (og_qmix_prepare): the catalog picks types for the same tensor list under
+ * every ftype. */
+typedef struct og_qmix_tensor {
+    int category;  /* tensor_get_category */
+    int allows;    /* tensor_allows_quantization (for n_dims) */
+    int has_layer; /* the name is "blk.N." ... */
+    int layer;     /* ... N */
+} og_qmix_tensor;
+void og_qmix_prepare(og_qmix_tensor *t, const char *name, uint32_t n_dims);
 
-/* The type llama-quantize stores `name` as. source_type is the type in the
- * unquantized GGUF (F32 for norms, routers and biases; F16/BF16 for weights;
- * MXFP4 for gpt-oss experts). ne0 = row length, ne2 = experts (1 if 2-D).
- * Returns a ggml type id. Call in file order (counters advance). */
-uint32_t og_qmix_type(og_qmix *q, const char *name, uint32_t n_dims, uint64_t ne0, uint64_t ne2,
+/* Count attention-V-like tensors: call once per tensor, in file order,
+ * before picking types. */
+void og_qmix_count(og_qmix *q, const og_qmix_tensor *t);
+
+/* The type llama-quantize stores a tensor as (t: og_qmix_prepare of its
+ * name and n_dims). source_type is the type in the unquantized GGUF (F32 for
+ * norms, routers and biases; F16/BF16 for weights; MXFP4 for gpt-oss
+ * experts). ne0 = row length, ne2 = experts (1 if 2-D). Returns a ggml type
+ * id. Call in file order (counters advance). */
+uint32_t og_qmix_type(og_qmix *q, const og_qmix_tensor *t, uint64_t ne0, uint64_t ne2,
                       uint32_t source_type);
 
 /* The default type of an ftype (llama_ftype_get_default_type). */
