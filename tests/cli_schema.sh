@@ -58,6 +58,11 @@ fit|fit --json --engine all --mem 1M $m
 fit|fit --json --machines llama-3.3-70b
 fit|fit --json --machines --engine mlx qwen3-32b
 fit|fit --json --machines $m
+fit|fit --json --cluster rtx-4090,rtx-3090 qwen3-30b-a3b
+fit|fit --json --cluster $tmp/snap.json,rtx-4090 $m
+fit|fit --json --cluster rtx-4060-8gb,rtx-3060-12gb,m1-8gb llama-3.3-70b
+fit|fit --json --cluster m4-pro-48gb,m4-max-64gb --cluster-engine exo qwen3-32b
+fit|fit --json --cluster m4-pro-48gb,m4-max-64gb --engine mlx -c 8192 llama-3.3-70b
 doctor|doctor --json --sample 0
 doctor|doctor --json --sample 0 --mem 24G $m
 doctor|doctor --json --machine m4-pro-48gb qwen3-32b
@@ -149,6 +154,15 @@ if "$og" doctor --json --sample 0 --machine m4-pro-48gb >"$tmp/d.json" 2>/dev/nu
   else
     grep -q "extra" "$tmp/neg" && grep -q "bad" "$tmp/neg" || fail "validator missed: $(cat "$tmp/neg")"
   fi
+fi
+# fit --cluster: one entry per host; a host without its KV share or with an unknown role fails
+if "$og" fit --json --cluster rtx-4090,rtx-3090 qwen3-30b-a3b >"$tmp/c.json" 2>/dev/null; then
+  "$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); h=d["cluster"][0]["hosts"][1]; del h["kv_bytes"]; h["role"]="worker"; json.dump(d,open(sys.argv[1],"w"))' "$tmp/c.json"
+  if validate "$schemas/fit.schema.json" "$tmp/c.json" >"$tmp/neg"; then
+    fail "a cluster document with a broken host validated"
+  fi
+else
+  fail "fit --cluster rtx-4090,rtx-3090 did not run"
 fi
 [ $n -gt 0 ] || fail "no command output was validated"
 [ $fails -eq 0 ] && echo "schemas: $n outputs validated"
