@@ -20,13 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster_internal.h"
 #include "oomguard/cluster.h"
 #include "oomguard/fit.h"
 #include "oomguard/units.h"
 #include "og_internal.h"
 
-static void note(og_cluster_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(og_cluster_plan *p, const char *fmt, ...)
+void og_cluster_note(og_cluster_plan *p, const char *fmt, ...)
 {
     if (p->n_notes >= sizeof p->notes / sizeof p->notes[0])
         return;
@@ -220,19 +220,21 @@ og_status og_cluster_plan_rpc(const og_model *m, const og_llama_settings *s0,
             og_strlcpy(hp->command, "llama-server: the command below", sizeof hp->command);
     }
     worst(out);
-    note(out,
-         "network-bound: generating a token moves %s of activations across each of the %u host "
-         "boundaries (relayed through %s); a %u-token prompt micro-batch moves %s per boundary",
-         og_format_bytes(out->hop_bytes_per_token, buf, sizeof buf), out->n_hops, out->host[0].name,
-         p->n_ubatch, og_format_bytes(out->hop_bytes_per_ubatch, buf2, sizeof buf2));
-    note(out,
-         "link speeds are not in the snapshots: the slowest link is the slowest network "
-         "path from %s to the other hosts; every hop waits for it",
-         out->host[0].name);
-    note(out,
-         "compute buffers of every device follow the %s rules; a remote host running another "
-         "backend under rpc-server holds somewhat different buffers",
-         og_backend_name(s.backend));
+    og_cluster_note(
+        out,
+        "network-bound: generating a token moves %s of activations across each of the %u host "
+        "boundaries (relayed through %s); a %u-token prompt micro-batch moves %s per boundary",
+        og_format_bytes(out->hop_bytes_per_token, buf, sizeof buf), out->n_hops, out->host[0].name,
+        p->n_ubatch, og_format_bytes(out->hop_bytes_per_ubatch, buf2, sizeof buf2));
+    og_cluster_note(out,
+                    "link speeds are not in the snapshots: the slowest link is the slowest network "
+                    "path from %s to the other hosts; every hop waits for it",
+                    out->host[0].name);
+    og_cluster_note(
+        out,
+        "compute buffers of every device follow the %s rules; a remote host running another "
+        "backend under rpc-server holds somewhat different buffers",
+        og_backend_name(s.backend));
     free(p);
     return OG_OK;
 }
@@ -344,26 +346,29 @@ og_status og_cluster_plan_exo(const og_model *m, const og_llama_settings *s0,
                  last ? last - 1 : 0, nl, og_format_bytes(h->weights_bytes, buf, sizeof buf));
         if (h->exo_check_passes && h->verdict == OG_FIT_NO) {
             char b3[32], b4[32];
-            note(out,
-                 "%s: exo's check passes (weights %s of %s memory) but with the KV cache and "
-                 "compute it needs %s of %s usable: it runs out",
-                 h->name, og_format_bytes(h->weights_bytes, buf, sizeof buf),
-                 og_format_bytes(mem[k], buf2, sizeof buf2),
-                 og_format_bytes(h->need_bytes, b3, sizeof b3),
-                 og_format_bytes(h->usable_bytes, b4, sizeof b4));
+            og_cluster_note(
+                out,
+                "%s: exo's check passes (weights %s of %s memory) but with the KV cache and "
+                "compute it needs %s of %s usable: it runs out",
+                h->name, og_format_bytes(h->weights_bytes, buf, sizeof buf),
+                og_format_bytes(mem[k], buf2, sizeof buf2),
+                og_format_bytes(h->need_bytes, b3, sizeof b3),
+                og_format_bytes(h->usable_bytes, b4, sizeof b4));
         }
         start = end;
     }
     worst(out);
     if (wsum > total)
-        note(out, "the weights (%s) exceed the nodes' total memory (%s): exo refuses the model",
-             og_format_bytes(wsum, buf, sizeof buf), og_format_bytes(total, buf2, sizeof buf2));
+        og_cluster_note(
+            out, "the weights (%s) exceed the nodes' total memory (%s): exo refuses the model",
+            og_format_bytes(wsum, buf, sizeof buf), og_format_bytes(total, buf2, sizeof buf2));
     out->hop_bytes_per_token = 4ull * hp->n_embd;
     out->n_hops = n > 1 ? n : 0;
-    note(out,
-         "KV and compute per node from the llama.cpp plan of the whole model at %u tokens "
-         "(exo runs MLX or tinygrad; their buffers differ somewhat)",
-         p.n_ctx);
+    og_cluster_note(
+        out,
+        "KV and compute per node from the llama.cpp plan of the whole model at %u tokens "
+        "(exo runs MLX or tinygrad; their buffers differ somewhat)",
+        p.n_ctx);
     free(lw);
     return OG_OK;
 }

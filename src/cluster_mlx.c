@@ -36,11 +36,11 @@
  * into N equal parts, so the split axes must divide by N (and a quantized
  * input axis by N x group). Every rank downloads the whole model.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster_internal.h"
 #include "oomguard/cluster.h"
 #include "oomguard/units.h"
 #include "og_internal.h"
@@ -76,17 +76,6 @@ int og_mlx_can_shard(const og_model *m)
         if (!strcmp(m->hp.arch, a[i]))
             return 1;
     return 0;
-}
-
-static void note(og_cluster_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(og_cluster_plan *p, const char *fmt, ...)
-{
-    if (p->n_notes >= sizeof p->notes / sizeof p->notes[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->notes[p->n_notes++], sizeof p->notes[0], fmt, ap);
-    va_end(ap);
 }
 
 /* The decoder layer a tensor belongs to ("model.layers.12.", "blk.12."),
@@ -274,22 +263,25 @@ og_status og_cluster_plan_mlx(const og_model *m, const og_mlx_settings *settings
     char why[160];
     if (pipeline && !og_mlx_can_pipeline(m)) {
         out->feasible = 0;
-        note(out,
-             "mlx-lm 0.32.0 has no pipeline() for %s: sharded_load raises 'The model does not "
-             "support pipelining'",
-             m->hp.arch);
+        og_cluster_note(
+            out,
+            "mlx-lm 0.32.0 has no pipeline() for %s: sharded_load raises 'The model does not "
+            "support pipelining'",
+            m->hp.arch);
     } else if (!pipeline && !og_mlx_can_shard(m)) {
         out->feasible = 0;
-        note(out,
-             "mlx-lm 0.32.0 has no shard() for %s: sharded_load raises 'The model does not "
-             "support tensor parallelism'",
-             m->hp.arch);
+        og_cluster_note(
+            out,
+            "mlx-lm 0.32.0 has no shard() for %s: sharded_load raises 'The model does not "
+            "support tensor parallelism'",
+            m->hp.arch);
     } else if (pipeline && n > nl) {
         out->feasible = 0;
-        note(out, "%u ranks for %u layers: a rank would hold none", n, nl);
+        og_cluster_note(out, "%u ranks for %u layers: a rank would hold none", n, nl);
     } else if (!pipeline && n > 1 && tp_blocker(m, n, why, sizeof why)) {
         out->feasible = 0;
-        note(out, "shard() over %u ranks fails: %s (mx.split needs equal parts)", n, why);
+        og_cluster_note(out, "shard() over %u ranks fails: %s (mx.split needs equal parts)", n,
+                        why);
     }
     out->verdict = OG_FIT_NO;
     out->worst_host = 0;
@@ -305,12 +297,13 @@ og_status og_cluster_plan_mlx(const og_model *m, const og_mlx_settings *settings
             for (uint32_t q = r + 1; q < n; q++)
                 first[r] += cnt[q];
     if (pipeline && nl % n)
-        note(out,
-             "%u layers over %u ranks: mlx-lm 0.32.0's PipelineMixin drops layers when the "
-             "count does not divide (issue 1688); planned with the fix of PR 1816 (mlx-lm "
-             "after 2026-09-02): the first %u rank%s hold%s one layer more; list the larger "
-             "Macs first",
-             nl, n, nl % n, nl % n == 1 ? "" : "s", nl % n == 1 ? "s" : "");
+        og_cluster_note(
+            out,
+            "%u layers over %u ranks: mlx-lm 0.32.0's PipelineMixin drops layers when the "
+            "count does not divide (issue 1688); planned with the fix of PR 1816 (mlx-lm "
+            "after 2026-09-02): the first %u rank%s hold%s one layer more; list the larger "
+            "Macs first",
+            nl, n, nl % n, nl % n == 1 ? "" : "s", nl % n == 1 ? "s" : "");
 
     og_mlx_plan_result *pr = malloc(sizeof *pr);
     if (!pr)
@@ -357,16 +350,18 @@ og_status og_cluster_plan_mlx(const og_model *m, const og_mlx_settings *settings
             v = OG_MLX_NO_FIT; /* the pipeline buffers pushed it over */
         h->verdict = b.gpu_bytes ? from_mlx(v) : OG_FIT_NO;
         if (!b.unified)
-            note(out, "%s is not a Mac: this plan follows MLX's Metal backend", h->name);
+            og_cluster_note(out, "%s is not a Mac: this plan follows MLX's Metal backend", h->name);
         if (pr->weights_warning)
-            note(out,
-                 "%s: its weights (%s) pass 0.9 x its recommended working set (%s): mlx-lm "
-                 "warns; raise iogpu.wired_limit_mb there",
-                 h->name, og_format_bytes(pr->weights_bytes, b1, sizeof b1),
-                 og_format_bytes(pr->working_set_bytes, b2, sizeof b2));
+            og_cluster_note(
+                out,
+                "%s: its weights (%s) pass 0.9 x its recommended working set (%s): mlx-lm "
+                "warns; raise iogpu.wired_limit_mb there",
+                h->name, og_format_bytes(pr->weights_bytes, b1, sizeof b1),
+                og_format_bytes(pr->working_set_bytes, b2, sizeof b2));
         if (pr->buffer_too_large)
-            note(out, "%s: %s (%s) is over its maxBufferLength", h->name, pr->largest_buffer,
-                 og_format_bytes(pr->largest_buffer_bytes, b1, sizeof b1));
+            og_cluster_note(out, "%s: %s (%s) is over its maxBufferLength", h->name,
+                            pr->largest_buffer,
+                            og_format_bytes(pr->largest_buffer_bytes, b1, sizeof b1));
         if (pr->max_ctx < max_ctx)
             max_ctx = pr->max_ctx;
         out->n_ctx = (uint32_t)(pr->settings.ctx > UINT32_MAX ? UINT32_MAX : pr->settings.ctx);
@@ -422,19 +417,22 @@ og_status og_cluster_plan_mlx(const og_model *m, const og_mlx_settings *settings
              m->path ? m->path : "MODEL", pipeline ? " --pipeline" : "");
     if (out->feasible && n > 1) {
         if (pipeline)
-            note(out,
-                 "pipeline: each token passes the %u ranks in turn (rank %u holds the first "
-                 "layers, rank 0 the last) and rank 0's hidden state is all_gathered to all: "
-                 "the slowest link gates every token",
-                 n, n - 1);
+            og_cluster_note(
+                out,
+                "pipeline: each token passes the %u ranks in turn (rank %u holds the first "
+                "layers, rank 0 the last) and rank 0's hidden state is all_gathered to all: "
+                "the slowest link gates every token",
+                n, n - 1);
         else
-            note(out,
-                 "tensor parallel: two all_sum of one hidden state per layer and token (%u per "
-                 "token): latency-bound; Thunderbolt (ring or jaccl) rather than Ethernet",
-                 out->n_hops);
+            og_cluster_note(
+                out,
+                "tensor parallel: two all_sum of one hidden state per layer and token (%u per "
+                "token): latency-bound; Thunderbolt (ring or jaccl) rather than Ethernet",
+                out->n_hops);
     }
-    note(out,
-         "derived from mlx-lm 0.32.0 / MLX 0.32.2 source; not run on a Mac. Hostfile \"ips\" are "
-         "the host names given: put each Mac's address on the link you use");
+    og_cluster_note(
+        out,
+        "derived from mlx-lm 0.32.0 / MLX 0.32.2 source; not run on a Mac. Hostfile \"ips\" are "
+        "the host names given: put each Mac's address on the link you use");
     return OG_OK;
 }
