@@ -99,6 +99,8 @@ static const char *known_keys[] = {"name",
                                    "ssm_dt_rank",
                                    "attn_layers",
                                    "shortconv_l_cache",
+                                   "indexer_n_head",
+                                   "indexer_head_dim",
                                    NULL};
 
 typedef struct pctx {
@@ -407,8 +409,23 @@ static og_status parse_entry(pctx *p, json_t *o, og_catalog_entry *e)
     } else if (ql || nope || rope || vh) {
         return bad(p, "kv_lora_rank", "missing: MLA keys need kv_lora_rank");
     }
-    if (!strcmp(hp->arch, "deepseek2") && !kl)
-        return bad(p, "kv_lora_rank", "missing (deepseek2 uses MLA)");
+    if ((!strcmp(hp->arch, "deepseek2") || !strcmp(hp->arch, "deepseek32")) && !kl)
+        return bad(p, "kv_lora_rank", "missing (deepseek2 / deepseek32 use MLA)");
+    /* DeepSeek V3.2 (deepseek32): the DSA lightning indexer, HF index_n_heads /
+     * index_head_dim (llama.cpp attention.indexer.head_count / key_length) */
+    uint64_t ixh = 0, ixd = 0;
+    if ((st = get_uint(p, o, "indexer_n_head", 0, 0, 4096, &ixh)) != OG_OK ||
+        (st = get_uint(p, o, "indexer_head_dim", 0, 0, 4096, &ixd)) != OG_OK)
+        return st;
+    if (!strcmp(hp->arch, "deepseek32")) {
+        if (!ixh || !ixd || !ql)
+            return bad(p, "indexer_n_head",
+                       "deepseek32 needs indexer_n_head, indexer_head_dim and q_lora_rank");
+        hp->indexer_n_head = (uint32_t)ixh;
+        hp->indexer_head_dim = (uint32_t)ixd;
+    } else if (ixh || ixd) {
+        return bad(p, "arch", "indexer_n_head / indexer_head_dim are for arch deepseek32");
+    }
 
     /* Gated delta-net hybrids (qwen3next, qwen35, qwen35moe): llama.cpp's GGUF keys
      * (conversion/qwen.py Qwen3NextModel: ssm.state_size = linear key head

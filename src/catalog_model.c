@@ -24,11 +24,13 @@
 #include "og_internal.h"
 #include "quantmix.h"
 
-static const char *archs[] = {
-    "llama",        "llama4",    "qwen2",   "qwen3",       "qwen3moe",      "gemma2",   "gemma3",
-    "phi3",         "deepseek2", "gpt-oss", "glm4moe",     "granite",       "smollm3",  "olmo2",
-    "command-r",    "qwen3next", "qwen35",  "qwen35moe",   "minimax-m2",    "mistral3", "seed_oss",
-    "ernie4_5-moe", "lfm2",      "lfm2moe", "hunyuan-moe", "hunyuan-dense", NULL};
+static const char *archs[] = {"llama",       "llama4",        "qwen2",      "qwen3",
+                              "qwen3moe",    "gemma2",        "gemma3",     "phi3",
+                              "deepseek2",   "gpt-oss",       "glm4moe",    "granite",
+                              "smollm3",     "olmo2",         "command-r",  "qwen3next",
+                              "qwen35",      "qwen35moe",     "minimax-m2", "mistral3",
+                              "seed_oss",    "ernie4_5-moe",  "lfm2",       "lfm2moe",
+                              "hunyuan-moe", "hunyuan-dense", "deepseek32", NULL};
 
 int og_catalog_arch_supported(const char *arch)
 {
@@ -42,7 +44,8 @@ const char *og_catalog_arch_list(void)
 {
     return "llama, llama4, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, deepseek2, gpt-oss, "
            "glm4moe, granite, smollm3, olmo2, command-r, qwen3next, qwen35, qwen35moe, minimax-m2, "
-           "mistral3, seed_oss, ernie4_5-moe, lfm2, lfm2moe, hunyuan-moe, hunyuan-dense";
+           "mistral3, seed_oss, ernie4_5-moe, lfm2, lfm2moe, hunyuan-moe, hunyuan-dense, "
+           "deepseek32";
 }
 
 /* ---- builds ---- */
@@ -341,7 +344,7 @@ static int router_kind(const char *arch)
     if (!strcmp(arch, "qwen3moe") || !strcmp(arch, "gpt-oss") || !strcmp(arch, "qwen3next") ||
         !strcmp(arch, "qwen35moe") || !strcmp(arch, "minimax-m2") || !strcmp(arch, "lfm2moe"))
         return MLX_Q8;
-    if (!strcmp(arch, "deepseek2") || !strcmp(arch, "glm4moe"))
+    if (!strcmp(arch, "deepseek2") || !strcmp(arch, "deepseek32") || !strcmp(arch, "glm4moe"))
         return MLX_KEEP;
     return MLX_Q;
 }
@@ -514,6 +517,17 @@ static void gen_layer(gen *s, unsigned il)
         add(s->l, G(s, il, "attn_v_b.weight"), NULL, 3, kl, vh, H, W, MLX_SKIP);
         add(s->l, NULL, X(s, il, "self_attn.kv_b_proj"), 2, kl, H * (nope + vh), 1, W, MLX_Q);
         lin(s, il, "attn_output.weight", "self_attn.o_proj", H * vh, E);
+        if (hp->indexer_head_dim) {
+            /* DeepSeek V3.2 DSA lightning indexer: llama.cpp src/models/deepseek32.cpp
+             * (indexer.k_norm weight + bias, proj, attn_k, attn_q_b); mlx-lm
+             * deepseek_v32.py Indexer (k_norm LayerNorm, weights_proj, wk, wq_b) */
+            uint64_t ih = hp->indexer_n_head, id = hp->indexer_head_dim;
+            vec(s, il, "indexer.k_norm.weight", "self_attn.indexer.k_norm.weight", id);
+            vec(s, il, "indexer.k_norm.bias", "self_attn.indexer.k_norm.bias", id);
+            lin(s, il, "indexer.proj.weight", "self_attn.indexer.weights_proj", E, ih);
+            lin(s, il, "indexer.attn_k.weight", "self_attn.indexer.wk", E, id);
+            lin(s, il, "indexer.attn_q_b.weight", "self_attn.indexer.wq_b", ql, ih * id);
+        }
     } else if (e->fused_qkv) {
         lin(s, il, "attn_qkv.weight", "self_attn.qkv_proj", E, H * hdk + KV * hdk + KV * hdv);
         lin(s, il, "attn_output.weight", "self_attn.o_proj", H * hdv, E);

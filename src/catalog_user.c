@@ -183,6 +183,10 @@ og_status og_catalog_entry_json(const og_model *m, const char *name, const char 
         set_u(o, "qk_rope_head_dim", hp->n_rot);
         set_u(o, "qk_nope_head_dim", hp->head_dim_k_mla - hp->n_rot);
         set_u(o, "v_head_dim", hp->head_dim_v_mla);
+        if (!strcmp(hp->arch, "deepseek32") && hp->indexer_head_dim) {
+            set_u(o, "indexer_n_head", hp->indexer_n_head);
+            set_u(o, "indexer_head_dim", hp->indexer_head_dim);
+        }
     } else if (hp->head_dim_k == hp->head_dim_v) {
         set_u(o, "head_dim", hp->head_dim_k);
     } else {

@@ -693,6 +693,13 @@ static og_status plan_memory(const og_model *m, const og_llama_settings *s, og_l
                                 "%s block size",
                                 m->path ? m->path : "model", il, (unsigned long long)wk,
                                 og_ggml_type((uint32_t)p->type_k)->name);
+        /* src/llama-kv-cache-dsa.cpp (DeepSeek V3.2, arch deepseek32): beside the
+         * MLA cache a second K-only cache for the lightning indexer, one head of
+         * indexer.key_length per trunk layer, same type and cells
+         * (src/llama-model.cpp filter_lid; llama.cpp of node-llama-cpp 3.21.1).
+         * Measured (CPU, bench/results/accuracy-issue15.md): exact. */
+        if (!strcmp(hp->arch, "deepseek32") && hp->indexer_head_dim)
+            kb += og_ggml_row_bytes((uint32_t)p->type_k, hp->indexer_head_dim, &ok);
         uint64_t bytes;
         if (!og_mul_u64(kb + vb, cells, &bytes))
             goto overflow;

@@ -720,6 +720,47 @@ START_TEST(test_mla_measured)
 }
 END_TEST
 
+START_TEST(test_dsa_indexer_kv_measured)
+{
+    /* DeepSeek V3.2 (deepseek32): llama.cpp keeps a second, K-only cache for the
+     * DSA lightning indexer (src/llama-kv-cache-dsa.cpp: one head of
+     * indexer.key_length per layer) beside the MLA cache. The real llama.cpp
+     * (node-llama-cpp 3.21.1, CPU) loading this shape (2 layers, real widths;
+     * bench/results/accuracy-issue15.md) logged KV 11.00 MiB at ctx 4096 and
+     * 88.00 MiB at 32768 (MLA K 576 + indexer K 128 per cell and layer, f16). */
+    ogfix_shape sh = {0};
+    sh.arch = "deepseek32";
+    sh.name = "deepseek-v3.2";
+    sh.n_layer = 2;
+    sh.n_embd = 7168;
+    sh.n_head = 128;
+    sh.head_dim = 192;
+    sh.rope_dim = 64;
+    sh.v_head_dim = 128;
+    sh.kv_lora_rank = 512;
+    sh.q_lora_rank = 1536;
+    sh.n_expert = 16;
+    sh.n_expert_used = 8;
+    sh.n_ff_exp = 2048;
+    sh.n_expert_shared = 1;
+    sh.n_leading_dense = 1;
+    sh.n_ff = 18432;
+    sh.n_vocab = 129280;
+    sh.n_ctx_train = 163840;
+    sh.indexer_n_head = 64;
+    sh.indexer_head_dim = 128;
+    sh.expert_gating_bias = 1;
+    sh.weight_type = OGFIX_Q8_0;
+    sh.output_type = OGFIX_Q8_0;
+    og_model *m = from_shape(&sh);
+    og_llama_memplan p = plan_at(m, 4096, OG_FA_ON, 512);
+    ck_logged(p.component_bytes[OG_COMP_KV], 11.00);
+    p = plan_at(m, 32768, OG_FA_ON, 512);
+    ck_logged(p.component_bytes[OG_COMP_KV], 88.00);
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_repack_residency_measured)
 {
     /* llama.cpp (node-llama-cpp 3.21.1 source, CPU build) loading an 8-layer
@@ -840,6 +881,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_hybrid_measured);
     tcase_add_test(tc, test_qwen3next_measured);
     tcase_add_test(tc, test_mla_measured);
+    tcase_add_test(tc, test_dsa_indexer_kv_measured);
     tcase_add_test(tc, test_repack_residency_measured);
     tcase_add_test(tc, test_metal_mapped_span);
     suite_add_tcase(s, tc);
