@@ -585,6 +585,7 @@ typedef struct preflight {
     char verdict[24];
     char note[1800]; /* why there is no prediction, or a caveat */
     char advice[640];
+    char placement[512]; /* llama.cpp's --fit puts part of the model in RAM ("" = not) */
 } preflight;
 
 static int exists_path(const char *p)
@@ -668,6 +669,8 @@ static void pf_decide(const og_model *md, const og_decide_settings *set, const o
      * checkpoints once they have grown (og_llama_memplan grown_*); mlx-lm's peak */
     pf->predicted = d->engine == OG_ENGINE_MLX ? d->plan.total_bytes : d->llama.grown_total_bytes;
     pf->budget = d->budget.usable_bytes;
+    if (d->placement.placed) /* llama.cpp's --fit: the GPU part in VRAM, the rest in RAM */
+        pf->budget = d->placement.gpu_usable_bytes + d->placement.host_usable_bytes;
     pf->discrete = d->engine != OG_ENGINE_MLX && d->llama.gpu_bytes && !d->budget.budget.unified &&
                    d->backend != OG_BACKEND_CPU;
     pf->no_fit = !d->fits;
@@ -684,6 +687,13 @@ static void pf_decide(const og_model *md, const og_decide_settings *set, const o
         snprintf(pf->advice, sizeof pf->advice, "%s", d->report.checks[d->report.headline].fix);
     else if (d->n_advice)
         snprintf(pf->advice, sizeof pf->advice, "%s", d->advice[0]);
+    if (d->placement.placed) {
+        char line[512];
+        cli_placement_line(d, line, sizeof line);
+        snprintf(pf->placement, sizeof pf->placement, "%s", line);
+        snprintf(pf->engine + strlen(pf->engine), sizeof pf->engine - strlen(pf->engine),
+                 ", partly offloaded");
+    }
     if (d->ctx_lowered_by_fit && !pf->note[0])
         snprintf(pf->note, sizeof pf->note,
                  "no -c: llama.cpp plans the trained context (%u); its --fit (on by default) "
@@ -747,6 +757,8 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, uint64_t mem, 
             return;
         }
         pf->outside_tree = 1;
+        set.fit.n_target = 1; /* LLAMA_ARG_FIT_TARGET as Ollama sets it */
+        set.fit.target_bytes[0] = ol.fit_target_bytes;
     } else {
         if (!e->model[0] || e->model_is_repo) {
             snprintf(pf->note, sizeof pf->note,
@@ -787,6 +799,21 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, uint64_t mem, 
                                                 : OG_FA_AUTO;
         if (e->n_gpu_layers >= 0)
             s.n_gpu_layers = (int32_t)(e->n_gpu_layers > INT32_MAX ? INT32_MAX : e->n_gpu_layers);
+        else if (e->n_gpu_layers == -2)
+            s.n_gpu_layers = OG_NGL_ALL; /* set by the user: --fit keeps every layer on the GPU */
+        /* llama.cpp's --fit (og_decide places layers / experts like it) */
+        set.fit.off = e->fit == 0;
+        if (e->fit_target_mib >= 0) {
+            set.fit.n_target = 1;
+            set.fit.target_bytes[0] = (uint64_t)e->fit_target_mib * 1024 * 1024;
+        }
+        if (e->fit_ctx > 0)
+            set.fit.n_ctx_min = (uint32_t)(e->fit_ctx > UINT32_MAX ? UINT32_MAX : e->fit_ctx);
+        set.fit.ctx_full = e->n_ctx == 0;
+        if (e->placement_set && s.n_gpu_layers == OG_NGL_AUTO)
+            s.n_gpu_layers = OG_NGL_ALL; /* -ot / -ts / --cpu-moe given: --fit gives up; the
+                                            plan keeps every layer on the GPU (their -ot
+                                            patterns are not read here) */
         if (e->cache_ram_set)
             s.cache_ram_mib =
                 (int32_t)(e->cache_ram_mib > INT32_MAX ? INT32_MAX : e->cache_ram_mib);
@@ -967,6 +994,8 @@ int cmd_run(int argc, char **argv)
                 compare_anon = pf.discrete;
             }
         }
+        if (pf.placement[0])
+            fprintf(stderr, "oomguard: preflight: %s\n", pf.placement);
         if (pf.note[0])
             fprintf(stderr, "oomguard: preflight: %s\n", pf.note);
         if (pf.ran && pf.no_fit) {
@@ -1527,6 +1556,8 @@ int cmd_run(int argc, char **argv)
             json_object_set_new(pj, "verdict", json_string(pf.verdict));
             json_object_set_new(pj, "outside_tree", json_boolean(pf.outside_tree));
             json_object_set_new(pj, "note", json_string(pf.note));
+            json_object_set_new(pj, "placement",
+                                pf.placement[0] ? json_string(pf.placement) : json_null());
             json_object_set_new(j, "preflight", pj);
         } else {
             json_object_set_new(j, "preflight",

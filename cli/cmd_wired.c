@@ -143,6 +143,24 @@ static int parse_mb(const char *s, uint32_t *mb)
     return 1;
 }
 
+/* With --recommend MODEL: the model's verdict as doctor and fit give it (on
+ * a discrete GPU there is no limit to set, but the verdict stands). */
+static void model_verdict_json(json_t *j, const og_decision *d)
+{
+    json_object_set_new(j, "fits", json_boolean(d->fits));
+    json_object_set_new(j, "verdict", json_string(og_fit_verdict_name(d->verdict)));
+    json_object_set_new(j, "placement", cli_placement_json(d));
+}
+
+static void print_model_verdict(const char *model, const og_decision *d)
+{
+    char line[512];
+    cli_placement_line(d, line, sizeof line);
+    printf("%s: %s%s%s%s (oomguard doctor %s)\n", model, og_fit_verdict_name(d->verdict),
+           d->placement.placed && d->fits ? ", partly offloaded" : "", line[0] ? ": " : "", line,
+           model);
+}
+
 int cmd_wired(int argc, char **argv)
 {
     wired_opts wo = {0};
@@ -289,6 +307,8 @@ int cmd_wired(int argc, char **argv)
             json_object_set_new(j, "message",
                                 json_string(amd ? "AMD APU: the GPU pool is GTT"
                                                 : "nothing to set: no macOS wired limit here"));
+            if (d) /* --recommend MODEL: the decision every command presents */
+                model_verdict_json(j, d);
             rc = cli_print_json(j);
             goto out;
         }
@@ -297,6 +317,8 @@ int cmd_wired(int argc, char **argv)
                    m->n_gpus && m->gpus[0].vendor == OG_GPU_NVIDIA
                        ? "; an NVIDIA GPU's VRAM is fixed (oomguard machine shows it)"
                        : "");
+            if (d)
+                print_model_verdict(model_arg, d);
             rc = OG_EXIT_OK;
             goto out;
         }
@@ -430,6 +452,8 @@ int cmd_wired(int argc, char **argv)
             (json_int_t)rec_or_cur, "recommend_capped", capped, "need_bytes", (json_int_t)need);
         json_object_set_new(j, "apply", json_boolean(rec != 0));
         json_object_set_new(j, "fits", d ? json_boolean(d->fits) : json_null());
+        if (d)
+            model_verdict_json(j, d);
         if (set_arg || reset)
             json_object_set_new(j, "set_mb", json_integer(live_value));
         json_object_set_new(j, "applied", json_boolean(applied));

@@ -5,7 +5,9 @@
  * -c/--ctx-size, -ngl/--gpu-layers/--n-gpu-layers (N, "auto" = -1, "all" =
  * -2), -np/--parallel, -b/--batch-size, -ub/--ubatch-size,
  * -ctk/--cache-type-k, -ctv/--cache-type-v, -fa/--flash-attn [on|off|auto],
- * -n/--predict. MLX options follow mlx-lm's mlx_lm/generate.py and server.py
+ * -n/--predict, and what --fit reads: -fit/--fit, -fitt/--fit-target,
+ * -fitc/--fit-ctx, -ot, -ts, -cmoe, -ncmoe (a placement set by the user).
+ * MLX options follow mlx-lm's mlx_lm/generate.py and server.py
  * (--model, --max-kv-size, --kv-bits, --kv-group-size, -m/--max-tokens). */
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,32 @@ static void parse_llama(int argc, const char *const *argv, int start, og_engine_
                                   NAMES("-ctxcp", "--ctx-checkpoints", "--swa-checkpoints")))) {
             if (parse_i64(v, &x) && x >= 0)
                 c->ctx_checkpoints = x;
+        } else if (is_opt(a, NAMES("-fit", "--fit")) &&
+                   (v = opt_value(argc, argv, &i, NAMES("-fit", "--fit")))) {
+            if (!og_strcasecmp(v, "on") || !og_strcasecmp(v, "true") || !strcmp(v, "1") ||
+                !og_strcasecmp(v, "enabled"))
+                c->fit = 1;
+            else if (!og_strcasecmp(v, "off") || !og_strcasecmp(v, "false") || !strcmp(v, "0") ||
+                     !og_strcasecmp(v, "disabled"))
+                c->fit = 0;
+        } else if (is_opt(a, NAMES("-fitt", "--fit-target")) &&
+                   (v = opt_value(argc, argv, &i, NAMES("-fitt", "--fit-target")))) {
+            char *e; /* "1024", or a per-device list: its first value (watch.h) */
+            long long t = strtoll(v, &e, 10);
+            if (e != v && t >= 0 && (*e == '\0' || *e == ',' || *e == '/'))
+                c->fit_target_mib = t;
+        } else if (is_opt(a, NAMES("-fitc", "--fit-ctx")) &&
+                   (v = opt_value(argc, argv, &i, NAMES("-fitc", "--fit-ctx")))) {
+            if (parse_i64(v, &x) && x > 0)
+                c->fit_ctx = x;
+        } else if (is_opt(a, NAMES("-ot", "--override-tensor", "-ts", "--tensor-split", "-ncmoe",
+                                   "--n-cpu-moe")) &&
+                   opt_value(argc, argv, &i,
+                             NAMES("-ot", "--override-tensor", "-ts", "--tensor-split", "-ncmoe",
+                                   "--n-cpu-moe"))) {
+            c->placement_set = 1;
+        } else if (is_opt(a, NAMES("-cmoe", "--cpu-moe"))) {
+            c->placement_set = 1;
         } else if (is_opt(a, NAMES("-ctk", "--cache-type-k")) &&
                    (v = opt_value(argc, argv, &i, NAMES("-ctk", "--cache-type-k")))) {
             og_strlcpy(c->cache_type_k, v, sizeof c->cache_type_k);
@@ -220,6 +248,8 @@ og_engine og_engine_cmd_parse(int argc, const char *const *argv, og_engine_cmd *
     c->ctx_checkpoints = c->prompt_cache_size = c->prompt_cache_bytes = -1;
     c->flash_attn = -1;
     c->n_gpu_layers = -3;
+    c->fit = -1;
+    c->fit_target_mib = c->fit_ctx = -1;
     int i = 0;
     /* Skip launchers: env [VAR=VALUE...], uv run, uvx. */
     while (i < argc) {

@@ -309,6 +309,27 @@ START_TEST(test_engine_parse)
     ck_assert_int_eq(parse(&c, "python3 -m http.server"), OG_ENGINE_NONE);
     ck_assert_int_eq(parse(&c, "sleep 5"), OG_ENGINE_NONE);
     ck_assert_int_eq(og_engine_cmd_parse(0, NULL, &c), OG_ENGINE_NONE);
+    /* llama.cpp's --fit and the placement flags it leaves alone */
+    ck_assert_int_eq(parse(&c, "llama-server -m x.gguf"), OG_ENGINE_LLAMA_CPP);
+    ck_assert_int_eq(c.fit, -1);
+    ck_assert_int_eq(c.placement_set, 0);
+    ck_assert_int_eq(c.fit_target_mib, -1);
+    ck_assert_int_eq(c.fit_ctx, -1);
+    ck_assert_int_eq(parse(&c, "llama-server -m x.gguf --fit off -fitt 2048,1024 -fitc 8192 "
+                               "-ot exps=CPU -c 4096"),
+                     OG_ENGINE_LLAMA_CPP);
+    ck_assert_int_eq(c.fit, 0);
+    ck_assert_int_eq(c.fit_target_mib, 2048);
+    ck_assert_int_eq(c.fit_ctx, 8192);
+    ck_assert_int_eq(c.placement_set, 1);
+    ck_assert_int_eq(c.n_ctx, 4096); /* -ot's value was consumed */
+    ck_assert_int_eq(parse(&c, "llama-server --fit=on --cpu-moe -m x.gguf"), OG_ENGINE_LLAMA_CPP);
+    ck_assert_int_eq(c.fit, 1);
+    ck_assert_int_eq(c.placement_set, 1);
+    ck_assert_str_eq(c.model, "x.gguf");
+    ck_assert_int_eq(parse(&c, "llama-server -ts 1,1 -m x.gguf"), OG_ENGINE_LLAMA_CPP);
+    ck_assert_int_eq(c.placement_set, 1);
+    ck_assert_str_eq(c.model, "x.gguf");
     /* A dangling option does not read past argv. */
     ck_assert_int_eq(parse(&c, "llama-cli -c"), OG_ENGINE_LLAMA_CPP);
     ck_assert_int_eq(c.n_ctx, -1);

@@ -142,6 +142,11 @@ typedef struct og_engine_cmd {
     int64_t ctx_checkpoints;                 /* -ctxcp/--ctx-checkpoints; -1 unset */
     int64_t prompt_cache_size;               /* mlx_lm.server --prompt-cache-size; -1 unset */
     int64_t prompt_cache_bytes;              /* mlx_lm.server --prompt-cache-bytes; -1 unset */
+    /* llama.cpp's --fit (common/arg.cpp): it places what the user left unset */
+    int fit;                /* -fit/--fit: 1 on, 0 off, -1 unset (on) */
+    int placement_set;      /* -ot, -ts, -cmoe or -ncmoe given: --fit keeps the placement */
+    int64_t fit_target_mib; /* -fitt/--fit-target (one value, broadcast); -1 unset */
+    int64_t fit_ctx;        /* -fitc/--fit-ctx; -1 unset */
     /* VAR=VALUE assignments of an `env` launcher (env OLLAMA_CONTEXT_LENGTH=8192 ollama run ...),
      * in order; the engine sees them on top of the caller's environment. */
     uint32_t n_env;
