@@ -64,8 +64,24 @@ int cli_print_json(json_t *j);
 /* Human size: "4.21 GiB". Uses a rotating static buffer (8 slots). */
 const char *cli_bytes(uint64_t bytes);
 
-/* Terminal width (COLUMNS, the TTY, or 100). */
+/* Terminal width: COLUMNS, else the TTY's (TIOCGWINSZ), else 80. */
 int cli_term_width(void);
+
+/* Display columns of UTF-8 text (one per character). */
+int cli_text_cols(const char *s);
+
+/* s in at most w columns: cut at the end (names of things), in the middle
+ * (model names: the start and the quantization suffix stay readable) or at
+ * the start (paths: the file stays), marked with an ellipsis (U+2026 in a
+ * UTF-8 locale, else "~"; one column). Returns s or buf. */
+typedef enum cli_cut_at { CLI_CUT_END, CLI_CUT_MID, CLI_CUT_START } cli_cut_at;
+const char *cli_cut(const char *s, int w, cli_cut_at at, char *buf, size_t n);
+
+/* s padded with spaces to w columns. */
+void cli_pad(FILE *o, const char *s, int w);
+
+/* text word-wrapped to width columns; lines after the first indented. */
+void cli_wrap(FILE *o, const char *text, int width, int indent);
 
 /* Open a model (og_model_open); remote sources show progress on a TTY. */
 og_status cli_open_model(const char *source, og_model **out, og_error *err);

@@ -61,26 +61,108 @@ static json_t *to_json(const og_model_list *l)
     return a;
 }
 
-/* Cut s to at most w display columns: keep the start (names) or the end
- * (paths, where the file is), marking the cut with an ellipsis. */
-static const char *fit_col(const char *s, int w, int keep_end, char *buf, size_t n)
+/* The table's columns, in the order printed. The layout keeps to the
+ * terminal's width (cli_term_width: COLUMNS, the TTY, else 80): no column
+ * is wider than its widest cell; when they do not all fit, PATH shrinks
+ * (cut at the start: the file stays) to 20 and then goes, NAME is cut in
+ * the middle (the publisher and the quantization suffix stay) to 32, STORE
+ * and FORMAT go, NAME to 24, ARCH and QUANT narrow, NAME to 16, ARCH and
+ * PARAMS go; NAME gets back whatever a dropped column freed. --json (full
+ * names and paths) is not affected. */
+enum { C_NAME, C_STORE, C_FORMAT, C_SIZE, C_PARAMS, C_ARCH, C_QUANT, C_PATH, C_N };
+
+typedef struct layout {
+    int w[C_N]; /* 0 = dropped */
+} layout;
+
+static int total_width(const layout *L)
 {
-    int len = (int)strlen(s);
-    if (w <= 0 || len <= w)
-        return s;
-    const char *utf8 = getenv("LC_ALL");
-    if (!utf8 || !*utf8)
-        utf8 = getenv("LC_CTYPE");
-    if (!utf8 || !*utf8)
-        utf8 = getenv("LANG");
-    int u = utf8 && (strstr(utf8, "UTF-8") || strstr(utf8, "utf8") || strstr(utf8, "UTF8"));
-    const char *ell = u ? "\xe2\x80\xa6" : "~"; /* one column either way */
-    int keep = w - 1;
-    if (keep_end)
-        snprintf(buf, n, "%s%s", ell, s + len - keep);
-    else
-        snprintf(buf, n, "%.*s%s", keep, s, ell);
-    return buf;
+    int t = 0, n = 0;
+    for (int c = 0; c < C_N; c++)
+        if (L->w[c]) {
+            t += L->w[c];
+            n++;
+        }
+    return t + 2 * (n > 0 ? n - 1 : 0);
+}
+
+static void plan_layout(layout *L, const int natural[C_N], int width)
+{
+    for (int c = 0; c < C_N; c++)
+        L->w[c] = natural[c];
+    int over = total_width(L) - width;
+    /* shrink one column by up to `over`, not below lo */
+#define SHRINK(c, lo)                                                                              \
+    do {                                                                                           \
+        if (over > 0 && L->w[c] > (lo)) {                                                          \
+            int d = L->w[c] - (lo) < over ? L->w[c] - (lo) : over;                                 \
+            L->w[c] -= d;                                                                          \
+            over -= d;                                                                             \
+        }                                                                                          \
+    } while (0)
+#define DROP(c)                                                                                    \
+    do {                                                                                           \
+        if (over > 0 && L->w[c]) {                                                                 \
+            over -= L->w[c] + 2;                                                                   \
+            L->w[c] = 0;                                                                           \
+        }                                                                                          \
+    } while (0)
+    SHRINK(C_PATH, 20);
+    DROP(C_PATH);
+    SHRINK(C_NAME, 32);
+    DROP(C_STORE);
+    DROP(C_FORMAT);
+    SHRINK(C_NAME, 24);
+    SHRINK(C_ARCH, 10);
+    SHRINK(C_QUANT, 8);
+    SHRINK(C_NAME, 16);
+    DROP(C_ARCH);
+    DROP(C_PARAMS);
+    SHRINK(C_QUANT, 6);
+    SHRINK(C_NAME, 8);
+    SHRINK(C_SIZE, 8);
+#undef SHRINK
+#undef DROP
+    /* whatever width is left over after a drop goes back to NAME */
+    if (over < 0 && L->w[C_NAME] < natural[C_NAME]) {
+        int d = natural[C_NAME] - L->w[C_NAME] < -over ? natural[C_NAME] - L->w[C_NAME] : -over;
+        L->w[C_NAME] += d;
+    }
+}
+
+static void print_row(FILE *o, const layout *L, const char *const cells[C_N], const char *pre,
+                      const char *post)
+{
+    static const cli_cut_at cut[C_N] = {CLI_CUT_MID, CLI_CUT_END, CLI_CUT_END, CLI_CUT_END,
+                                        CLI_CUT_END, CLI_CUT_END, CLI_CUT_END, CLI_CUT_START};
+    char buf[4096];
+    int last = -1;
+    for (int c = 0; c < C_N; c++)
+        if (L->w[c])
+            last = c;
+    int first = 1;
+    for (int c = 0; c < C_N; c++) {
+        if (!L->w[c])
+            continue;
+        if (!first)
+            fputs("  ", o);
+        first = 0;
+        const char *t = cli_cut(cells[c], L->w[c], cut[c], buf, sizeof buf);
+        if (c == C_SIZE) { /* right-aligned */
+            for (int i = cli_text_cols(t); i < L->w[c]; i++)
+                fputc(' ', o);
+            fputs(t, o);
+        } else if (c == C_STORE + 1 && pre) { /* FORMAT of a model that could not be read */
+            fputs(pre, o);
+            cli_pad(o, t, L->w[c]);
+            fputs(post, o);
+        } else if (c == last) {
+            fputs(t, o); /* no trailing blanks */
+        } else {
+            cli_pad(o, t, L->w[c]);
+        }
+    }
+    fputc('\n', o);
 }
 
 static void print_human(const og_model_list *l)
@@ -92,55 +174,58 @@ static void print_human(const og_model_list *l)
         fprintf(o, "No models found.\n");
         return;
     }
-    /* the fixed columns take 82; NAME and PATH share the rest of the terminal
-     * (a pipe without COLUMNS gets the full names: scripts should use --json) */
-    int fit = isatty(STDOUT_FILENO) || getenv("COLUMNS");
-    int avail = cli_term_width() - 82;
-    int w = 24, pw = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        int n = (int)strlen(l->items[i].name), p = (int)strlen(l->items[i].path);
-        if (n > w)
-            w = n;
-        if (p > pw)
-            pw = p;
-    }
-    if (fit) {
-        if (avail < 30)
-            avail = 30;
-        if (w + pw > avail) {
-            /* the name gets up to half (at least 16), the path the rest */
-            int half = avail / 2 > 16 ? avail / 2 : 16;
-            if (w > half && pw > avail - half)
-                w = half;
-            else if (w > half)
-                w = avail - pw;
-            pw = avail - w;
-        }
-    } else {
-        pw = 0; /* no cut */
-    }
-    fprintf(o, "%s%-*s  %-11s  %-11s  %10s  %7s  %-16s  %-10s  %s%s\n", b, w, "NAME", "STORE",
-            "FORMAT", "SIZE", "PARAMS", "ARCH", "QUANT", "PATH", r);
-    char nb[1024], pb[4096], ab[64], qb[64];
+    static const char *const head[C_N] = {"NAME",   "STORE", "FORMAT", "SIZE",
+                                          "PARAMS", "ARCH",  "QUANT",  "PATH"};
+    char(*params)[32] = calloc(l->n, sizeof *params);
+    if (!params)
+        return;
+    int natural[C_N];
+    for (int c = 0; c < C_N; c++)
+        natural[c] = (int)strlen(head[c]);
+#define WIDEN(c, s)                                                                                \
+    do {                                                                                           \
+        int n_ = cli_text_cols(s);                                                                 \
+        if (n_ > natural[c])                                                                       \
+            natural[c] = n_;                                                                       \
+    } while (0)
     for (size_t i = 0; i < l->n; i++) {
         const og_found_model *f = &l->items[i];
-        const char *name = fit ? fit_col(f->name, w, 0, nb, sizeof nb) : f->name;
-        const char *path = fit ? fit_col(f->path, pw, 1, pb, sizeof pb) : f->path;
-        char params[32] = "-";
+        snprintf(params[i], sizeof params[i], "-");
         if (f->n_params)
-            snprintf(params, sizeof params, "%.1fB", (double)f->n_params / 1e9);
-        if (f->error) {
-            fprintf(o, "%-*s  %-11s  %s%-11s%s  %10s  %7s  %-16s  %-10s  %s\n", w, name,
-                    og_store_name(f->store), red, "error", r,
-                    f->file_bytes ? cli_bytes(f->file_bytes) : "-", "-", "-", "-", path);
-            fprintf(o, "%-*s  %s%s%s\n", w, "", d, f->error, r);
-            continue;
-        }
-        fprintf(o, "%-*s  %-11s  %-11s  %10s  %7s  %-16s  %-10s  %s\n", w, name,
-                og_store_name(f->store), og_format_name(f->format), cli_bytes(f->file_bytes),
-                params, f->arch[0] ? fit_col(f->arch, 16, 0, ab, sizeof ab) : "-",
-                f->quant[0] ? fit_col(f->quant, 10, 0, qb, sizeof qb) : "-", path);
+            snprintf(params[i], sizeof params[i], "%.1fB", (double)f->n_params / 1e9);
+        WIDEN(C_NAME, f->name);
+        WIDEN(C_STORE, og_store_name(f->store));
+        WIDEN(C_FORMAT, f->error ? "error" : og_format_name(f->format));
+        WIDEN(C_SIZE, f->file_bytes ? cli_bytes(f->file_bytes) : "-");
+        WIDEN(C_PARAMS, params[i]);
+        WIDEN(C_ARCH, f->arch[0] ? f->arch : "-");
+        WIDEN(C_QUANT, f->quant[0] ? f->quant : "-");
+        WIDEN(C_PATH, f->path);
     }
+#undef WIDEN
+    int width = cli_term_width();
+    layout L;
+    plan_layout(&L, natural, width);
+    fputs(b, o);
+    print_row(o, &L, head, NULL, NULL);
+    fputs(r, o);
+    char eb[1024];
+    for (size_t i = 0; i < l->n; i++) {
+        const og_found_model *f = &l->items[i];
+        const char *cells[C_N] = {f->name,
+                                  og_store_name(f->store),
+                                  f->error ? "error" : og_format_name(f->format),
+                                  f->file_bytes ? cli_bytes(f->file_bytes) : "-",
+                                  f->error ? "-" : params[i],
+                                  f->arch[0] && !f->error ? f->arch : "-",
+                                  f->quant[0] && !f->error ? f->quant : "-",
+                                  f->path};
+        print_row(o, &L, cells, f->error ? red : NULL, f->error ? r : NULL);
+        if (f->error) /* the reason, on its own line, within the width */
+            fprintf(o, "  %s%s%s\n", d, cli_cut(f->error, width - 2, CLI_CUT_END, eb, sizeof eb),
+                    r);
+    }
+    free(params);
 }
 
 int cmd_ls(int argc, char **argv)

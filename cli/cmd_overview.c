@@ -1,5 +1,6 @@
 /* oomguard (no command): the machine in one glance, and what you can run on it. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,21 +138,26 @@ static const char *ctx_text(uint64_t ctx, char *buf, size_t n)
     return buf;
 }
 
-static void cell(char *buf, size_t n, const pick *p)
+/* A table cell at three lengths: 0 "Q8_0 @ 128K, 9.44 GiB", 1 "Q8_0 128K
+ * 9.44 GiB", 2 "Q8_0 128K" (narrow terminals). */
+static void cell(char *buf, size_t n, const pick *p, int level)
 {
     char c[32];
     if (!p->decided)
         snprintf(buf, n, "n/a");
     else if (!p->build[0] && p->limit_mb)
-        snprintf(buf, n, "after limit %u", p->limit_mb);
+        snprintf(buf, n, level < 2 ? "after limit %u" : "limit %u", p->limit_mb);
     else if (!p->build[0])
         snprintf(buf, n, "-");
+    else if (level == 2)
+        snprintf(buf, n, "%.20s %.8s%s", p->build, ctx_text(p->max_ctx, c, sizeof c),
+                 p->offload ? "+RAM" : "");
     else if (p->offload)
-        snprintf(buf, n, "%.20s @ %.8s, %.12s in RAM", p->build, ctx_text(p->max_ctx, c, sizeof c),
-                 cli_bytes(p->host_bytes));
+        snprintf(buf, n, level ? "%.20s %.8s %.12s in RAM" : "%.20s @ %.8s, %.12s in RAM", p->build,
+                 ctx_text(p->max_ctx, c, sizeof c), cli_bytes(p->host_bytes));
     else
-        snprintf(buf, n, "%.20s @ %.8s, %.12s", p->build, ctx_text(p->max_ctx, c, sizeof c),
-                 cli_bytes(p->bytes));
+        snprintf(buf, n, level ? "%.20s %.8s %.12s" : "%.20s @ %.8s, %.12s", p->build,
+                 ctx_text(p->max_ctx, c, sizeof c), cli_bytes(p->bytes));
 }
 
 static json_t *fit_json(const pick *p)
@@ -190,27 +196,47 @@ static json_t *machine_json(const og_machine *m, const og_budget *b)
                      "pressure", og_pressure_name(m->pressure), "basis", b->basis);
 }
 
-static void print_machine(const og_machine *m, const og_budget *b, uint64_t mem)
+/* One line of text, word-wrapped to the terminal (continuation lines
+ * indented by `indent`). */
+static void wrapped(int width, int indent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void wrapped(int width, int indent, const char *fmt, ...)
+{
+    char line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cli_wrap(stdout, line, width, indent);
+}
+
+static void print_machine(const og_machine *m, const og_budget *b, uint64_t mem, int width)
 {
     FILE *o = stdout;
     const char *bo = cli_c(o, CLI_BOLD), *rs = cli_c(o, CLI_RESET);
     const char *name = m->chip[0] ? m->chip : m->cpu_name[0] ? m->cpu_name : "this machine";
-    fprintf(o, "%s%s%s%s%s%s  %s RAM", bo, name, rs, m->preset[0] ? " (preset " : "", m->preset,
-            m->preset[0] ? ")" : "", cli_bytes(m->ram_bytes));
+    char nb[160];
+    fprintf(o, "%s%s%s", bo, cli_cut(name, width - 1, CLI_CUT_END, nb, sizeof nb), rs);
+    char rest[200];
+    snprintf(rest, sizeof rest, "%s%s%s  %s RAM", m->preset[0] ? " (preset " : "", m->preset,
+             m->preset[0] ? ")" : "", cli_bytes(m->ram_bytes));
     if (m->cpu_cores)
-        fprintf(o, ", %u cores", m->cpu_cores);
-    fputc('\n', o);
+        snprintf(rest + strlen(rest), sizeof rest - strlen(rest), ", %u cores", m->cpu_cores);
+    if (cli_text_cols(name) + cli_text_cols(rest) < width)
+        fprintf(o, "%s\n", rest);
+    else
+        wrapped(width, 4, "\n  %s", rest[0] == ' ' && rest[1] != ' ' ? rest + 1 : rest + 2);
     if (b->has_gpu)
-        fprintf(o, "  GPU %s: %s usable%s%s%s\n", b->unified ? "pool (unified)" : "memory",
+        wrapped(width, 4, "  GPU %s: %s usable%s%s%s", b->unified ? "pool (unified)" : "memory",
                 cli_bytes(b->gpu_bytes), b->wired_limit_bytes ? ", wired limit " : "",
                 b->wired_limit_bytes ? cli_bytes(b->wired_limit_bytes) : "",
                 b->wired_limit_bytes && b->wired_limit_is_default ? " (default)" : "");
-    fprintf(o, "  free or reclaimable now %s, host budget %s, swap used %s of %s, pressure %s\n",
-            cli_bytes(b->reclaimable_bytes), cli_bytes(b->host_bytes),
-            cli_bytes(m->swap_used_bytes), cli_bytes(m->swap_total_bytes),
-            og_pressure_name(m->pressure));
+    wrapped(
+        width, 4, "  free or reclaimable now %s, host budget %s, swap used %s of %s, pressure %s",
+        cli_bytes(b->reclaimable_bytes), cli_bytes(b->host_bytes), cli_bytes(m->swap_used_bytes),
+        cli_bytes(m->swap_total_bytes), og_pressure_name(m->pressure));
     if (mem)
-        fprintf(o, "  planning for %s (--mem)\n", cli_bytes(mem));
+        wrapped(width, 4, "  planning for %s (--mem)", cli_bytes(mem));
 }
 
 typedef struct overview_work {
@@ -419,65 +445,110 @@ int cmd_overview(int argc, char **argv)
         return cli_print_json(root);
     }
 
-    print_machine(m, &b, o.mem);
-    if (headline)
-        printf("  %s!%s %s (oomguard doctor)\n", cli_c(stdout, CLI_YELLOW),
-               cli_c(stdout, CLI_RESET), headline);
-    /* columns that keep to the terminal: MODEL SIZE [MLX] GGUF */
     int width = cli_term_width();
-    int cellw = 28, sizew = 9;
-    int ncols = mac ? 2 : 1;
-    int namew = width - 1 - (sizew + 1) - ncols * (cellw + 1);
-    if (namew < 14) { /* narrow: shorter cells */
-        cellw = 22;
-        namew = width - 1 - (sizew + 1) - ncols * (cellw + 1);
+    print_machine(m, &b, o.mem, width);
+    if (headline) {
+        printf("  %s!%s ", cli_c(stdout, CLI_YELLOW), cli_c(stdout, CLI_RESET));
+        wrapped(width, 4, "%s (oomguard doctor)", headline);
     }
-    if (namew < 10)
-        namew = 10;
-    if (namew > 30)
-        namew = 30;
+    /* Columns that keep to the terminal: MODEL [SIZE] [MLX] GGUF. The
+     * longest cells that leave the model name 16 columns (or all of it),
+     * else shorter cells, else no SIZE column (the names carry the size),
+     * else the name cut in the middle. */
+    int ncols = mac ? 2 : 1;
+    int name_nat = 5, sizew = 4, cellw = 0, level, show_size = 1, namew = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int d = 2 + cli_text_cols(rows[i].e->display), z = cli_text_cols(rows[i].e->size_label);
+        name_nat = d > name_nat ? d : name_nat;
+        sizew = z > sizew ? z : sizew;
+    }
+    for (int attempt = 0; attempt < 6; attempt++) {
+        level = attempt % 3;
+        show_size = attempt < 3;
+        cellw = level == 2 ? 4 : 12; /* "GGUF" / "MLX (mlx-lm)" */
+        for (uint32_t i = 0; i < n; i++)
+            for (int k = 2 - ncols; k < 2; k++) {
+                char c[96];
+                cell(c, sizeof c, &rows[i].p[k], level);
+                int l = cli_text_cols(c);
+                cellw = l > cellw ? l : cellw;
+            }
+        int rest = (show_size ? sizew + 1 : 0) + ncols * (cellw + 1);
+        namew = width - rest;
+        int want = name_nat < 16 ? name_nat : 16;
+        if (namew >= want || attempt == 5)
+            break;
+    }
+    if (namew > name_nat)
+        namew = name_nat;
+    if (namew < 8) { /* very narrow: the cells give way */
+        namew = 8;
+        int left = width - namew - (show_size ? sizew + 1 : 0) - ncols;
+        cellw = left / ncols > 4 ? left / ncols : 4;
+    }
+    const char *hm = level == 2 ? "MLX" : "MLX (mlx-lm)";
+    const char *hg = cellw >= 24 ? "GGUF (llama.cpp, Ollama)" : "GGUF";
+    char cb[160];
     printf("\n%sWhat you can run%s\n", cli_c(stdout, CLI_BOLD), cli_c(stdout, CLI_RESET));
-    printf("%s%-*s %-*s ", cli_c(stdout, CLI_DIM), namew, "MODEL", sizew, "SIZE");
+    fputs(cli_c(stdout, CLI_DIM), stdout);
+    cli_pad(stdout, "MODEL", namew + 1);
+    if (show_size)
+        cli_pad(stdout, "SIZE", sizew + 1);
     if (mac)
-        printf("%-*s ", cellw, "MLX (mlx-lm)");
-    printf("%-*s%s\n", cellw, "GGUF (llama.cpp, Ollama)", cli_c(stdout, CLI_RESET));
+        cli_pad(stdout, cli_cut(hm, cellw, CLI_CUT_END, cb, sizeof cb), cellw + 1);
+    printf("%s%s\n", cli_cut(hg, cellw, CLI_CUT_END, cb, sizeof cb), cli_c(stdout, CLI_RESET));
     const char *family = "";
     for (uint32_t i = 0; i < n; i++) {
         const row *r = &rows[i];
         if (strcmp(family, r->e->family))
-            printf("%s%.*s%s\n", cli_c(stdout, CLI_CYAN), width > 1 ? width - 1 : 1, r->e->family,
+            printf("%s%s%s\n", cli_c(stdout, CLI_CYAN),
+                   cli_cut(r->e->family, width - 1, CLI_CUT_END, cb, sizeof cb),
                    cli_c(stdout, CLI_RESET));
         family = r->e->family;
-        char a[64], g[64];
-        cell(a, sizeof a, &r->p[0]);
-        cell(g, sizeof g, &r->p[1]);
+        char a[96], g[96];
+        cell(a, sizeof a, &r->p[0], level);
+        cell(g, sizeof g, &r->p[1], level);
         int none = !r->p[0].build[0] && !r->p[1].build[0];
-        printf("%s  %-*.*s %-*.*s ", none ? cli_c(stdout, CLI_DIM) : "", namew - 2, namew - 2,
-               r->e->display, sizew, sizew, r->e->size_label);
+        printf("%s  ", none ? cli_c(stdout, CLI_DIM) : "");
+        cli_pad(stdout, cli_cut(r->e->display, namew - 2, CLI_CUT_MID, cb, sizeof cb), namew - 1);
+        if (show_size)
+            cli_pad(stdout, cli_cut(r->e->size_label, sizew, CLI_CUT_END, cb, sizeof cb),
+                    sizew + 1);
         if (mac)
-            printf("%-*.*s ", cellw, cellw, a);
-        printf("%-.*s%s\n", cellw, g, none ? cli_c(stdout, CLI_RESET) : "");
+            cli_pad(stdout, cli_cut(a, cellw, CLI_CUT_END, cb, sizeof cb), cellw + 1);
+        printf("%s%s\n", cli_cut(g, cellw, CLI_CUT_END, cb, sizeof cb),
+               none ? cli_c(stdout, CLI_RESET) : "");
     }
-    printf("\nPick: the largest build up to 8-bit that leaves %s tokens of context (or the "
-           "trained context if smaller), else the largest that runs; @ its largest context, "
-           "then the memory it takes there.\n",
-           o.usable_ctx ? "the --ctx" : "16K");
-    printf("\"in RAM\": no build fits all on the GPU; llama.cpp's --fit (on by default) runs "
-           "Q4_K_M with that much of it in system RAM, several times slower.\n");
-    printf("Defaults: llama.cpp plans the trained context and its --fit lowers it to what fits; "
-           "mlx-lm is planned at %u tokens (docs/DOCTOR.md).\n",
-           OG_MLX_PLANNING_CTX);
-    if (lim_mb)
-        printf("%s!%s Some models fit only after raising the GPU limit (\"after limit\"): %s "
-               "(oomguard doctor MODEL says which).\n",
-               cli_c(stdout, CLI_YELLOW), cli_c(stdout, CLI_RESET), lim_cmd);
-    printf("Estimates: the llama.cpp plan (%s backend) for GGUF%s, against the %s budget "
-           "(docs/CATALOG.md).\n",
-           og_backend_name(og_decide_backend(m)), mac ? " and the mlx-lm plan for MLX" : "",
-           b.has_gpu ? "GPU" : "memory");
+    printf("\n");
+    wrapped(width, 0,
+            "Pick: the largest build up to 8-bit that leaves %s tokens of context (or the "
+            "trained context if smaller), else the largest that runs; %s its largest context, "
+            "then the memory it takes there.",
+            o.usable_ctx ? "the --ctx" : "16K", level == 0 ? "@" : "then");
+    wrapped(width, 0,
+            "\"in RAM\"%s: no build fits all on the GPU; llama.cpp's --fit (on by default) runs "
+            "Q4_K_M with that much of it in system RAM, several times slower.",
+            level == 2 ? " (+RAM)" : "");
+    wrapped(width, 0,
+            "Defaults: llama.cpp plans the trained context and its --fit lowers it to what fits; "
+            "mlx-lm is planned at %u tokens (docs/DOCTOR.md).",
+            OG_MLX_PLANNING_CTX);
+    if (lim_mb) {
+        printf("%s!%s ", cli_c(stdout, CLI_YELLOW), cli_c(stdout, CLI_RESET));
+        wrapped(width - 2, 0,
+                "Some models fit only after raising the GPU limit (\"after limit\"): %s "
+                "(oomguard doctor MODEL says which).",
+                lim_cmd);
+    }
+    wrapped(width, 0,
+            "Estimates: the llama.cpp plan (%s backend) for GGUF%s, against the %s budget "
+            "(docs/CATALOG.md).",
+            og_backend_name(og_decide_backend(m)), mac ? " and the mlx-lm plan for MLX" : "",
+            b.has_gpu ? "GPU" : "memory");
     if (!mac)
-        printf("MLX: n/a, MLX needs Apple Silicon (plan for a Mac with --machine m4-max-64gb).\n");
-    printf("Details for one model: oomguard fit NAME --quant BUILD\n");
+        wrapped(width, 0,
+                "MLX: n/a, MLX needs Apple Silicon (plan for a Mac with --machine m4-max-64gb).");
+    wrapped(width, 0, "Details for one model: oomguard fit NAME --quant BUILD");
     free(rows);
     free(m);
     return OG_EXIT_OK;

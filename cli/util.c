@@ -1,6 +1,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -105,7 +106,106 @@ int cli_term_width(void)
     struct winsize ws;
     if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
         return ws.ws_col;
-    return 100;
+    return 80;
+}
+
+/* UTF-8: a byte that continues a character. */
+static int cont_byte(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+int cli_text_cols(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += !cont_byte((unsigned char)*s);
+    return n;
+}
+
+/* The byte offset after the first `cols` characters of s. */
+static size_t cols_bytes(const char *s, int cols)
+{
+    size_t i = 0;
+    for (int c = 0; s[i] && c < cols; c++)
+        for (i++; s[i] && cont_byte((unsigned char)s[i]); i++)
+            ;
+    return i;
+}
+
+const char *cli_cut(const char *s, int w, cli_cut_at at, char *buf, size_t n)
+{
+    int len = cli_text_cols(s);
+    if (w <= 0 || len <= w)
+        return s;
+    const char *loc = getenv("LC_ALL");
+    if (!loc || !*loc)
+        loc = getenv("LC_CTYPE");
+    if (!loc || !*loc)
+        loc = getenv("LANG");
+    int u = loc && (strstr(loc, "UTF-8") || strstr(loc, "utf8") || strstr(loc, "UTF8") ||
+                    strstr(loc, "utf-8"));
+    const char *ell = u ? "\xe2\x80\xa6" : "~"; /* one column either way */
+    int keep = w - 1;
+    int head = at == CLI_CUT_END ? keep : at == CLI_CUT_START ? 0 : keep * 2 / 5;
+    int tail = keep - head;
+    if (at == CLI_CUT_MID) {
+        /* the kept end starts at a word ("-Q4_K_M..."): up to 8 more columns
+         * of it, the start keeping at least 4 */
+        for (int more = 0; more <= 8 && head - more >= 4; more++) {
+            size_t at_b = cols_bytes(s, len - tail - more);
+            if (at_b > 0 && strchr("-/:. ", s[at_b - 1])) {
+                head -= more;
+                tail += more;
+                break;
+            }
+        }
+    }
+    size_t hb = cols_bytes(s, head);
+    size_t tb = cols_bytes(s, len - tail); /* where the kept tail starts */
+    snprintf(buf, n, "%.*s%s%s", (int)hb, s, ell, s + tb);
+    return buf;
+}
+
+void cli_pad(FILE *o, const char *s, int w)
+{
+    fputs(s, o);
+    for (int i = cli_text_cols(s); i < w; i++)
+        fputc(' ', o);
+}
+
+void cli_wrap(FILE *o, const char *text, int width, int indent)
+{
+    int avail = width - indent > 20 ? width - indent : 20;
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        /* the longest run of words within avail columns */
+        const char *line = p, *end = p, *q = p;
+        int cols = 0;
+        while (*q) {
+            const char *w = q;
+            int wc = 0;
+            while (*q && *q != ' ')
+                wc += !cont_byte((unsigned char)*q++);
+            if (end != line && cols + 1 + wc > avail)
+                break;
+            cols += (end != line) + wc;
+            end = q;
+            if (cols > avail) { /* one word longer than the line: cut it */
+                end = w + cols_bytes(w, avail - (cols - wc));
+                q = end;
+                break;
+            }
+            while (*q == ' ')
+                q++;
+        }
+        fprintf(o, "%*s%.*s\n", first ? 0 : indent, "", (int)(end - line), line);
+        first = 0;
+        p = end;
+        while (*p == ' ')
+            p++;
+    }
 }
 
 int cli_is_help(const char *arg)

@@ -114,15 +114,33 @@ grep -q "qwen3-8b: 2 local copies; planning the catalog entry" err && grep -q " 
 # ls fits the terminal: long names and paths cut with an ellipsis
 deep=$HOME/.lmstudio/models/some-publisher-with-a-very-long-name/An-Extremely-Long-Model-Repository-Name-GGUF
 mkdir -p "$deep" && mk long "$deep/An-Extremely-Long-Model-Repository-Name-Q4_K_M-imatrix-final.gguf"
-COLUMNS=120 LANG=C.UTF-8 "$og" ls >out 2>err
-w=$(python3 -c "import sys; print(max(len(l) for l in open('out', encoding='utf-8').read().splitlines()))")
-[ "$w" -le 120 ] && grep -q $'\xe2\x80\xa6' out && ok "ls at 120 columns: widest line $w, ellipsis" ||
-  fail "ls width: widest $w"
+# widest line in display columns (the ellipsis is one column)
+widest() { python3 -c "import sys; print(max(len(l) for l in open(sys.argv[1], encoding='utf-8').read().splitlines()))" "$1"; }
+for cols in 60 80 200; do
+  COLUMNS=$cols LANG=C.UTF-8 "$og" ls >out 2>err || fail "ls at $cols: rc"
+  w=$(widest out)
+  [ "$w" -le "$cols" ] && ok "ls at $cols columns: widest line $w" || fail "ls at $cols: widest $w"
+  # the long name: cut in the middle, its start and its quantization suffix kept
+  # (at 80 the Q4_K_M suffix too; at 60 the name keeps its end and QUANT says Q4_K)
+  suffix=Q4_K_M-imatrix-final.gguf
+  [ "$cols" -eq 60 ] && suffix='final.gguf .*Q4_K'
+  if [ "$cols" -lt 200 ]; then
+    grep -q $'some-pub[^ ]*\xe2\x80\xa6[^ ]*'"$suffix" out &&
+      ok "ls at $cols: the long name cut in the middle, its end kept" ||
+      fail "ls at $cols: long name $(grep -a imatrix out | head -1)"
+  fi
+  COLUMNS=$cols "$og" ls --json >"json$cols" 2>err || fail "ls --json at $cols"
+done
+grep -q "An-Extremely-Long-Model-Repository-Name-Q4_K_M-imatrix-final.gguf" out &&
+  ok "ls at 200: the long name whole" || fail "ls at 200 cut the name"
+cmp -s json60 json200 && cmp -s json80 json200 &&
+  python3 -c "import json; assert any('An-Extremely-Long-Model-Repository-Name-Q4_K_M-imatrix-final.gguf' in m['name'] for m in json.load(open('json60')))" &&
+  ok "ls --json is the same at every width, full names" || fail "ls --json depends on the width"
 COLUMNS=80 LANG=C "$og" ls >out 2>err
-w=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' out)
-[ "$w" -le 120 ] && ok "ls at 80 columns: widest line $w (a minimum for the fixed columns)" || fail "ls 80: $w"
-"$og" ls | grep -q "An-Extremely-Long-Model-Repository-Name-Q4_K_M-imatrix-final.gguf" &&
-  ok "ls into a pipe (no COLUMNS): full names" || fail "ls pipe cut names"
+grep -q "~" out && [ "$(widest out)" -le 80 ] && ok "ls without a UTF-8 locale: '~' marks the cut" ||
+  fail "ls LANG=C: $(widest out)"
+env -u COLUMNS "$og" ls >out 2>err
+[ "$(widest out)" -le 80 ] && ok "ls into a pipe (no COLUMNS): 80 columns" || fail "ls pipe: $(widest out)"
 
 # unreadable folders are reported
 as=""
