@@ -506,7 +506,8 @@ START_TEST(test_hybrid_vs_fixture)
     } hy[] = {{"qwen3-next-80b-a3b", 36, 12},
               {"qwen3.6-35b-a3b", 30, 10},
               {"qwen3.5-4b", 24, 8},
-              {"qwen3.5-27b", 48, 16}};
+              {"qwen3.5-27b", 48, 16},
+              {"qwen3.5-9b", 24, 8}};
     og_error err;
     for (size_t k = 0; k < 3 * (sizeof hy / sizeof hy[0]); k++) {
         const og_catalog_entry *e = find(hy[k / 3].name);
