@@ -132,12 +132,13 @@ static og_status add_one(og_llama_settings *s, const char *pat, size_t len, int 
     return OG_OK;
 }
 
-/* "CPU" or a device buffer name ending in its index (CUDA1, ROCm0, Vulkan2, MTL0). */
+/* "CPU" or a device buffer name ending in its index (CUDA1, ROCm0, Vulkan2, MTL0;
+ * RPC1 = the second --rpc server, as og_llama_fit_params writes it). */
 static int parse_buft(const char *b, size_t n)
 {
     if (n == 3 && prefix_ci(b, "CPU", 3))
         return OG_OT_CPU;
-    static const char *const prefixes[] = {"CUDA", "ROCm", "Vulkan", "MTL", "GPU"};
+    static const char *const prefixes[] = {"CUDA", "ROCm", "Vulkan", "MTL", "GPU", "RPC"};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
         size_t l = strlen(prefixes[i]);
         if (n > l && n <= l + 2 && prefix_ci(b, prefixes[i], l)) {

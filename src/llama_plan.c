@@ -463,7 +463,7 @@ static int override_of(const og_llama_settings *s, ot_set *o, const og_tensor *t
  * load_tensors places them. */
 static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_llama_memplan *p,
                               const int16_t *dev_of, const float *share, uint64_t *max_host_matrix,
-                              og_error *err)
+                              uint32_t *spill_mask, og_error *err)
 {
     const og_hparams *hp = &m->hp;
     uint32_t n_all = hp->n_layer_all;
@@ -516,6 +516,8 @@ static og_status plan_weights(const og_model *m, const og_llama_settings *s, og_
             if (o != -2) {
                 if (o != dev)
                     ADD(p->overridden_bytes, t->bytes);
+                if (o < 0 && dev >= 0) /* a device layer's tensor sent to the host */
+                    *spill_mask |= 1u << dev;
                 dev = o >= 0 && (uint32_t)o < p->n_devices ? o : -1;
             }
         }
@@ -765,7 +767,8 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
  * (the KQ masks, one per cache). The per-token widths of each phase were
  * measured with the CPU backend of the engine across shapes
  * (bench/accuracy, docs/LLAMA_CPP.md). */
-static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_host_matrix)
+static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_host_matrix,
+                         uint32_t spill_mask)
 {
     const og_hparams *hp = &m->hp;
     uint64_t ub = p->n_ubatch, E = hp->n_embd, V = hp->n_vocab;
@@ -872,6 +875,16 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
         uint64_t inner = 4 * ub * max_u64(attn, ffn) + 8 * ub * mask_cells + 10 * ub * E;
         uint64_t outp = 4 * ub * (V + 2 * E) + 8 * ub * mask_cells + 28 * ub * E;
         uint64_t hostc = 8 * ub * mask_cells + 8 * ub * E;
+        /* Without flash attention (src/llama-graph.cpp build_attn_mha, the
+         * KQ path: KQ f32 [n_kv, n_ubatch, n_head] with the f32 mask, no f16
+         * cast) the mask-sized inputs of each split take twice the bytes per
+         * cell. Measured (bench/results/fit-params-rpc2.jsonl, -fa off, one
+         * rpc-server device holding every layer in llama.cpp's own trace):
+         * Llama 3.1 8B shape at -c 16384 1233 MiB, Qwen 2.5 7B at -c 15872
+         * 1056 and at -c 32768 2126 (two devices); this gives 1216, 1047 and
+         * 2103 (-1.4 % to -0.9 %). */
+        if (!p->flash_attn)
+            inner += 8 * ub * mask_cells;
         if (p->n_layer_gpu < hp->n_layer) {
             /* Layers left on the host (measured the same way, -ngl 10-32,
              * Llama 3.1 8B and Qwen 2.5 7B shapes, ctx 8192/32768, ubatch
@@ -882,14 +895,41 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
             inner = 4 * ub * (ffw + 2 * E) + 2 * ub * mask_cells;
             outp = 4 * ub * (V + E);
             hostc = 4 * ub * (ffw + 4 * E) + 2 * ub * mask_cells;
+            if (!p->flash_attn) {
+                /* Without flash attention (src/llama-graph.cpp build_attn_mha:
+                 * KQ = mul_mat(k, q) f32 [n_kv, n_ubatch, n_head], softmax in
+                 * place with the f32 mask) every split that runs layers, the
+                 * output device's and the host's included, holds one layer's
+                 * KQ and the f32 mask. Measured (bench/results/fit-params-rpc2.jsonl,
+                 * Llama 3.1 8B shape, -fa off -c 16384 -ngl 31, two servers):
+                 * 1092, 1092 and host 1100 MiB; this gives 1100 each. */
+                uint64_t kq = 4 * ub * attn + 4 * ub * mask_cells;
+                inner = max_u64(inner, kq);
+                outp = max_u64(outp, kq);
+                hostc = max_u64(hostc, kq);
+            }
         }
         uint64_t g = 0;
         for (uint32_t d = 0; d < ndv; d++) {
             if (!p->dev_layers[d] && ndv > 1)
                 continue;
-            p->dev_compute[d] = (int)d == p->output_device
-                                    ? (p->n_layer_gpu < hp->n_layer ? outp : max_u64(inner, outp))
-                                    : inner;
+            /* The output device with some of its layers' tensors sent to
+             * the host by -ot (--fit's MoE spill and partial layers,
+             * common/fit.cpp get_overflow_pattern, lines 492-529): its graph
+             * splits alternate with the host's inside each such layer, so the
+             * output phase holds the logits and one hidden state only, as with
+             * layers left on the host. Measured on loopback rpc-servers
+             * (bench/results/fit-params-rpc2.jsonl --fit-print: Qwen3-30B-A3B
+             * shape 300 MiB at c 4096 and 16384 with q8_0 KV, gpt-oss-20b 404,
+             * DeepSeek-V2-Lite 236 (the MLA output phase)). */
+            uint64_t outp_d = outp;
+            if ((spill_mask >> d & 1) && p->n_layer_gpu >= hp->n_layer)
+                outp_d = p->flash_attn ? 4 * ub * (out - E) : max_u64(inner, 4 * ub * (out - E));
+            p->dev_compute[d] =
+                (int)d == p->output_device
+                    ? (p->n_layer_gpu < hp->n_layer || (spill_mask >> d & 1) ? outp_d
+                                                                             : max_u64(inner, outp))
+                    : inner;
             g += p->dev_compute[d];
         }
         p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = g;
@@ -1126,7 +1166,8 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
     float share[OG_LLAMA_MAX_DEVICES];
     assign_layers(m, s, p, dev_of, share);
     uint64_t max_host_matrix = 0;
-    st = plan_weights(m, s, p, dev_of, share, &max_host_matrix, err);
+    uint32_t spill_mask = 0;
+    st = plan_weights(m, s, p, dev_of, share, &max_host_matrix, &spill_mask, err);
     if (st == OG_OK)
         st = plan_memory(m, s, p, dev_of, err);
     free(dev_of);
@@ -1158,7 +1199,7 @@ static og_status plan_one(const og_model *m, const og_llama_settings *s, og_llam
              "stored type (%s), placed by layer",
              m->dtype[0] ? m->dtype : "16-bit");
     }
-    plan_compute(m, p, max_host_matrix);
+    plan_compute(m, p, max_host_matrix, spill_mask);
     /* src/llama-context.cpp output_reserve: logits f32 [n_vocab, max(n_outputs, n_seq_max)],
      * at start n_outputs = 0 -> n_seq_max rows; host buffer (pinned with a GPU). */
     if (hp->causal)

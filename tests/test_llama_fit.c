@@ -286,6 +286,97 @@ START_TEST(test_fit_two_devices_writes_ts)
 }
 END_TEST
 
+/* The output rpc-server device with MoE tensors sent to the host by --fit's
+ * -ot (src/llama_plan.c plan_compute, RPC branch; the patterns of
+ * common/fit.cpp get_overflow_pattern, lines 492-529). Values from
+ * bench/results/fit-params-rpc2.jsonl: llama-fit-params (llama.cpp
+ * 2026-09-12, CPU + RPC, two loopback rpc-servers) chose this line for the
+ * Qwen3-30B-A3B shape with -c 4096 -fitt 18000,19000, and its --fit-print of
+ * it said RPC1: 4465 MiB model, 240 MiB context, 300 MiB compute (the plan
+ * said 348 before the rule). */
+START_TEST(test_rpc_output_device_with_spill)
+{
+    static const char *const ot =
+        "blk\\.17\\.ffn_(gate|gate_up|down).*=RPC1,blk\\.29\\.ffn_(gate|gate_up|down).*=CPU";
+    ogfix_shape sh = qwen3_moe();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = OG_BACKEND_RPC;
+    s.n_ctx = 4096;
+    s.n_gpu_layers = 49;
+    s.n_devices = 2;
+    s.tensor_split[0] = 18;
+    s.tensor_split[1] = 31;
+    s.use_mmap = 0;
+    og_error err;
+    ck_assert_int_eq(og_llama_add_overrides(&s, ot, &err), OG_OK);
+    char more[2048];
+    size_t n = 0;
+    for (int il = 30; il <= 48; il++)
+        n += (size_t)snprintf(more + n, sizeof more - n,
+                              "%sblk\\.%d\\.ffn_(up|down|gate_up|gate)_(ch|)exps=CPU",
+                              il == 30 ? "" : ",", il);
+    ck_assert_int_eq(og_llama_add_overrides(&s, more, &err), OG_OK);
+    og_llama_memplan p;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_int_eq(p.output_device, 1);
+    /* the weights follow the -ot patterns to the MiB (RPC1 = the second server) */
+    ck_assert_uint_eq(p.dev_model[1] / MiB, 4465);
+    ck_assert_uint_eq(p.dev_model[0] / MiB, 5815);
+    /* compute on the output device: within 3 % of llama.cpp's 300 MiB */
+    double c1 = (double)p.dev_compute[1] / MiB;
+    ck_assert_msg(c1 > 300 * 0.97 && c1 < 300 * 1.03, "RPC1 compute %.1f MiB", c1);
+    /* a device name llama.cpp does not know is still refused */
+    og_llama_settings t;
+    og_llama_settings_default(&t);
+    ck_assert_int_ne(og_llama_add_overrides(&t, "blk\\.1\\.=RPCX", &err), OG_OK);
+    og_model_free(m);
+}
+END_TEST
+
+/* rpc-server devices without flash attention (src/llama_plan.c plan_compute,
+ * RPC branch, the KQ path of src/llama-graph.cpp build_attn_mha). Values from
+ * bench/results/fit-params-rpc2.jsonl (llama-fit-params, llama.cpp
+ * 2026-09-12, CPU + RPC, Llama 3.1 8B shape, -fa off -c 16384): one device
+ * holding every layer projected 1233 MiB of compute (its trace: 7436 MiB =
+ * 4155 model + 2048 context + 1233); with -ngl 31 -ts 16,15 its --fit-print
+ * said 1092 on each device and 1100 on the host. */
+static void within3(double got, double want, const char *what)
+{
+    ck_assert_msg(got > want * 0.97 && got < want * 1.03, "%s: %.1f MiB, llama.cpp %.0f", what, got,
+                  want);
+}
+
+START_TEST(test_rpc_compute_without_flash_attn)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = OG_BACKEND_RPC;
+    s.flash_attn = OG_FA_OFF;
+    s.n_ctx = 16384;
+    s.n_devices = 2;
+    s.tensor_split[0] = 0;
+    s.tensor_split[1] = 1;
+    s.use_mmap = 0;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    ck_assert_uint_eq(p.dev_model[1] / MiB, 4155);
+    within3((double)p.dev_compute[1] / MiB, 1233, "every layer on one device");
+    s.n_gpu_layers = 31;
+    s.tensor_split[0] = 16;
+    s.tensor_split[1] = 15;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    within3((double)p.dev_compute[0] / MiB, 1092, "-ngl 31, RPC0");
+    within3((double)p.dev_compute[1] / MiB, 1092, "-ngl 31, RPC1 (output)");
+    within3((double)p.bytes[OG_COMP_COMPUTE][OG_POOL_HOST] / MiB, 1100, "-ngl 31, host");
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_ollama_rules_2026)
 {
     ogfix_shape sh = og_test_llama31_8b();
@@ -451,6 +542,8 @@ int main(void)
     tcase_add_test(tc, test_fit_gives_up_when_pinned);
     tcase_add_test(tc, test_fit_moe_spills_experts);
     tcase_add_test(tc, test_fit_two_devices_writes_ts);
+    tcase_add_test(tc, test_rpc_output_device_with_spill);
+    tcase_add_test(tc, test_rpc_compute_without_flash_attn);
     tcase_add_test(tc, test_ollama_rules_2026);
     tcase_add_test(tc, test_ollama_advice_speaks_ollama);
     tcase_add_test(tc, test_cluster_rpc_and_exo);
