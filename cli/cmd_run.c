@@ -234,10 +234,10 @@ const cli_spec cli_spec_run = {
 static int apply_overrides(const cli_engine_opts *o, og_engine_cmd *e)
 {
     unsigned g = o->given;
-    if (g & (CLI_SET_OTHER | CLI_SET_BACKEND | CLI_SET_ENGINE | CLI_SET_KV_START) || o->mmproj ||
-        o->draft)
+    if (g & (CLI_SET_OTHER | CLI_SET_BACKEND | CLI_SET_ENGINE) || o->mmproj || o->draft)
         return cli_usage_error("run", "only -c, -ngl, -np, -b, -ub, -ctk, -ctv, -fa, --kv-bits, "
-                                      "--kv-group-size and --max-kv-size override the command's "
+                                      "--kv-group-size, --quantized-kv-start and --max-kv-size "
+                                      "override the command's "
                                       "settings");
     if (g & CLI_SET_CTX)
         e->n_ctx = o->s.n_ctx;
@@ -261,6 +261,8 @@ static int apply_overrides(const cli_engine_opts *o, og_engine_cmd *e)
         e->kv_bits = o->ms.kv_bits;
     if (g & CLI_SET_KV_GROUP)
         e->kv_group_size = o->ms.kv_group_size;
+    if (g & CLI_SET_KV_START)
+        e->quantized_kv_start = (int64_t)o->ms.quantized_kv_start;
     return 0;
 }
 
@@ -862,6 +864,9 @@ static void pf_mlx(const og_engine_cmd *e, const og_machine *m, uint64_t mem, pr
         set.mlx.kv_bits = (uint32_t)e->kv_bits;
     if (e->kv_group_size > 0)
         set.mlx.kv_group_size = (uint32_t)e->kv_group_size;
+    /* mlx_lm/generate.py: --quantized-kv-start defaults to 5000 (the settings' default) */
+    if (e->quantized_kv_start >= 0)
+        set.mlx.quantized_kv_start = (uint64_t)e->quantized_kv_start;
     /* mlx_lm/server.py: an LRU prompt cache of --prompt-cache-size entries (10) capped by
      * --prompt-cache-bytes (none): it grows after load and the guard must allow for it */
     if (!strcmp(e->tool, "mlx_lm.server")) {

@@ -8,7 +8,8 @@
  * -n/--predict, and what --fit reads: -fit/--fit, -fitt/--fit-target,
  * -fitc/--fit-ctx, -ot, -ts, -cmoe, -ncmoe (a placement set by the user).
  * MLX options follow mlx-lm's mlx_lm/generate.py and server.py
- * (--model, --max-kv-size, --kv-bits, --kv-group-size, -m/--max-tokens). */
+ * (--model, --max-kv-size, --kv-bits, --kv-group-size, --quantized-kv-start,
+ * -m/--max-tokens). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,6 +208,10 @@ static void parse_mlx(int argc, const char *const *argv, int start, og_engine_cm
                    (v = opt_value(argc, argv, &i, NAMES("--kv-group-size")))) {
             if (parse_i64(v, &x) && x > 0)
                 c->kv_group_size = x;
+        } else if (is_opt(a, NAMES("--quantized-kv-start")) &&
+                   (v = opt_value(argc, argv, &i, NAMES("--quantized-kv-start")))) {
+            if (parse_i64(v, &x) && x >= 0)
+                c->quantized_kv_start = x;
         } else if (is_opt(a, NAMES("-m", "--max-tokens")) &&
                    (v = opt_value(argc, argv, &i, NAMES("-m", "--max-tokens")))) {
             if (parse_i64(v, &x))
@@ -244,7 +249,7 @@ og_engine og_engine_cmd_parse(int argc, const char *const *argv, og_engine_cmd *
 {
     memset(c, 0, sizeof *c);
     c->n_ctx = c->n_parallel = c->n_batch = c->n_ubatch = -1;
-    c->kv_bits = c->kv_group_size = c->max_tokens = -1;
+    c->kv_bits = c->kv_group_size = c->max_tokens = c->quantized_kv_start = -1;
     c->ctx_checkpoints = c->prompt_cache_size = c->prompt_cache_bytes = -1;
     c->flash_attn = -1;
     c->n_gpu_layers = -3;

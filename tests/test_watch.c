@@ -294,9 +294,13 @@ START_TEST(test_engine_parse)
                      OG_ENGINE_MLX);
     ck_assert_str_eq(c.tool, "mlx_lm.server");
     ck_assert(!c.model_is_repo);
-    ck_assert_int_eq(parse(&c, "python -m mlx_lm generate --model m/x --kv-bits 8"), OG_ENGINE_MLX);
+    ck_assert_int_eq(c.quantized_kv_start, -1);
+    ck_assert_int_eq(parse(&c, "python -m mlx_lm generate --model m/x --kv-bits 8 "
+                               "--quantized-kv-start 0"),
+                     OG_ENGINE_MLX);
     ck_assert_str_eq(c.tool, "mlx_lm.generate");
     ck_assert_int_eq(c.kv_bits, 8);
+    ck_assert_int_eq(c.quantized_kv_start, 0);
     ck_assert_int_eq(parse(&c, "uv run mlx_lm.generate --model a/b"), OG_ENGINE_MLX);
     ck_assert_int_eq(parse(&c, "env FOO=1 llama-cli -m a.gguf"), OG_ENGINE_LLAMA_CPP);
     /* Ollama */

@@ -136,6 +136,7 @@ typedef struct og_engine_cmd {
     int flash_attn;                          /* -fa: 1 on, 0 off, 2 auto, -1 unset */
     int64_t kv_bits;                         /* MLX --kv-bits; -1 unset */
     int64_t kv_group_size;                   /* MLX --kv-group-size; -1 unset */
+    int64_t quantized_kv_start;              /* MLX --quantized-kv-start; -1 unset */
     int64_t max_tokens;                      /* MLX --max-tokens/-m, llama -n/--predict; -1 unset */
     int cache_ram_set;                       /* llama-server -cram/--cache-ram given */
     int64_t cache_ram_mib;                   /* its value (-1 = no limit, 0 = off) */
