@@ -50,7 +50,8 @@ static void print_verdict(FILE *out, const og_decision *d, const char *budget_sr
     else
         fprintf(out, "max ctx    none: not even a short context fits with these settings\n");
     for (uint32_t i = 0; i < d->n_advice; i++)
-        if (!d->ctx_lowered_by_fit || i) /* the context line says it */
+        if (!d->ctx_lowered_by_fit || strncmp(d->advice[i], "llama.cpp plans the trained", 27))
+            /* the context line says it */
             fprintf(out, "advice     %s\n", d->advice[i]);
     for (int i = 0; i < OG_CHECK_COUNT; i++) {
         const og_check *k = &d->report.checks[i];

@@ -644,13 +644,18 @@ static void short_fit_args(const og_fitp_result *fr, char *out, size_t n)
  * pinned none of -ngl, -ts, -ot), the placed plan goes into d->llama and its
  * verdict into *f: the GPU part against what --fit keeps free on each device
  * (free - --fit-target: the budget's margin with the default target), the
- * rest against the host RAM budget. Returns 1 when adopted. */
+ * rest against the host RAM budget. Returns 1 when adopted (never on unified
+ * memory: there og_placement describes --fit's choice with placed = 0). */
 static int try_placement(const run *r, const og_model *pm, const og_machine *m, const og_budget *b,
                          og_decision *d, og_llama_fit *f, char short_args[240])
 {
     const og_decide_input *in = r->in;
+    /* unified memory (a Mac, an AMD APU): --fit's CPU layers share the same RAM
+     * and the GPU limit is the lever: the placement is named in the advice,
+     * not adopted (the overview's pick does not need it) */
+    int unified = b->unified;
     if (r->engine == OG_ENGINE_MLX || in->settings.mem_bytes || in->settings.fit.off ||
-        r->c.backend == OG_BACKEND_CPU || b->unified || !b->has_gpu)
+        r->c.backend == OG_BACKEND_CPU || !b->has_gpu || (unified && in->pick_only))
         return 0;
     og_fitp_input fin;
     og_decide_fitp_input(b, r->c.backend, m->ram_bytes, &in->settings.fit, &fin);
@@ -681,9 +686,11 @@ static int try_placement(const run *r, const og_model *pm, const og_machine *m, 
     hb.gpu_bytes = q->gpu_bytes > gpu_room ? 0 : UINT64_MAX / 4;
     if (og_llama_verdict(pm, &fr->settings, q, &hb, f, NULL) != OG_OK)
         goto done;
-    d->llama = *q;
-    adopted = 1;
-    pl->placed = 1;
+    if (!unified) {
+        d->llama = *q;
+        adopted = 1;
+        pl->placed = 1;
+    }
     pl->n_layers = pm->hp.n_layer + 1;
     for (uint32_t i = 0; i < fr->n_devices; i++) {
         pl->n_layers_gpu += fr->dev[i].n_layer;
@@ -815,6 +822,8 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
             d->margin_bytes = f.margin_bytes;
             if (d->fits)
                 d->max_ctx = d->llama.n_ctx; /* a longer one moves more into RAM */
+            else
+                d->ctx_lowered_by_fit = 0; /* as without placement: only a plan that fits */
             tight_n = 0;
             for (uint32_t i = 0; i < f.n_advice && f.verdict == OG_FIT_TIGHT; i++)
                 if (!strncmp(f.advice[i], "llama-server's prompt cache", 27) ||
@@ -1002,6 +1011,17 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         if (others_block)
             advise(d, "close other apps: they hold %s of the %s", SZ(d->others_bytes),
                    d->budget.pool);
+        if (pl->tried && pl->status == OG_FITP_PLACED && !pl->placed && b.unified &&
+            engine == OG_ENGINE_OLLAMA)
+            advise(d,
+                   "Ollama's llama-server --fit would still start it, slower, with %s (%s on "
+                   "the GPU, %s on the CPU in the same RAM)",
+                   pl->summary, SZ(pl->gpu_bytes), SZ(pl->host_bytes));
+        else if (pl->tried && pl->status == OG_FITP_PLACED && !pl->placed && b.unified)
+            advise(d,
+                   "llama.cpp's --fit (on by default) would still start it, slower, with %s (%s "
+                   "on the GPU, %s on the CPU in the same RAM): `llama-server -m %.60s %s`",
+                   pl->summary, SZ(pl->gpu_bytes), SZ(pl->host_bytes), p->model, placed_args);
         if (d->fit_build[0] && !e)
             advise(d,
                    "a smaller quantization of this file: %s needs %s at %u tokens "

@@ -432,16 +432,26 @@ START_TEST(ollama_placed)
 }
 END_TEST
 
-/* On a Mac (unified memory) --fit's placement is not modelled: the GPU wired
- * limit story stays (docs/DOCTOR.md "Placement"). */
+/* On a Mac (unified memory) --fit's placement is named, not adopted: the GPU
+ * wired limit story stays (docs/DOCTOR.md "Placement"), the limit first. */
 START_TEST(mac_no_placement)
 {
     scen s;
     load(&s, "llama-3.3-70b", "Q5_K_M", "m4-max-64gb");
     ctx(&s, 8192);
     const og_decision *d = run(&s);
-    ck_assert_int_eq(d->placement.tried, 0);
+    ck_assert_int_eq(d->placement.tried, 1);
+    ck_assert_int_eq(d->placement.status, OG_FITP_PLACED);
+    ck_assert_int_eq(d->placement.placed, 0);
     ck_assert_int_eq(d->fits, 0);
+    ck_assert_int_eq(d->fits_if_limit_raised, 1);
+    HAS(d->advice[0], "fits after `sudo sysctl iogpu.wired_limit_mb=");
+    ck_assert(advice_has(d, "would still start it, slower"));
+    ck_assert(!advice_has(d, "fewer GPU layers"));
+    /* the overview's pick does not run the search on unified memory */
+    s.in.pick_only = 1;
+    d = run(&s);
+    ck_assert_int_eq(d->placement.tried, 0);
     done(&s);
 }
 END_TEST
