@@ -6,6 +6,7 @@
  * with that engine (bench/accuracy); docs/LLAMA_CPP.md has the derivation.
  */
 #include <stdarg.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,7 +269,7 @@ static int64_t tensor_layer(const og_tensor *t, uint32_t n_layer_all)
     /* sscanf(name, "blk.%u.%n") without the format parsing (every plan reads
      * every tensor's name): "blk." digits "." */
     const char *p = t->name;
-    if (strncmp(p, "blk.", 4) == 0 && p[4] >= '0' && p[4] <= '9') {
+    if (p[0] == 'b' && p[1] == 'l' && p[2] == 'k' && p[3] == '.' && p[4] >= '0' && p[4] <= '9') {
         uint64_t il = 0;
         for (p += 4; *p >= '0' && *p <= '9' && il <= UINT32_MAX; p++)
             il = il * 10 + (uint64_t)(*p - '0');
@@ -290,6 +291,26 @@ static int repacked(const og_tensor *t, og_cpu_arch arch)
 {
     if (t->ggml_type < 0 || (t->n_dims != 2 && t->n_dims != 3))
         return 0;
+    /* the type first (a switch), the name only for a type this CPU repacks */
+    int ty = t->ggml_type, rows_mult = 0;
+    switch (arch) {
+    case OG_CPU_X86_AVX2:
+    case OG_CPU_X86_AVX512:
+        if (ty == T_Q4_0 || ty == T_Q4_K || ty == T_IQ4_NL || ty == T_MXFP4 ||
+            (arch == OG_CPU_X86_AVX512 && ty == T_Q2_K))
+            rows_mult = 8;
+        break;
+    case OG_CPU_ARM_I8MM:
+        if (ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K)
+            rows_mult = 8;
+        else if (ty == T_Q4_0 || ty == T_IQ4_NL || ty == T_MXFP4 || ty == T_Q8_0)
+            rows_mult = 4;
+        break;
+    default:
+        break;
+    }
+    if (!rows_mult || t->dims[1] % rows_mult != 0)
+        return 0;
     /* Not MUL_MAT in LLM_TENSOR_INFOS (src/llama-arch.cpp): embeddings
      * (GET_ROWS), convolutions (SSM_CONV), ssm_a / ssm_d (SSM_SCAN, MUL),
      * norms and biases. ssm_in / ssm_out / shortconv.in_proj / out_proj are
@@ -302,23 +323,7 @@ static int repacked(const og_tensor *t, og_cpu_arch arch)
          (strcmp(t->name + nl - 6, ".ssm_a") == 0 || strcmp(t->name + nl - 6, ".ssm_d") == 0)) ||
         strstr(t->name, "per_layer_token_embd") || strstr(t->name, ".bias"))
         return 0;
-    int ty = t->ggml_type;
-    switch (arch) {
-    case OG_CPU_X86_AVX2:
-    case OG_CPU_X86_AVX512:
-        if (ty == T_Q4_0 || ty == T_Q4_K || ty == T_IQ4_NL || ty == T_MXFP4 ||
-            (arch == OG_CPU_X86_AVX512 && ty == T_Q2_K))
-            return t->dims[1] % 8 == 0;
-        return 0;
-    case OG_CPU_ARM_I8MM:
-        if (ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K)
-            return t->dims[1] % 8 == 0;
-        if (ty == T_Q4_0 || ty == T_IQ4_NL || ty == T_MXFP4 || ty == T_Q8_0)
-            return t->dims[1] % 4 == 0;
-        return 0;
-    default:
-        return 0;
-    }
+    return 1;
 }
 
 static og_cpu_arch resolve_cpu_arch(og_cpu_arch a)
@@ -414,11 +419,65 @@ static void assign_layers(const og_model *m, const og_llama_settings *s, og_llam
 /* The -ot patterns of one plan: each pattern's layer ("blk\\.N\\." prefix, -1
  * = any) read once, and each pattern compiled once, when a tensor first needs
  * it (a plan checks every tensor; --fit writes one pattern per layer). */
+/* Compiled -ot patterns, kept for the process: llama.cpp's --fit
+ * (og_llama_fit_params) tries dozens of placements whose plans share most
+ * of their per-layer patterns, and the overview runs it for many models.
+ * Keyed by the pattern text; regexec on one regex_t from several threads is
+ * safe (glibc locks the DFA). When the table is full, a plan compiles its
+ * own (ot_set.own). */
+#define OT_CACHE 2048
+typedef struct ot_cached {
+    char *pat; /* NULL = free slot */
+    int ok;    /* compiled (else invalid) */
+    regex_t re;
+} ot_cached;
+static ot_cached ot_cache[OT_CACHE];
+static pthread_mutex_t ot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t ot_hash(const char *p)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+/* The cached compiled pattern (NULL: invalid, or *full when not cached). */
+static const regex_t *ot_cached_re(const char *pat, int *full)
+{
+    *full = 0;
+    uint64_t h = ot_hash(pat);
+    const regex_t *r = NULL;
+    pthread_mutex_lock(&ot_lock);
+    for (uint32_t k = 0; k < OT_CACHE; k++) {
+        ot_cached *c = &ot_cache[(h + k) % OT_CACHE];
+        if (c->pat && strcmp(c->pat, pat) != 0)
+            continue;
+        if (!c->pat) {
+            char *dup = og_strdup(pat);
+            if (!dup) {
+                *full = 1;
+                break;
+            }
+            c->ok = og_llama_override_compile(pat, &c->re) == 0;
+            c->pat = dup;
+        }
+        r = c->ok ? &c->re : NULL;
+        pthread_mutex_unlock(&ot_lock);
+        return r;
+    }
+    *full = 1;
+    pthread_mutex_unlock(&ot_lock);
+    return NULL;
+}
+
 typedef struct ot_set {
     uint32_t n;
     int64_t layer[OG_LLAMA_MAX_OVERRIDES];
-    signed char state[OG_LLAMA_MAX_OVERRIDES]; /* 0 not compiled, 1 compiled, -1 invalid */
-    regex_t re[OG_LLAMA_MAX_OVERRIDES];
+    signed char state[OG_LLAMA_MAX_OVERRIDES]; /* 0 not looked up, 1 usable, -1 invalid */
+    const regex_t *re[OG_LLAMA_MAX_OVERRIDES];
+    regex_t own[OG_LLAMA_MAX_OVERRIDES]; /* compiled here when the cache is full */
+    signed char owned[OG_LLAMA_MAX_OVERRIDES];
 } ot_set;
 
 static void ot_init(ot_set *o, const og_llama_settings *s)
@@ -431,14 +490,26 @@ static void ot_init(ot_set *o, const og_llama_settings *s)
                           ? (int64_t)pl
                           : -1;
         o->state[i] = 0;
+        o->owned[i] = 0;
     }
 }
 
 static void ot_free(ot_set *o)
 {
     for (uint32_t i = 0; i < o->n; i++)
-        if (o->state[i] == 1)
-            regfree(&o->re[i]);
+        if (o->owned[i])
+            regfree(&o->own[i]);
+}
+
+static int ot_compile(ot_set *o, const og_llama_settings *s, uint32_t i)
+{
+    int full;
+    o->re[i] = ot_cached_re(s->overrides[i].pattern, &full);
+    if (full && og_llama_override_compile(s->overrides[i].pattern, &o->own[i]) == 0) {
+        o->owned[i] = 1;
+        o->re[i] = &o->own[i];
+    }
+    return o->re[i] ? 1 : -1;
 }
 
 /* The -ot override of a tensor (src/llama-model-loader.cpp: the first
@@ -451,9 +522,8 @@ static int override_of(const og_llama_settings *s, ot_set *o, const og_tensor *t
         if (o->layer[i] >= 0 && o->layer[i] != il)
             continue;
         if (!o->state[i])
-            o->state[i] =
-                og_llama_override_compile(s->overrides[i].pattern, &o->re[i]) == 0 ? 1 : -1;
-        if (o->state[i] == 1 && regexec(&o->re[i], t->name, 0, NULL, 0) == 0)
+            o->state[i] = (signed char)ot_compile(o, s, i);
+        if (o->state[i] == 1 && regexec(o->re[i], t->name, 0, NULL, 0) == 0)
             return s->overrides[i].device;
     }
     return -2;
