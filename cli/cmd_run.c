@@ -65,7 +65,9 @@ enum {
     R_LOG,
     R_JSON,
     R_STDOUT,
-    R_NO_HISTORY
+    R_NO_HISTORY,
+    R_CLUSTER,
+    R_CLUSTER_MODEL
 };
 
 typedef struct run_opts {
@@ -73,6 +75,7 @@ typedef struct run_opts {
     int quiet, guard_opt, no_pressure, strict, force, json, no_history, min_avail_set;
     uint64_t max_mem, min_avail, swap_rate, mem;
     const char *report, *log_path, *child_stdout;
+    const char *cluster, *cluster_model; /* llama.cpp RPC: the hosts, rpc-server's model */
 } run_opts;
 
 static int on_option(void *ctx, int id, const char *name, const cli_value *v)
@@ -136,6 +139,12 @@ static int on_option(void *ctx, int id, const char *name, const cli_value *v)
     case R_STDOUT:
         o->child_stdout = v->str;
         break;
+    case R_CLUSTER:
+        o->cluster = v->str;
+        break;
+    case R_CLUSTER_MODEL:
+        o->cluster_model = v->str;
+        break;
     case R_NO_HISTORY:
         o->no_history = 1;
         break;
@@ -176,6 +185,15 @@ static const cli_opt preflight_opts[] = {
      "refuse to start when the settings do not fit", 0, 0, 0},
     {R_FORCE, "--force", NULL, CLI_T_FLAG, NULL, NULL, "start anyway (overrides --strict)", 0, 0,
      0},
+    {R_CLUSTER, "--cluster", NULL, CLI_T_STR, "A,B,...", NULL,
+     "llama.cpp RPC runs (llama-server with RPC servers, or\n"
+     "rpc-server): every host, the llama-server host first, then its\n"
+     "RPC servers in order: presets, snapshot files, or 'this' for\n"
+     "this machine (default for llama-server: this machine, then one\n"
+     "like it per RPC server)",
+     0, 0, 0},
+    {R_CLUSTER_MODEL, "--cluster-model", NULL, CLI_T_STR, "MODEL", NULL,
+     "rpc-server: the model the llama-server host loads (its -m)", 0, 0, 0},
 };
 static const cli_opt report_opts[] = {
     {R_REPORT, "--report", NULL, CLI_T_FILE, "FILE.svg", NULL, "draw the timeline", 0, 0, 0},
@@ -704,6 +722,61 @@ static void pf_decide(const og_model *md, const og_decide_settings *set, const o
     free(d);
 }
 
+/* llama-cli/llama-server's settings (what og_engine_cmd_parse read) for the
+ * plan: the engine's defaults where the command sets nothing. Returns 0, or
+ * -1 with pf->note set. */
+static int llama_settings_from_cmd(const og_engine_cmd *e, og_decide_settings *set,
+                                   og_llama_settings *s, preflight *pf)
+{
+    int server = strstr(e->tool, "server") != NULL;
+    s->n_ctx = e->n_ctx > 0 ? (uint32_t)(e->n_ctx > UINT32_MAX ? UINT32_MAX : e->n_ctx) : 0;
+    if (e->n_parallel > 0) {
+        s->n_parallel = (uint32_t)e->n_parallel;
+    } else if (server) {
+        /* tools/server/server.cpp: -np auto = 4 slots sharing one KV stream */
+        s->n_parallel = 4;
+        s->kv_unified = 1;
+    }
+    if (e->n_batch > 0)
+        s->n_batch = (uint32_t)e->n_batch;
+    if (e->n_ubatch > 0)
+        s->n_ubatch = (uint32_t)e->n_ubatch;
+    if (e->cache_type_k[0])
+        s->type_k = og_ggml_type_from_name(e->cache_type_k);
+    if (e->cache_type_v[0])
+        s->type_v = og_ggml_type_from_name(e->cache_type_v);
+    if (s->type_k < 0 || s->type_v < 0) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: unknown cache type %s/%s",
+                 e->cache_type_k, e->cache_type_v);
+        return -1;
+    }
+    if (e->flash_attn >= 0)
+        s->flash_attn = e->flash_attn == 1 ? OG_FA_ON : e->flash_attn == 0 ? OG_FA_OFF : OG_FA_AUTO;
+    if (e->n_gpu_layers >= 0)
+        s->n_gpu_layers = (int32_t)(e->n_gpu_layers > INT32_MAX ? INT32_MAX : e->n_gpu_layers);
+    else if (e->n_gpu_layers == -2)
+        s->n_gpu_layers = OG_NGL_ALL; /* set by the user: --fit keeps every layer on the GPU */
+    /* llama.cpp's --fit (og_decide places layers / experts like it) */
+    set->fit.off = e->fit == 0;
+    if (e->fit_target_mib >= 0) {
+        set->fit.n_target = 1;
+        set->fit.target_bytes[0] = (uint64_t)e->fit_target_mib * 1024 * 1024;
+    }
+    if (e->fit_ctx > 0)
+        set->fit.n_ctx_min = (uint32_t)(e->fit_ctx > UINT32_MAX ? UINT32_MAX : e->fit_ctx);
+    set->fit.ctx_full = e->n_ctx == 0;
+    if (e->placement_set && s->n_gpu_layers == OG_NGL_AUTO)
+        s->n_gpu_layers = OG_NGL_ALL; /* -ot / -ts / --cpu-moe given: --fit gives up; the
+                                        plan keeps every layer on the GPU (their -ot
+                                        patterns are not read here) */
+    if (e->cache_ram_set)
+        s->cache_ram_mib = (int32_t)(e->cache_ram_mib > INT32_MAX ? INT32_MAX : e->cache_ram_mib);
+    if (e->ctx_checkpoints >= 0)
+        s->n_ctx_checkpoints =
+            (int32_t)(e->ctx_checkpoints > INT32_MAX ? INT32_MAX : e->ctx_checkpoints);
+    return 0;
+}
+
 static void pf_llama(const og_engine_cmd *e, const og_machine *m, uint64_t mem, preflight *pf)
 {
     og_error err;
@@ -772,56 +845,10 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, uint64_t mem, 
             snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
             return;
         }
-        int server = strstr(e->tool, "server") != NULL;
-        s.n_ctx = e->n_ctx > 0 ? (uint32_t)(e->n_ctx > UINT32_MAX ? UINT32_MAX : e->n_ctx) : 0;
-        if (e->n_parallel > 0) {
-            s.n_parallel = (uint32_t)e->n_parallel;
-        } else if (server) {
-            /* tools/server/server.cpp: -np auto = 4 slots sharing one KV stream */
-            s.n_parallel = 4;
-            s.kv_unified = 1;
-        }
-        if (e->n_batch > 0)
-            s.n_batch = (uint32_t)e->n_batch;
-        if (e->n_ubatch > 0)
-            s.n_ubatch = (uint32_t)e->n_ubatch;
-        if (e->cache_type_k[0])
-            s.type_k = og_ggml_type_from_name(e->cache_type_k);
-        if (e->cache_type_v[0])
-            s.type_v = og_ggml_type_from_name(e->cache_type_v);
-        if (s.type_k < 0 || s.type_v < 0) {
-            snprintf(pf->note, sizeof pf->note, "no prediction: unknown cache type %s/%s",
-                     e->cache_type_k, e->cache_type_v);
+        if (llama_settings_from_cmd(e, &set, &s, pf) != 0) {
             og_model_free(md);
             return;
         }
-        if (e->flash_attn >= 0)
-            s.flash_attn = e->flash_attn == 1   ? OG_FA_ON
-                           : e->flash_attn == 0 ? OG_FA_OFF
-                                                : OG_FA_AUTO;
-        if (e->n_gpu_layers >= 0)
-            s.n_gpu_layers = (int32_t)(e->n_gpu_layers > INT32_MAX ? INT32_MAX : e->n_gpu_layers);
-        else if (e->n_gpu_layers == -2)
-            s.n_gpu_layers = OG_NGL_ALL; /* set by the user: --fit keeps every layer on the GPU */
-        /* llama.cpp's --fit (og_decide places layers / experts like it) */
-        set.fit.off = e->fit == 0;
-        if (e->fit_target_mib >= 0) {
-            set.fit.n_target = 1;
-            set.fit.target_bytes[0] = (uint64_t)e->fit_target_mib * 1024 * 1024;
-        }
-        if (e->fit_ctx > 0)
-            set.fit.n_ctx_min = (uint32_t)(e->fit_ctx > UINT32_MAX ? UINT32_MAX : e->fit_ctx);
-        set.fit.ctx_full = e->n_ctx == 0;
-        if (e->placement_set && s.n_gpu_layers == OG_NGL_AUTO)
-            s.n_gpu_layers = OG_NGL_ALL; /* -ot / -ts / --cpu-moe given: --fit gives up; the
-                                            plan keeps every layer on the GPU (their -ot
-                                            patterns are not read here) */
-        if (e->cache_ram_set)
-            s.cache_ram_mib =
-                (int32_t)(e->cache_ram_mib > INT32_MAX ? INT32_MAX : e->cache_ram_mib);
-        if (e->ctx_checkpoints >= 0)
-            s.n_ctx_checkpoints =
-                (int32_t)(e->ctx_checkpoints > INT32_MAX ? INT32_MAX : e->ctx_checkpoints);
     }
     set.engine = e->engine == OG_ENGINE_OLLAMA ? OG_ENGINE_OLLAMA : OG_ENGINE_LLAMA_CPP;
     set.llama = s;
@@ -831,6 +858,164 @@ static void pf_llama(const og_engine_cmd *e, const og_machine *m, uint64_t mem, 
                  "the model runs in the Ollama server, outside the watched tree: the measured "
                  "peak is the client's, and this run is not used for prediction accuracy");
     og_model_free(md);
+}
+
+/* llama.cpp RPC: llama-server --rpc A,B (this host runs llama-server and
+ * holds the last layers) or rpc-server (this host serves its devices to a
+ * llama-server elsewhere). The cluster plan (og_cluster_plan_rpc, the split
+ * --fit makes across every host's devices) gives this host's share, and the
+ * guard watches this host only: the remote hosts' processes are not seen
+ * from here. */
+static void pf_rpc(const og_engine_cmd *e, const char *cluster, const char *cluster_model,
+                   uint64_t mem, preflight *pf)
+{
+    og_error err;
+    const char *model = e->rpc_server ? cluster_model : e->model;
+    if (e->rpc_server && (!cluster || !cluster_model)) {
+        snprintf(pf->note, sizeof pf->note,
+                 "no prediction: rpc-server holds what the llama-server host sends it; give "
+                 "--cluster MAIN,...,this,... and --cluster-model MODEL to plan this host's "
+                 "share (the guard watches this host's memory either way)");
+        return;
+    }
+    if (!model || !model[0] || (!e->rpc_server && e->model_is_repo)) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: no -m MODEL file");
+        return;
+    }
+    og_machine *mach = calloc(OG_CLUSTER_MAX_HOSTS, sizeof *mach);
+    og_cluster_plan *cp = calloc(1, sizeof *cp);
+    og_model *md = NULL;
+    char names[OG_CLUSTER_MAX_HOSTS][64];
+    const og_machine *hp[OG_CLUSTER_MAX_HOSTS];
+    const char *np[OG_CLUSTER_MAX_HOSTS];
+    uint32_t n = 0;
+    int local = -1, assumed = 0;
+    if (!mach || !cp) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: out of memory");
+        goto done;
+    }
+    if (cluster) {
+        for (const char *p = cluster; *p;) {
+            const char *c = strchr(p, ',');
+            size_t l = c ? (size_t)(c - p) : strlen(p);
+            if (!l || l >= sizeof names[0] || n == OG_CLUSTER_MAX_HOSTS) {
+                snprintf(pf->note, sizeof pf->note,
+                         "no prediction: --cluster expects 2 to %d hosts A,B,..., got '%s'",
+                         OG_CLUSTER_MAX_HOSTS, cluster);
+                goto done;
+            }
+            memcpy(names[n], p, l);
+            names[n][l] = '\0';
+            int me = !strcmp(names[n], "this") || !strcmp(names[n], "local");
+            if (me && local < 0)
+                local = (int)n;
+            og_status st =
+                me ? og_machine_probe(&mach[n], &err) : og_machine_load(names[n], &mach[n], &err);
+            if (st != OG_OK) {
+                snprintf(pf->note, sizeof pf->note, "no prediction: --cluster %s: %s", names[n],
+                         err.message);
+                goto done;
+            }
+            n++;
+            if (!c)
+                break;
+            p = c + 1;
+        }
+        if (local < 0 || (!e->rpc_server && local != 0) || (e->rpc_server && local == 0) ||
+            (!e->rpc_server && n != e->n_rpc + 1) || n < 2) {
+            snprintf(pf->note, sizeof pf->note,
+                     "no prediction: --cluster '%s' must name every host, llama-server's first "
+                     "and then the %s, with 'this' for this machine (%s)",
+                     cluster, e->rpc_server ? "rpc-servers" : "--rpc servers in order",
+                     e->rpc_server ? "not first: this host runs rpc-server"
+                                   : "first: this host runs llama-server");
+            goto done;
+        }
+    } else {
+        /* llama-server --rpc without --cluster: the servers' memory is not known here */
+        if (og_machine_probe(&mach[0], &err) != OG_OK) {
+            snprintf(pf->note, sizeof pf->note, "no prediction: machine probe: %s", err.message);
+            goto done;
+        }
+        snprintf(names[0], sizeof names[0], "this");
+        local = 0;
+        n = 1;
+        for (const char *p = e->rpc; *p && n < OG_CLUSTER_MAX_HOSTS;) {
+            const char *c = strchr(p, ',');
+            size_t l = c ? (size_t)(c - p) : strlen(p);
+            if (l) {
+                mach[n] = mach[0];
+                snprintf(names[n], sizeof names[n], "%.*s", (int)(l < 63 ? l : 63), p);
+                n++;
+            }
+            if (!c)
+                break;
+            p = c + 1;
+        }
+        assumed = 1;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        hp[k] = &mach[k];
+        np[k] = names[k];
+    }
+    (void)mem; /* --mem: not used for a cluster plan (each host has its own budget) */
+    og_status st = og_model_open(model, &md, &err);
+    if (st != OG_OK && e->rpc_server)
+        st = catalog_open(model, OG_BUILD_GGUF_Q4_K_M, &md, &err);
+    if (st != OG_OK) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+        goto done;
+    }
+    og_decide_settings set;
+    og_decide_settings_default(&set);
+    og_llama_settings s = set.llama;
+    if (!e->rpc_server && llama_settings_from_cmd(e, &set, &s, pf) != 0)
+        goto done;
+    s.engine = OG_LLAMA_ENGINE_LLAMA_CPP;
+    if (og_cluster_plan_rpc(md, &s, hp, np, n, cp, &err) != OG_OK) {
+        snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+        goto done;
+    }
+    const og_cluster_host_plan *h = &cp->host[local];
+    pf->ran = 1;
+    pf->predicted = h->weights_bytes + h->kv_bytes + h->compute_bytes + h->host_ram_bytes;
+    og_budget b;
+    og_machine_budget(&mach[local], &b);
+    pf->discrete =
+        h->weights_bytes && !b.unified && og_machine_backend(&mach[local]) != OG_BACKEND_CPU;
+    /* what this host's tree may use: its devices' budget plus host RAM on a discrete
+     * GPU (the run measures GPU + anonymous host memory), else its one pool (the
+     * cluster plan's usable: RAM for a CPU-only host) */
+    pf->budget = pf->discrete ? h->usable_bytes + b.host_bytes : h->usable_bytes;
+    og_fit_verdict v = h->verdict;
+    pf->no_fit = v == OG_FIT_NO;
+    pf->tight = v == OG_FIT_TIGHT;
+    snprintf(pf->verdict, sizeof pf->verdict, "%s", og_fit_verdict_name(v));
+
+    snprintf(pf->engine, sizeof pf->engine,
+             "llama.cpp RPC plan, this host's share as %s: %u layers%s, context %u",
+             e->rpc_server ? "rpc-server" : "llama-server", h->layers,
+             h->holds_output ? " and the output" : "", cp->n_ctx);
+    snprintf(pf->placement, sizeof pf->placement, "llama.cpp --fit over %u hosts: %.*s", n,
+             (int)(sizeof pf->placement - 48), cp->fit ? cp->fit->args : "");
+    size_t o = 0;
+    o += (size_t)snprintf(pf->note + o, sizeof pf->note - o,
+                          "the guard watches this host only; not watched from here:");
+    for (uint32_t k = 0; k < n && o < sizeof pf->note; k++)
+        if ((int)k != local)
+            o += (size_t)snprintf(pf->note + o, sizeof pf->note - o, " %s (%s, %u layers, %s)",
+                                  names[k], k == 0 ? "llama-server" : "rpc-server",
+                                  cp->host[k].layers, og_fit_verdict_name(cp->host[k].verdict));
+    if (assumed && o < sizeof pf->note)
+        snprintf(pf->note + o, sizeof pf->note - o,
+                 "; the --rpc servers' memory is not known here: each was assumed like this "
+                 "machine (give --cluster this,A,B with their presets or snapshots)");
+done:
+    og_model_free(md);
+    if (cp)
+        og_cluster_plan_free(cp);
+    free(cp);
+    free(mach);
 }
 
 static void pf_mlx(const og_engine_cmd *e, const og_machine *m, uint64_t mem, preflight *pf)
@@ -881,7 +1066,7 @@ static void pf_mlx(const og_engine_cmd *e, const og_machine *m, uint64_t mem, pr
     og_model_free(md);
 }
 
-static void run_preflight(const og_engine_cmd *e, uint64_t mem, preflight *pf)
+static void run_preflight(const og_engine_cmd *e, const run_opts *ro, uint64_t mem, preflight *pf)
 {
     memset(pf, 0, sizeof *pf);
     og_machine *m = calloc(1, sizeof *m);
@@ -897,6 +1082,8 @@ static void run_preflight(const og_engine_cmd *e, uint64_t mem, preflight *pf)
     }
     if (e->engine == OG_ENGINE_MLX)
         pf_mlx(e, m, mem, pf);
+    else if (e->rpc_server || e->n_rpc)
+        pf_rpc(e, ro->cluster, ro->cluster_model, mem, pf);
     else
         pf_llama(e, m, mem, pf);
     free(m);
@@ -986,7 +1173,7 @@ int cmd_run(int argc, char **argv)
         if (eng.kv_bits > 0)
             fprintf(stderr, ", KV %lld-bit", (long long)eng.kv_bits);
         fprintf(stderr, "\n");
-        run_preflight(&eng, mem, &pf);
+        run_preflight(&eng, &ro, mem, &pf);
         if (pf.ran) {
             const char *col = pf.no_fit  ? cli_c(stderr, CLI_RED)
                               : pf.tight ? cli_c(stderr, CLI_YELLOW)

@@ -196,7 +196,9 @@ og_status og_cluster_plan_rpc(const og_model *m, const og_llama_settings *s0,
         if (k == 0 && hp->host_ram_bytes) {
             /* the llama-server host also holds the host-side buffers */
             int64_t hm = (int64_t)b[0].host_bytes - (int64_t)hp->host_ram_bytes;
-            if (b[0].unified) {
+            if (b[0].unified || !hp->n_devices) {
+                /* one pool, or no device at all (a CPU-only llama-server host:
+                 * the layers are on the servers, the host-side buffers in RAM) */
                 hp->need_bytes += hp->host_ram_bytes;
                 hp->usable_bytes = b[0].host_bytes;
                 hp->margin_bytes = (int64_t)hp->usable_bytes - (int64_t)hp->need_bytes;

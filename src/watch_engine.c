@@ -7,6 +7,7 @@
  * -ctk/--cache-type-k, -ctv/--cache-type-v, -fa/--flash-attn [on|off|auto],
  * -n/--predict, and what --fit reads: -fit/--fit, -fitt/--fit-target,
  * -fitc/--fit-ctx, -ot, -ts, -cmoe, -ncmoe (a placement set by the user).
+ * --rpc host:port,... (the servers); rpc-server's own options below.
  * MLX options follow mlx-lm's mlx_lm/generate.py and server.py
  * (--model, --max-kv-size, --kv-bits, --kv-group-size, --quantized-kv-start,
  * -m/--max-tokens). */
@@ -148,6 +149,17 @@ static void parse_llama(int argc, const char *const *argv, int start, og_engine_
                              NAMES("-ot", "--override-tensor", "-ts", "--tensor-split", "-ncmoe",
                                    "--n-cpu-moe"))) {
             c->placement_set = 1;
+        } else if (is_opt(a, NAMES("--rpc")) && (v = opt_value(argc, argv, &i, NAMES("--rpc")))) {
+            og_strlcpy(c->rpc, v, sizeof c->rpc);
+            c->n_rpc = 0;
+            for (const char *p = v; *p;) { /* common/arg.cpp: comma-separated servers */
+                const char *e = strchr(p, ',');
+                size_t l = e ? (size_t)(e - p) : strlen(p);
+                c->n_rpc += l > 0;
+                if (!e)
+                    break;
+                p = e + 1;
+            }
         } else if (is_opt(a, NAMES("-cmoe", "--cpu-moe"))) {
             c->placement_set = 1;
         } else if (is_opt(a, NAMES("-ctk", "--cache-type-k")) &&
@@ -228,6 +240,28 @@ static void parse_mlx(int argc, const char *const *argv, int start, og_engine_cm
     }
 }
 
+/* tools/rpc/rpc-server.cpp (llama.cpp 2026-09-12): -H/--host, -p/--port
+ * (default 50052), -d/--device, -t/--threads, -c/--cache (a flag: not a
+ * context size here). */
+static void parse_rpc_server(int argc, const char *const *argv, int start, og_engine_cmd *c)
+{
+    c->rpc_port = 50052;
+    for (int i = start; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int64_t x;
+        if (is_opt(a, NAMES("-p", "--port")) &&
+            (v = opt_value(argc, argv, &i, NAMES("-p", "--port")))) {
+            if (parse_i64(v, &x) && x > 0 && x < 65536)
+                c->rpc_port = x;
+        } else if (is_opt(a, NAMES("-c", "--cache"))) {
+            c->rpc_cache = 1;
+        } else if (is_opt(a, NAMES("-H", "--host", "-d", "--device", "-t", "--threads"))) {
+            (void)opt_value(argc, argv, &i,
+                            NAMES("-H", "--host", "-d", "--device", "-t", "--threads"));
+        }
+    }
+}
+
 static int is_llama_tool(const char *b)
 {
     static const char *const tools[] = {
@@ -278,6 +312,14 @@ og_engine og_engine_cmd_parse(int argc, const char *const *argv, og_engine_cmd *
     if (i >= argc)
         return OG_ENGINE_NONE;
     const char *b = og_basename(argv[i]);
+    if (!strcmp(b, "rpc-server") || !strcmp(b, "ggml-rpc-server") ||
+        !strcmp(b, "llama-rpc-server")) {
+        c->engine = OG_ENGINE_LLAMA_CPP;
+        c->rpc_server = 1;
+        og_strlcpy(c->tool, "rpc-server", sizeof c->tool);
+        parse_rpc_server(argc, argv, i + 1, c);
+        return c->engine;
+    }
     if (is_llama_tool(b)) {
         c->engine = OG_ENGINE_LLAMA_CPP;
         og_strlcpy(c->tool, b, sizeof c->tool);

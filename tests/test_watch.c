@@ -313,6 +313,26 @@ START_TEST(test_engine_parse)
     ck_assert_int_eq(parse(&c, "python3 -m http.server"), OG_ENGINE_NONE);
     ck_assert_int_eq(parse(&c, "sleep 5"), OG_ENGINE_NONE);
     ck_assert_int_eq(og_engine_cmd_parse(0, NULL, &c), OG_ENGINE_NONE);
+    /* llama.cpp RPC: llama-server --rpc (common/arg.cpp) and rpc-server's own options
+     * (tools/rpc/rpc-server.cpp: -c is --cache there, not a context size) */
+    ck_assert_int_eq(
+        parse(&c, "llama-server --rpc 10.0.0.2:50052,10.0.0.3:50052 -m x.gguf -c 8192"),
+        OG_ENGINE_LLAMA_CPP);
+    ck_assert_uint_eq(c.n_rpc, 2);
+    ck_assert_str_eq(c.rpc, "10.0.0.2:50052,10.0.0.3:50052");
+    ck_assert_int_eq(c.rpc_server, 0);
+    ck_assert_int_eq(c.n_ctx, 8192);
+    ck_assert_int_eq(parse(&c, "/opt/llama/bin/rpc-server -H 0.0.0.0 -p 50053 -c -d CUDA0"),
+                     OG_ENGINE_LLAMA_CPP);
+    ck_assert_str_eq(c.tool, "rpc-server");
+    ck_assert_int_eq(c.rpc_server, 1);
+    ck_assert_int_eq(c.rpc_port, 50053);
+    ck_assert_int_eq(c.rpc_cache, 1);
+    ck_assert_int_eq(c.n_ctx, -1);
+    ck_assert_str_eq(c.model, "");
+    ck_assert_int_eq(parse(&c, "ggml-rpc-server"), OG_ENGINE_LLAMA_CPP);
+    ck_assert_int_eq(c.rpc_port, 50052);
+    ck_assert_uint_eq(c.n_rpc, 0);
     /* llama.cpp's --fit and the placement flags it leaves alone */
     ck_assert_int_eq(parse(&c, "llama-server -m x.gguf"), OG_ENGINE_LLAMA_CPP);
     ck_assert_int_eq(c.fit, -1);

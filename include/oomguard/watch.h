@@ -152,6 +152,13 @@ typedef struct og_engine_cmd {
      * in order; the engine sees them on top of the caller's environment. */
     uint32_t n_env;
     char env[8][128];
+    /* llama.cpp RPC (tools/rpc/rpc-server.cpp, common/arg.cpp --rpc) */
+    int rpc_server;   /* 1: the command is rpc-server: it serves this host's devices to a
+                         llama-server elsewhere (tool "rpc-server", no model of its own) */
+    int64_t rpc_port; /* rpc-server -p/--port (50052 when not given) */
+    int rpc_cache;    /* rpc-server -c/--cache: tensors cached in a local file */
+    uint32_t n_rpc;   /* llama-server/llama-cli --rpc: how many servers */
+    char rpc[512];    /* the --rpc list as typed (host:port,host:port) */
 } og_engine_cmd;
 
 /* Recognise a known engine invocation and read its memory settings. Pure.
