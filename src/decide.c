@@ -661,6 +661,18 @@ static int try_placement(const run *r, const og_model *pm, const og_machine *m, 
     og_decide_fitp_input(b, r->c.backend, m->ram_bytes, &in->settings.fit, &fin);
     if (!fin.n_devices)
         return 0;
+    /* what --fit keeps free per device is its target, not the budget's margin */
+    uint64_t gpu_room = 0;
+    for (uint32_t i = 0; i < fin.n_devices; i++) {
+        uint64_t t = fin.target_bytes[i] ? fin.target_bytes[i] : OG_FIT_DEFAULT_TARGET;
+        gpu_room += fin.free_bytes[i] > t ? fin.free_bytes[i] - t : 0;
+    }
+    /* the weights alone exceed the GPU room and host RAM together: no placement
+     * fits (the verdict is the same); callers that only need the verdict (the
+     * overview, --machines, run's preflight) skip the search */
+    if ((in->pick_only || in->skip_alternatives) && !unified &&
+        pm->weight_bytes > gpu_room + b->host_bytes)
+        return 0;
     og_llama_settings s = r->ls;
     if (r->ctx_default && r->engine == OG_ENGINE_LLAMA_CPP)
         s.n_ctx = 0; /* not set: --fit may lower it */
@@ -674,12 +686,6 @@ static int try_placement(const run *r, const og_model *pm, const og_machine *m, 
     pl->status = fr->status;
     if (fr->status != OG_FITP_PLACED || og_llama_plan(pm, &fr->settings, q, NULL) != OG_OK)
         goto done;
-    /* what --fit keeps free per device is its target, not the budget's margin */
-    uint64_t gpu_room = 0;
-    for (uint32_t i = 0; i < fin.n_devices; i++) {
-        uint64_t t = fin.target_bytes[i] ? fin.target_bytes[i] : OG_FIT_DEFAULT_TARGET;
-        gpu_room += fin.free_bytes[i] > t ? fin.free_bytes[i] - t : 0;
-    }
     /* the GPU part is sized by --fit to keep its target free; the verdict's
      * headroom (and "tight") is the host RAM's */
     og_budget hb = *b;
