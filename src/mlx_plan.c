@@ -1032,6 +1032,30 @@ static uint64_t peak_for(const og_model *m, const og_mlx_settings *s, int *ok)
     return v;
 }
 
+/* A floor under the peak at ctx tokens, from a plan at another context
+ * (p): the weights plus the full-attention layers' KV cache, which holds at
+ * least ctx slots (cache.py KVCache grows in steps of 256 and never drops a
+ * token). Without a quantized cache (--kv-bits shrinks it) and with no
+ * rotating or chunked layer counted, the peak is never below it, so a
+ * context whose floor is over the budget does not fit without planning it
+ * (the search's plans at 1M-10M tokens are its costly ones). 0 = none. */
+static uint64_t peak_floor(const og_mlx_plan_result *p, const og_mlx_settings *s, uint64_t ctx)
+{
+    if (!p || s->kv_bits || og_plan_exact_search)
+        return 0;
+    return sat_add(p->weights_bytes, sat_mul(p->kv_per_token_bytes, ctx));
+}
+
+/* Does the plan at s->ctx fit the budget (floor first)? */
+static int ctx_fits(const og_model *m, const og_mlx_settings *s, uint64_t budget,
+                    const og_mlx_plan_result *small)
+{
+    if (small && peak_floor(small, s, s->ctx) > budget)
+        return 0;
+    int ok;
+    return peak_for(m, s, &ok) <= budget && ok;
+}
+
 uint64_t og_mlx_max_ctx(const og_model *m, const og_mlx_settings *settings, uint64_t budget)
 {
     og_mlx_settings s;
@@ -1043,25 +1067,41 @@ uint64_t og_mlx_max_ctx(const og_model *m, const og_mlx_settings *settings, uint
     uint64_t lo = 0;
     int ok;
     s.prompt_tokens = 0;
+    /* the plan at the smallest step first: its weights and KV per token
+     * bound the larger plans from below (peak_floor) */
+    og_mlx_plan_result *small = malloc(sizeof *small);
+    s.ctx = 256 < hi ? 256 : hi;
+    int small_fits = 0;
+    if (small && og_mlx_plan(m, &s, small, NULL) == OG_OK) {
+        small_fits = small->peak_bytes <= budget;
+    } else {
+        free(small);
+        small = NULL;
+        small_fits = peak_for(m, &s, &ok) <= budget && ok;
+    }
     s.ctx = hi;
-    if (peak_for(m, &s, &ok) <= budget && ok)
+    if (ctx_fits(m, &s, budget, small)) {
+        free(small);
         return hi;
+    }
     /* nothing fits when the smallest step does not (the search below would
      * end at 0 after a dozen plans): one plan for the models and builds the
      * overview rules out */
-    s.ctx = 256 < hi ? 256 : hi;
-    if (!(peak_for(m, &s, &ok) <= budget && ok))
+    if (!small_fits) {
+        free(small);
         return 0;
+    }
     /* binary search on 256-token granularity */
     uint64_t a = 0, z = hi / 256;
     while (a < z) {
         uint64_t mid = a + (z - a + 1) / 2;
         s.ctx = mid * 256;
-        if (peak_for(m, &s, &ok) <= budget && ok)
+        if (ctx_fits(m, &s, budget, small))
             a = mid;
         else
             z = mid - 1;
     }
+    free(small);
     lo = a * 256;
     return lo;
 }
