@@ -120,4 +120,11 @@ int cmd_history(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_complete(int argc, char **argv); /* hidden: oomguard __complete LIST */
 
+/* --cluster A,B,... (fit, run): each host a preset, a snapshot file, or 'this'/'local'
+ * (this machine, probed), at most OG_CLUSTER_MAX_HOSTS. Fills mach[0..*n) and names;
+ * *local = the index of the first 'this'/'local', or -1. OG_ERR_INVALID: a malformed
+ * list (err says how); else the load or probe error. cli/fit_cluster.c. */
+og_status cli_cluster_hosts(const char *list, og_machine *mach, char (*names)[64], uint32_t *n,
+                            int *local, og_error *err);
+
 #endif

@@ -895,31 +895,9 @@ static void pf_rpc(const og_engine_cmd *e, const char *cluster, const char *clus
         goto done;
     }
     if (cluster) {
-        for (const char *p = cluster; *p;) {
-            const char *c = strchr(p, ',');
-            size_t l = c ? (size_t)(c - p) : strlen(p);
-            if (!l || l >= sizeof names[0] || n == OG_CLUSTER_MAX_HOSTS) {
-                snprintf(pf->note, sizeof pf->note,
-                         "no prediction: --cluster expects 2 to %d hosts A,B,..., got '%s'",
-                         OG_CLUSTER_MAX_HOSTS, cluster);
-                goto done;
-            }
-            memcpy(names[n], p, l);
-            names[n][l] = '\0';
-            int me = !strcmp(names[n], "this") || !strcmp(names[n], "local");
-            if (me && local < 0)
-                local = (int)n;
-            og_status st =
-                me ? og_machine_probe(&mach[n], &err) : og_machine_load(names[n], &mach[n], &err);
-            if (st != OG_OK) {
-                snprintf(pf->note, sizeof pf->note, "no prediction: --cluster %s: %s", names[n],
-                         err.message);
-                goto done;
-            }
-            n++;
-            if (!c)
-                break;
-            p = c + 1;
+        if (cli_cluster_hosts(cluster, mach, names, &n, &local, &err) != OG_OK) {
+            snprintf(pf->note, sizeof pf->note, "no prediction: %s", err.message);
+            goto done;
         }
         if (local < 0 || (!e->rpc_server && local != 0) || (e->rpc_server && local == 0) ||
             (!e->rpc_server && n != e->n_rpc + 1) || n < 2) {

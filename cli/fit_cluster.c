@@ -195,6 +195,39 @@ static int run_mlx(const fit_opts *o, og_model *m, const og_catalog_entry *entry
     return rc;
 }
 
+og_status cli_cluster_hosts(const char *list, og_machine *mach, char (*names)[64], uint32_t *n,
+                            int *local, og_error *err)
+{
+    *n = 0;
+    *local = -1;
+    for (const char *p = list; *p;) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        if (!l || l >= 64 || *n == OG_CLUSTER_MAX_HOSTS)
+            return og_error_set(err, OG_ERR_INVALID,
+                                "--cluster expects 1 to %d hosts A,B,... (presets, snapshot "
+                                "files or 'local'), got '%s'",
+                                OG_CLUSTER_MAX_HOSTS, list);
+        memcpy(names[*n], p, l);
+        names[*n][l] = '\0';
+        int me = !strcmp(names[*n], "local") || !strcmp(names[*n], "this");
+        if (me && *local < 0)
+            *local = (int)*n;
+        og_status st =
+            me ? og_machine_probe(&mach[*n], err) : og_machine_load(names[*n], &mach[*n], err);
+        if (st != OG_OK)
+            return st;
+        (*n)++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    if (!*n)
+        return og_error_set(err, OG_ERR_INVALID, "--cluster expects 1 to %d hosts A,B,..., got ''",
+                            OG_CLUSTER_MAX_HOSTS);
+    return OG_OK;
+}
+
 int fit_run_cluster(fit_env *v, og_model *m, const og_catalog_entry *entry, int mlx)
 {
     fit_opts *o = v->o;
@@ -209,37 +242,25 @@ int fit_run_cluster(fit_env *v, og_model *m, const og_catalog_entry *entry, int 
         goto done;
     uint32_t n = 0;
     og_error err;
-    for (const char *p = o->cluster; *p && n <= OG_CLUSTER_MAX_HOSTS;) {
-        const char *c = strchr(p, ',');
-        size_t l = c ? (size_t)(c - p) : strlen(p);
-        if (!l || l >= sizeof names[0] || n == OG_CLUSTER_MAX_HOSTS) {
-            rc = cli_usage_error("fit",
-                                 "--cluster expects 1 to %d hosts A,B,... (presets, "
-                                 "snapshot files or 'local'), got '%s'",
-                                 OG_CLUSTER_MAX_HOSTS, o->cluster);
-            goto done;
-        }
-        memcpy(names[n], p, l);
-        names[n][l] = '\0';
-        og_status st = !strcmp(names[n], "local") || !strcmp(names[n], "this")
-                           ? og_machine_probe(&mach[n], &err)
-                           : og_machine_load(names[n], &mach[n], &err);
-        if (st != OG_OK) {
-            rc = cli_fail(&err);
-            goto done;
-        }
-        hp[n] = &mach[n];
-        np[n] = names[n];
+    int local;
+    og_status hst = cli_cluster_hosts(o->cluster, mach, names, &n, &local, &err);
+    if (hst == OG_ERR_INVALID) {
+        rc = cli_usage_error("fit", "%s", err.message);
+        goto done;
+    }
+    if (hst != OG_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        hp[k] = &mach[k];
+        np[k] = names[k];
         og_decide_input in;
         memset(&in, 0, sizeof in);
-        in.machine = &mach[n];
+        in.machine = &mach[k];
         in.model = m;
         og_decide_settings_default(&in.settings);
-        og_decide_machine(&in, &rep[n]);
-        n++;
-        if (!c)
-            break;
-        p = c + 1;
+        og_decide_machine(&in, &rep[k]);
     }
     if (mlx || o->cluster_engine == 3) {
         rc = run_mlx(o, m, entry, hp, np, n, rep);
