@@ -979,10 +979,23 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
                 hostc = max_u64(hostc, kq);
             }
         }
+        /* A device between two others (its input arrives from another
+         * rpc-server, its output leaves for one) holds four more f32 hidden
+         * states per token than the first. Measured (bench/results/fit-params-rpc.jsonl,
+         * three servers, --fit-print of llama.cpp's choice): Llama 3.1 8B
+         * shape -c 52992 -ts 13,12,8: 347 / 379 / 529 MiB, this gives the
+         * same to the MiB; -ctk q8_0 -c 32768: 260 / 292; Gemma 3 27B, Phi-3
+         * mini, gpt-oss-20b within 0.1 %. It moves --fit's context step
+         * (common/fit.cpp lines 393-430, the projection at the trained
+         * context). */
+        uint64_t mid = 16 * ub * E;
         uint64_t g = 0;
+        int first_dev = -1;
         for (uint32_t d = 0; d < ndv; d++) {
             if (!p->dev_layers[d] && ndv > 1)
                 continue;
+            if (first_dev < 0)
+                first_dev = (int)d;
             /* The output device with some of its layers' tensors sent to
              * the host by -ot (--fit's MoE spill and partial layers,
              * common/fit.cpp get_overflow_pattern, lines 492-529): its graph
@@ -999,7 +1012,7 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
                 (int)d == p->output_device
                     ? (p->n_layer_gpu < hp->n_layer || (spill_mask >> d & 1) ? outp_d
                                                                              : max_u64(inner, outp))
-                    : inner;
+                    : inner + (p->n_layer_gpu >= hp->n_layer && (int)d != first_dev ? mid : 0);
             g += p->dev_compute[d];
         }
         p->bytes[OG_COMP_COMPUTE][OG_POOL_GPU] = g;

@@ -377,6 +377,38 @@ START_TEST(test_rpc_compute_without_flash_attn)
 }
 END_TEST
 
+/* Three rpc-server devices, every layer on them (src/llama_plan.c
+ * plan_compute, RPC branch: the device between two others). Values from
+ * bench/results/fit-params-rpc.jsonl: llama-fit-params (llama.cpp 2026-09-12,
+ * CPU + RPC) chose "-c 52992 -ngl 33 -ts 13,12,8" for the Llama 3.1 8B shape
+ * with -fitt 19000,20000,21000, and its --fit-print of that line said
+ * compute 347 / 379 / 529 MiB (the middle device was 347 before the rule). */
+START_TEST(test_rpc_middle_device)
+{
+    ogfix_shape sh = og_test_llama31_8b();
+    og_model *m = from_shape(&sh);
+    og_llama_settings s;
+    og_llama_settings_default(&s);
+    s.backend = OG_BACKEND_RPC;
+    s.n_ctx = 52992;
+    s.n_devices = 3;
+    s.tensor_split[0] = 13;
+    s.tensor_split[1] = 12;
+    s.tensor_split[2] = 8;
+    s.use_mmap = 0;
+    og_llama_memplan p;
+    og_error err;
+    ck_assert_int_eq(og_llama_plan(m, &s, &p, &err), OG_OK);
+    static const uint64_t want[3][3] = {{1521, 2691, 347}, {1404, 2484, 379}, {1230, 1449, 529}};
+    for (int d = 0; d < 3; d++) {
+        ck_assert_uint_eq(p.dev_model[d] / MiB, want[d][0]);
+        ck_assert_uint_eq(p.dev_context[d] / MiB, want[d][1]);
+        ck_assert_uint_eq(p.dev_compute[d] / MiB, want[d][2]);
+    }
+    og_model_free(m);
+}
+END_TEST
+
 START_TEST(test_ollama_rules_2026)
 {
     ogfix_shape sh = og_test_llama31_8b();
@@ -544,6 +576,7 @@ int main(void)
     tcase_add_test(tc, test_fit_two_devices_writes_ts);
     tcase_add_test(tc, test_rpc_output_device_with_spill);
     tcase_add_test(tc, test_rpc_compute_without_flash_attn);
+    tcase_add_test(tc, test_rpc_middle_device);
     tcase_add_test(tc, test_ollama_rules_2026);
     tcase_add_test(tc, test_ollama_advice_speaks_ollama);
     tcase_add_test(tc, test_cluster_rpc_and_exo);
