@@ -121,6 +121,8 @@ static void plan_layout(layout *L, const int natural[C_N], int width)
     SHRINK(C_QUANT, 6);
     SHRINK(C_NAME, 8);
     SHRINK(C_SIZE, 8);
+    DROP(C_QUANT);
+    SHRINK(C_NAME, 4);
 #undef SHRINK
 #undef DROP
     /* whatever width is left over after a drop goes back to NAME */

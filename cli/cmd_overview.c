@@ -222,10 +222,12 @@ static void print_machine(const og_machine *m, const og_budget *b, uint64_t mem,
              m->preset[0] ? ")" : "", cli_bytes(m->ram_bytes));
     if (m->cpu_cores)
         snprintf(rest + strlen(rest), sizeof rest - strlen(rest), ", %u cores", m->cpu_cores);
-    if (cli_text_cols(name) + cli_text_cols(rest) < width)
+    if (cli_text_cols(name) + cli_text_cols(rest) < width) {
         fprintf(o, "%s\n", rest);
-    else
-        wrapped(width, 4, "\n  %s", rest[0] == ' ' && rest[1] != ' ' ? rest + 1 : rest + 2);
+    } else {
+        fputc('\n', o);
+        wrapped(width, 4, "  %s", rest + strspn(rest, " "));
+    }
     if (b->has_gpu)
         wrapped(width, 4, "  GPU %s: %s usable%s%s%s", b->unified ? "pool (unified)" : "memory",
                 cli_bytes(b->gpu_bytes), b->wired_limit_bytes ? ", wired limit " : "",
@@ -448,8 +450,9 @@ int cmd_overview(int argc, char **argv)
     int width = cli_term_width();
     print_machine(m, &b, o.mem, width);
     if (headline) {
-        printf("  %s!%s ", cli_c(stdout, CLI_YELLOW), cli_c(stdout, CLI_RESET));
-        wrapped(width, 4, "%s (oomguard doctor)", headline);
+        /* (colour codes count as columns here: a line wraps early, never wide) */
+        wrapped(width, 4, "  %s!%s %s (oomguard doctor)", cli_c(stdout, CLI_YELLOW),
+                cli_c(stdout, CLI_RESET), headline);
     }
     /* Columns that keep to the terminal: MODEL [SIZE] [MLX] GGUF. The
      * longest cells that leave the model name 16 columns (or all of it),

@@ -176,30 +176,38 @@ void cli_pad(FILE *o, const char *s, int w)
 
 void cli_wrap(FILE *o, const char *text, int width, int indent)
 {
-    int avail = width - indent > 20 ? width - indent : 20;
+    if (indent > width / 2)
+        indent = width / 2;
     const char *p = text;
     int first = 1;
     while (*p) {
-        /* the longest run of words within avail columns */
+        /* the longest run of words that fits the line (its indent included) */
+        int avail = width - (first ? 0 : indent);
         const char *line = p, *end = p, *q = p;
-        int cols = 0;
+        int cols = 0; /* columns of line..end, as printed */
         while (*q) {
             const char *w = q;
+            while (*w == ' ')
+                w++;
             int wc = 0;
-            while (*q && *q != ' ')
-                wc += !cont_byte((unsigned char)*q++);
-            if (end != line && cols + 1 + wc > avail)
+            const char *we = w;
+            while (*we && *we != ' ')
+                wc += !cont_byte((unsigned char)*we++);
+            if (!wc)
+                break; /* trailing blanks */
+            int next = cols + (int)(w - end) + wc;
+            if (next > avail && end != line)
                 break;
-            cols += (end != line) + wc;
-            end = q;
-            if (cols > avail) { /* one word longer than the line: cut it */
-                end = w + cols_bytes(w, avail - (cols - wc));
-                q = end;
+            if (next > avail) { /* one word longer than the line: cut it */
+                int room = avail - cols - (int)(w - end);
+                end = w + cols_bytes(w, room > 1 ? room : 1);
                 break;
             }
-            while (*q == ' ')
-                q++;
+            cols = next;
+            end = q = we;
         }
+        if (end == line) /* nothing fitted (blanks only) */
+            break;
         fprintf(o, "%*s%.*s\n", first ? 0 : indent, "", (int)(end - line), line);
         first = 0;
         p = end;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The overview keeps to the terminal (issues 14, 15): at COLUMNS=60, 80 and
+# The overview keeps to the terminal (issues 14, 15): at COLUMNS=25, 60, 80 and
 # 200, and 80 into a pipe without COLUMNS, no line is wider than the
 # terminal, every catalog model has its row, each family is one group
 # (families sorted, sizes ascending within one), and --json does not depend
@@ -30,7 +30,7 @@ for a, b in zip(ms, ms[1:]):
     if a["family"] == b["family"]:
         assert a["parameters"] <= b["parameters"], (a["name"], b["name"])
 PY
-  for cols in 60 80 200 pipe; do
+  for cols in 25 60 80 200 pipe; do
     if [ $cols = pipe ]; then env -u COLUMNS "$OG" --machine $machine >"$T/out"; w=80
     else COLUMNS=$cols LANG=C.UTF-8 "$OG" --machine $machine >"$T/out"; w=$cols; fi
     rc=$?
