@@ -29,10 +29,16 @@ static void print_verdict(FILE *out, const og_decision *d, const char *budget_sr
                       : d->verdict == OG_FIT_TIGHT ? CLI_YELLOW
                                                    : CLI_RED;
     int64_t mg = d->margin_bytes;
-    fprintf(out, "verdict    %s%s%s%s — %s %s", B, cli_c(out, col), og_fit_verdict_name(d->verdict),
-            R, cli_bytes((uint64_t)(mg < 0 ? -mg : mg)), mg < 0 ? "short" : "to spare");
+    fprintf(out, "verdict    %s%s%s%s — ", B, cli_c(out, col), og_fit_verdict_name(d->verdict), R);
+    if (!d->fits && d->buffer_too_large && mg >= 0)
+        /* enough memory, one allocation too large: the margin is not the story */
+        fprintf(out, "one buffer of %s is over %s (%s)", cli_bytes(d->largest_buffer_bytes),
+                d->buffer_limit_name, cli_bytes(d->max_buffer_bytes));
+    else
+        fprintf(out, "%s%s %s", cli_bytes((uint64_t)(mg < 0 ? -mg : mg)),
+                pl->placed ? " of RAM" : "", mg < 0 ? "short" : "to spare");
     if (pl->placed)
-        fprintf(out, " of RAM%s", d->fits ? ", partly offloaded: " : "; --fit would put ");
+        fprintf(out, "%s", d->fits ? ", partly offloaded: " : "; --fit would put ");
     if (pl->placed)
         fprintf(out, "%s%s", pl->summary, d->fits ? " (slower)" : "");
     if (d->verdict == OG_FIT_TIGHT)
@@ -98,9 +104,16 @@ static void print_table(const fit_opts *o, const og_model *m, const og_llama_mem
         fprintf(out, "%-10s %-16s %12s\n%-10s %-16s %12s\n", "", "on the GPU",
                 cli_bytes(p->gpu_bytes), "", "in host RAM", cli_bytes(p->host_bytes));
     if (p->grown_total_bytes > p->total_bytes) {
-        /* llama-server grows after load (og_llama_memplan grow_*) */
-        fprintf(out, "%-10s %-16s %12s  at load %s", "grown", "host RAM",
-                cli_bytes(p->grown_total_bytes), cli_bytes(p->total_bytes));
+        /* llama-server grows after load (og_llama_memplan grow_*): the prompt
+         * cache and the checkpoints are host copies, so on a discrete GPU the
+         * growth lands in host RAM next to the host part of the plan (what
+         * llama_fit.c check_at takes the verdict on); on unified memory and
+         * the CPU it lands in the one pool with everything else. */
+        uint64_t growth = p->grown_total_bytes - p->total_bytes;
+        int one_pool = p->backend == OG_BACKEND_CPU || (d && d->budget.budget.unified);
+        uint64_t at_load = one_pool ? p->total_bytes : p->host_bytes;
+        fprintf(out, "%-10s %-16s %12s  at load %s", "grown", one_pool ? "total" : "host RAM",
+                cli_bytes(at_load + growth), cli_bytes(at_load));
         if (p->grow_prompt_cache_bytes)
             fprintf(out, " + prompt cache %s (--cache-ram)", cli_bytes(p->grow_prompt_cache_bytes));
         if (p->grow_checkpoint_bytes)

@@ -764,6 +764,7 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     const og_model *pm = engine == OG_ENGINE_MLX ? as_mlx(model, &mtmp) : model;
     og_mlx_plan_result *mp = NULL;
     char ngl_advice[240] = "";
+    char buffer_advice[240] = "";
     char placed_args[240] = "";
     uint64_t gpu_need_all = 0; /* llama.cpp: the need with every layer on the GPU */
     char tight_advice[OG_LLAMA_MAX_ADVICE][240];
@@ -780,6 +781,13 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
                      : mp->verdict == OG_MLX_TIGHT ? OG_FIT_TIGHT
                                                    : OG_FIT_FITS;
         d->margin_bytes = (int64_t)b.gpu_bytes - (int64_t)mp->peak_bytes;
+        if (mp->buffer_too_large && mp->max_buffer_bytes) {
+            d->buffer_too_large = 1;
+            d->largest_buffer_bytes = mp->largest_buffer_bytes;
+            d->max_buffer_bytes = mp->max_buffer_bytes;
+            og_strlcpy(d->buffer_limit_name, "Metal's maxBufferLength",
+                       sizeof d->buffer_limit_name);
+        }
         p->weight_bytes = mp->weights_bytes;
         p->kv_bytes = mp->kv_at_peak_bytes ? mp->kv_at_peak_bytes : mp->kv_bytes;
         p->compute_bytes = mp->compute_bytes;
@@ -808,6 +816,16 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
         if ((st = og_llama_verdict(pm, &ls, &d->llama, &b, &f, err)) != OG_OK)
             return st;
         d->verdict = f.verdict;
+        if (f.buffer_too_large) {
+            d->buffer_too_large = 1;
+            d->largest_buffer_bytes = d->llama.largest_buffer_bytes;
+            d->max_buffer_bytes = b.vk_max_alloc_bytes;
+            og_strlcpy(d->buffer_limit_name, "the Vulkan driver's single-allocation limit",
+                       sizeof d->buffer_limit_name);
+            for (uint32_t i = 0; i < f.n_advice; i++)
+                if (!strncmp(f.advice[i], "one Vulkan buffer", 17))
+                    og_strlcpy(buffer_advice, f.advice[i], sizeof buffer_advice);
+        }
         for (uint32_t i = 0; i < f.n_advice && f.verdict == OG_FIT_TIGHT; i++)
             og_strlcpy(tight_advice[tight_n++], f.advice[i], sizeof tight_advice[0]);
         for (uint32_t i = 0; i < f.n_advice; i++)
@@ -1064,7 +1082,18 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     }
     /* check 1's fix: the best build, else a smaller model, else the context */
     if (!d->fits_at_capacity) {
-        if (d->fit_build[0] && !e)
+        if (d->buffer_too_large && d->max_ctx > 0 && d->max_ctx < r.asked)
+            snprintf(model_fix, sizeof model_fix,
+                     "One buffer of %s is over %s (%s): cap the context, %s %u fits%s%s.",
+                     SZ(d->largest_buffer_bytes), d->buffer_limit_name, SZ(d->max_buffer_bytes),
+                     ctx_flag(&r), d->max_ctx, buffer_advice[0] ? "; or " : "",
+                     buffer_advice[0] ? strchr(buffer_advice, ':') + 2 : "");
+        else if (d->buffer_too_large)
+            snprintf(model_fix, sizeof model_fix, "One buffer of %s is over %s (%s)%s%s.",
+                     SZ(d->largest_buffer_bytes), d->buffer_limit_name, SZ(d->max_buffer_bytes),
+                     buffer_advice[0] ? ": " : "",
+                     buffer_advice[0] ? strchr(buffer_advice, ':') + 2 : "");
+        else if (d->fit_build[0] && !e)
             snprintf(model_fix, sizeof model_fix,
                      "Use a smaller quantization of this file: %s needs %s at %u tokens "
                      "(llama-quantize IN.gguf OUT.gguf %.*s).",
@@ -1131,6 +1160,11 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     f.model_fix = model_fix;
     f.tier_fix = tier_fix;
     f.placement = &d->placement;
+    if (d->buffer_too_large) {
+        f.buffer_bytes = d->largest_buffer_bytes;
+        f.buffer_limit_bytes = d->max_buffer_bytes;
+        f.buffer_limit_name = d->buffer_limit_name;
+    }
     og_doctor_fill(&f, &d->report);
     const og_check *k = d->report.checks;
     d->machine_warnings = (k[OG_CHECK_SWAPPING].status == OG_CHECK_FAIL) +

@@ -218,8 +218,13 @@ static void check_model_too_big(const og_doctor_facts *f, og_check *k)
         return;
     }
     set(k, OG_CHECK_FAIL);
-    add(k->evidence, sizeof k->evidence, "; short by %s",
-        SZ(f->need > f->capacity ? f->need - f->capacity : 0));
+    if (f->buffer_limit_bytes && f->need <= f->capacity)
+        add(k->evidence, sizeof k->evidence,
+            "; enough memory, but one buffer of %s is over %s of %s, so the allocation fails",
+            SZ(f->buffer_bytes), f->buffer_limit_name, SZ(f->buffer_limit_bytes));
+    else
+        add(k->evidence, sizeof k->evidence, "; short by %s",
+            SZ(f->need > f->capacity ? f->need - f->capacity : 0));
     put(k->fix, sizeof k->fix, "%s",
         f->model_fix && f->model_fix[0]
             ? f->model_fix

@@ -34,6 +34,10 @@ typedef struct og_doctor_facts {
     /* llama.cpp's --fit placement (og_decide): the plan's GPU part is need,
      * the rest is in host RAM; NULL or !placed = every layer on the GPU */
     const og_placement *placement;
+    /* one buffer over the device's single-allocation limit (og_decision
+     * buffer_*): check 1 names it instead of a shortfall */
+    uint64_t buffer_bytes, buffer_limit_bytes;
+    const char *buffer_limit_name;
 } og_doctor_facts;
 
 void og_doctor_fill(const og_doctor_facts *f, og_doctor_report *r);

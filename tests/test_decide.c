@@ -553,6 +553,35 @@ START_TEST(strix_gtt_set_low)
 }
 END_TEST
 
+/* Strix Halo, Vulkan, flash attention off at 70000 tokens (llama.cpp#15009,
+ * tests/data/loadlogs): memory is plentiful but the KQ buffer is over RADV's
+ * 4 GiB single-allocation limit. The decision says so, not "short by 0 B", and
+ * check 1's fix names the context that fits before any smaller model. */
+START_TEST(strix_vulkan_buffer_limit)
+{
+    scen s;
+    load(&s, "qwen3-30b-a3b-2507", "Q4_K_M", "strix-halo-128gb");
+    ctx(&s, 70000);
+    s.in.settings.llama.flash_attn = OG_FA_OFF;
+    s.in.settings.llama.n_gpu_layers = OG_NGL_ALL;
+    const og_decision *d = run(&s);
+    ck_assert_int_eq(d->backend, OG_BACKEND_VULKAN);
+    ck_assert_int_eq(d->fits, 0);
+    ck_assert_int_eq(d->buffer_too_large, 1);
+    ck_assert_uint_gt(d->largest_buffer_bytes, d->max_buffer_bytes);
+    ck_assert_uint_eq(d->max_buffer_bytes, 4 * GIB);
+    ck_assert_int_gt(d->margin_bytes, 0); /* memory is not what fails */
+    ck_assert_uint_gt(d->max_ctx, 0);
+    ck_assert_uint_lt(d->max_ctx, 70000);
+    headline(d, OG_CHECK_MODEL_TOO_BIG);
+    HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->evidence, "single-allocation limit");
+    ck_assert_ptr_null(strstr(chk(d, OG_CHECK_MODEL_TOO_BIG)->evidence, "short by"));
+    HAS(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "cap the context, -c ");
+    ck_assert_ptr_null(strstr(chk(d, OG_CHECK_MODEL_TOO_BIG)->fix, "smaller model"));
+    done(&s);
+}
+END_TEST
+
 /* Swapping alone: the plan fits, the machine is paging (a machine warning). */
 START_TEST(mac_swapping_alone)
 {
@@ -734,6 +763,7 @@ Suite *decide_suite(void)
     tcase_add_test(t, linux_cgroup_fits);
     tcase_add_test(t, strix_gtt_default_ceiling);
     tcase_add_test(t, strix_gtt_set_low);
+    tcase_add_test(t, strix_vulkan_buffer_limit);
     tcase_add_test(t, mac_swapping_alone);
     tcase_add_test(t, mac16_f16_weights);
     tcase_add_test(t, mac64_gpu_in_use_blocks);

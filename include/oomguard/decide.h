@@ -248,6 +248,15 @@ typedef struct og_decision {
 
     uint32_t n_advice;
     char advice[OG_DECIDE_MAX_ADVICE][320]; /* concrete fixes, most useful first */
+
+    /* One buffer above the device's single-allocation limit (Vulkan
+     * maxMemoryAllocationSize, Metal maxBufferLength): the load fails however
+     * much memory is free. buffer_too_large 1: largest_buffer_bytes >
+     * max_buffer_bytes, and the verdict is "does not fit" for that reason. */
+    int buffer_too_large;
+    uint64_t largest_buffer_bytes;
+    uint64_t max_buffer_bytes;
+    char buffer_limit_name[48]; /* "the Vulkan driver's single-allocation limit" */
 } og_decision;
 
 /* Decide. The decision is large (about 60 KiB): allocate it. OG_ERR_INVALID
