@@ -23,8 +23,9 @@ for line in open("/proc/meminfo"):
 assert j["os"] == "linux", j["os"]
 assert j["ram_bytes"] == mi["MemTotal"], (j["ram_bytes"], mi["MemTotal"])
 avail = j["linux"]["meminfo"]["mem_available_bytes"]
-# MemAvailable moves between two reads; allow 256 MiB
-assert abs(avail - mi["MemAvailable"]) < 256 << 20, (avail, mi["MemAvailable"])
+# MemAvailable moves between two reads (compilers and tests starting and ending
+# beside this one on a busy box moved it by more than 256 MiB); allow 1 GiB
+assert abs(avail - mi["MemAvailable"]) < 1 << 30, (avail, mi["MemAvailable"])
 assert j["swap_total_bytes"] == mi["SwapTotal"]
 b = j["budget"]
 assert b["margin_bytes"] == 1 << 30
