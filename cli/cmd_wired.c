@@ -232,7 +232,8 @@ int cmd_wired(int argc, char **argv)
             in.entry = entry;
             in.machine = m;
             in.settings = settings;
-            in.skip_alternatives = 1;
+            /* alternatives on: when the limit cannot help, the fix printed is
+             * the doctor's (a build or model that fits), not a generic one */
             st = og_decide(&in, d, &err);
         }
         if (st != OG_OK) {
@@ -492,7 +493,7 @@ int cmd_wired(int argc, char **argv)
         printf("\n");
     } else if (d && capped) {
         printf("  %snothing to apply:%s %s needs %s on the GPU and does not fit even at the "
-               "largest safe limit (%u MiB); %s\n",
+               "largest safe limit (%u MiB). %s\n",
                B, R, model_arg, cli_bytes(need), max_mb,
                d->report.headline >= 0 ? d->report.checks[d->report.headline].fix : "");
     } else if (d && !d->fits) {

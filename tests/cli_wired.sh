@@ -54,6 +54,11 @@ py recommend-small "d['recommended_mb'] == 49152 and not d['apply'] and d['fits'
 check recommend-small-text 0 "$OG" wired --machine m4-max-64gb --recommend qwen3-8b
 grep_out recommend-small-text "nothing to apply"
 if grep -q "Apply:" $OUT; then echo "FAIL recommend-small-text: Apply printed"; fail=1; fi
+# one story: when no limit can help, wired names the doctor's own fix (a build that fits), not a generic one
+check recommend-capped 0 "$OG" wired --machine m2-24gb --recommend qwen3-30b-a3b
+grep_out recommend-capped "does not fit even at the largest safe limit"
+docfix=$("$OG" doctor qwen3-30b-a3b --machine m2-24gb --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["checks"][d["headline"]]["fix"] if isinstance(d["headline"], int) else [c for c in d["checks"] if c["id"] == d["headline"]][0]["fix"])')
+case "$docfix" in *--quant*) grep_out recommend-capped "$docfix" ;; *) echo "FAIL recommend-capped: doctor's fix names no build: $docfix"; fail=1 ;; esac
 # a limit above RAM minus the floor is lowered to a safe value
 sed 's/"wired_limit_mb": *[0-9]*/"wired_limit_mb": 999999/' "$3/data/doctor/mac-64gb-low-wired.json" > "$tmp/mac-999999.json"
 check recommend-above-safe 0 "$OG" wired --machine "$tmp/mac-999999.json" --recommend --json
