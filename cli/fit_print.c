@@ -46,10 +46,15 @@ static void print_verdict(FILE *out, const og_decision *d, const char *budget_sr
     if (!d->fits && d->fits_if_limit_raised && d->limit.set_mb)
         fprintf(out, " (does not fit at the current limit; fits after `%s`)", d->limit.command);
     fputc('\n', out);
-    if (d->ctx_lowered_by_fit)
+    if (d->ctx_lowered_by_fit && d->fits)
         fprintf(out,
                 "context    %u tokens: llama.cpp plans the trained %u, and its --fit (on by "
                 "default) lowers it to what fits\n",
+                d->plan.n_ctx, d->n_ctx_asked);
+    else if (d->ctx_lowered_by_fit)
+        fprintf(out,
+                "context    %u tokens: llama.cpp plans the trained %u; its --fit (on by default) "
+                "lowers it no further than this (--fit-ctx), and it still does not fit\n",
                 d->plan.n_ctx, d->n_ctx_asked);
     if (d->max_ctx)
         fprintf(out, "max ctx    %u tokens fit with these settings\n", d->max_ctx);
