@@ -851,9 +851,38 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
         if (!hp->is_moe[il])
             ff = max_u64(ff, hp->n_ff[il]);
     }
-    if (hp->n_expert)
-        ffe = (hp->n_ff_exp ? hp->n_ff_exp : ff) * hp->n_expert_used + hp->n_expert +
-              hp->n_ff_shexp * (hp->n_expert_shared ? hp->n_expert_shared : 1);
+    /* MoE layers (src/llama-graph.cpp build_moe_ffn, node-llama-cpp 3.21.1's
+     * llama.cpp): the router (logits, probs, argsort [n_expert, n_tokens],
+     * weights [n_expert_used, n_tokens]), then ggml_mul_mat_id gives up and
+     * gate f32 [n_ff_exp, n_expert_used, n_tokens] and the GLU a third such
+     * tensor (ggml_swiglu_split is not in ggml-alloc.c's
+     * ggml_op_can_inplace list, and ggml_gallocr_alloc_graph_impl frees a
+     * node's parents only after allocating the node, so all three are live
+     * together). The down projection [n_embd, n_expert_used, n_tokens] is
+     * allocated next; gate and up are then free, but ggml_dyn_tallocr_alloc
+     * places it in their hole only if it fits (n_embd > 2 n_ff_exp),
+     * otherwise above the GLU output. ffn_moe_weighted (ggml_mul) is in
+     * place. Below them stay the hidden states: the residual ffn_inp, its
+     * norm, and the attention phase's freed blocks: 4 n_embd per token, an
+     * empirical term (the two qwen3moe shapes below; not derived from the
+     * allocator's placement). Measured
+     * (CPU, node-llama-cpp 3.21.1, ctx 4096, ubatch 512/2048, FA on, qwen3moe
+     * shapes, bench/results/accuracy-moe.jsonl): n_embd 4096 with 16 of 64
+     * experts of 1536 308.01 MiB (this gives 308.01); n_embd 2048 with 4 of
+     * 16 experts of 4096 116.01 MiB (116.01). Shared experts
+     * (n_ff_shexp each, a dense FFN run beside moe_out) are a dense phase
+     * with one more hidden state. The old term (4 (n_ff_exp n_expert_used +
+     * n_expert + n_ff_shexp) + n_embd) gave -33.6 % and +17.3 %. */
+    uint64_t moe = 0;
+    if (hp->n_expert) {
+        uint64_t fu = (uint64_t)(hp->n_ff_exp ? hp->n_ff_exp : ff) * hp->n_expert_used;
+        uint64_t eu = E * hp->n_expert_used;
+        uint64_t sh = (uint64_t)hp->n_ff_shexp * (hp->n_expert_shared ? hp->n_expert_shared : 1);
+        ffe = fu + hp->n_expert + sh;
+        moe = 4 * E + 3 * fu + (eu > 2 * fu ? eu : 0) + hp->n_expert;
+        if (sh)
+            moe = max_u64(moe, 4 * sh + 2 * E);
+    }
     if (!q_dim)
         q_dim = E;
     uint64_t n_kv = p->kv_cells ? p->kv_cells : p->swa_cells;
@@ -870,7 +899,9 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
      * [n_vocab, n_tokens] + two hidden states (the masks are dead by then
      * under flash attention). */
     uint64_t attn = 3 * E + 2 * q_dim + 2 * kvd + (p->flash_attn ? 0 : n_head * n_kv);
-    uint64_t ffn = 4 * max_u64(ff, ffe) + E;
+    uint64_t ffn = max_u64(ff ? 4 * ff + E : 0, moe);
+    if (!ffn)
+        ffn = E;
     uint64_t out = V + 2 * E;
     uint64_t out_gpu = V + E;
     uint64_t attn_fixed = 0; /* bytes that do not scale with the ubatch */
@@ -1122,7 +1153,7 @@ static void plan_compute(const og_model *m, og_llama_memplan *p, uint64_t max_ho
      * than the buffer type's max size a chunk of its own, ggml/src/ggml-alloc.c):
      * KQ f32 [n_kv, n_ubatch, n_head] without flash attention, the logits
      * f32 [n_vocab, n_ubatch], the FFN's up/gate f32 [n_ff, n_ubatch]. */
-    uint64_t big = 4 * ub * max_u64(V, max_u64(ff, ffe));
+    uint64_t big = 4 * ub * max_u64(V, max_u64(ff, max_u64(ffe, E * hp->n_expert_used)));
     if (!p->flash_attn)
         big = max_u64(big, 4 * ub * n_kv * n_head);
     if (big > p->largest_buffer_bytes)
