@@ -847,16 +847,22 @@ static double elements_per_param(const og_model *m, const layout *L, const og_ml
     return epp > 1.0 ? 1.0 : epp;
 }
 
+/* The caller's settings, or mlx-lm's defaults for NULL. */
+static void settings_or_default(const og_mlx_settings *settings, og_mlx_settings *s)
+{
+    if (settings)
+        *s = *settings;
+    else
+        og_mlx_settings_default(s);
+}
+
 og_status og_mlx_plan(const og_model *m, const og_mlx_settings *settings, og_mlx_plan_result *p,
                       og_error *err)
 {
     og_mlx_settings s;
     if (!m || !p)
         return og_error_set(err, OG_ERR_INVALID, "mlx plan: no model or result");
-    if (settings)
-        s = *settings;
-    else
-        og_mlx_settings_default(&s);
+    settings_or_default(settings, &s);
     if (s.ctx == 0)
         s.ctx = 4096;
     if (s.batch == 0)
@@ -1059,10 +1065,7 @@ static int ctx_fits(const og_model *m, const og_mlx_settings *s, uint64_t budget
 uint64_t og_mlx_max_ctx(const og_model *m, const og_mlx_settings *settings, uint64_t budget)
 {
     og_mlx_settings s;
-    if (settings)
-        s = *settings;
-    else
-        og_mlx_settings_default(&s);
+    settings_or_default(settings, &s);
     uint64_t hi = m->hp.n_ctx_train ? m->hp.n_ctx_train : (1ull << 20);
     uint64_t lo = 0;
     int ok;
@@ -1120,10 +1123,7 @@ int og_mlx_max_ctx_at_least(const og_model *m, const og_mlx_settings *settings, 
     if (c == 0)
         return 1;
     og_mlx_settings s;
-    if (settings)
-        s = *settings;
-    else
-        og_mlx_settings_default(&s);
+    settings_or_default(settings, &s);
     uint64_t hi = m->hp.n_ctx_train ? m->hp.n_ctx_train : (1ull << 20);
     if (c > hi)
         return 0;
