@@ -764,7 +764,7 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
     const og_model *pm = engine == OG_ENGINE_MLX ? as_mlx(model, &mtmp) : model;
     og_mlx_plan_result *mp = NULL;
     char ngl_advice[240] = "";
-    char buffer_advice[240] = "";
+    const char *buffer_fix = NULL; /* og_llama_fit.buffer_fix */
     char placed_args[240] = "";
     uint64_t gpu_need_all = 0; /* llama.cpp: the need with every layer on the GPU */
     char tight_advice[OG_LLAMA_MAX_ADVICE][240];
@@ -822,9 +822,7 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
             d->max_buffer_bytes = b.vk_max_alloc_bytes;
             og_strlcpy(d->buffer_limit_name, "the Vulkan driver's single-allocation limit",
                        sizeof d->buffer_limit_name);
-            for (uint32_t i = 0; i < f.n_advice; i++)
-                if (!strncmp(f.advice[i], "one Vulkan buffer", 17))
-                    og_strlcpy(buffer_advice, f.advice[i], sizeof buffer_advice);
+            buffer_fix = f.buffer_fix;
         }
         for (uint32_t i = 0; i < f.n_advice && f.verdict == OG_FIT_TIGHT; i++)
             og_strlcpy(tight_advice[tight_n++], f.advice[i], sizeof tight_advice[0]);
@@ -1086,13 +1084,12 @@ og_status og_decide(const og_decide_input *in, og_decision *d, og_error *err)
             snprintf(model_fix, sizeof model_fix,
                      "One buffer of %s is over %s (%s): cap the context, %s %u fits%s%s.",
                      SZ(d->largest_buffer_bytes), d->buffer_limit_name, SZ(d->max_buffer_bytes),
-                     ctx_flag(&r), d->max_ctx, buffer_advice[0] ? "; or " : "",
-                     buffer_advice[0] ? strchr(buffer_advice, ':') + 2 : "");
+                     ctx_flag(&r), d->max_ctx, buffer_fix ? "; or " : "",
+                     buffer_fix ? buffer_fix : "");
         else if (d->buffer_too_large)
             snprintf(model_fix, sizeof model_fix, "One buffer of %s is over %s (%s)%s%s.",
                      SZ(d->largest_buffer_bytes), d->buffer_limit_name, SZ(d->max_buffer_bytes),
-                     buffer_advice[0] ? ": " : "",
-                     buffer_advice[0] ? strchr(buffer_advice, ':') + 2 : "");
+                     buffer_fix ? ": " : "", buffer_fix ? buffer_fix : "");
         else if (d->fit_build[0] && !e)
             snprintf(model_fix, sizeof model_fix,
                      "Use a smaller quantization of this file: %s needs %s at %u tokens "

@@ -247,11 +247,11 @@ og_status og_llama_verdict(const og_model *m, const og_llama_settings *s, const 
 
     char b1[32], b2[32];
     if (f->buffer_too_large) {
-        advise(f, "one Vulkan buffer of %s exceeds the driver's single-allocation limit of %s%s",
+        f->buffer_fix = p->flash_attn ? "lower -ub (the logits and FFN tensors scale with it)"
+                                      : "--flash-attn on (no KQ matrix) or a lower -ub";
+        advise(f, "one Vulkan buffer of %s exceeds the driver's single-allocation limit of %s: %s",
                og_format_bytes(p->largest_buffer_bytes, b1, sizeof b1),
-               og_format_bytes(b->vk_max_alloc_bytes, b2, sizeof b2),
-               p->flash_attn ? ": lower -ub (the logits and FFN tensors scale with it)"
-                             : ": --flash-attn on (no KQ matrix) or a lower -ub");
+               og_format_bytes(b->vk_max_alloc_bytes, b2, sizeof b2), f->buffer_fix);
     }
     /* Fits at load, not once llama-server's prompt cache and checkpoints
      * have grown: the flags that cap the growth come first. */

@@ -256,6 +256,9 @@ typedef struct og_llama_fit {
     uint32_t max_ctx;     /* og_llama_max_ctx for these settings */
     uint32_t n_advice;
     char advice[OG_LLAMA_MAX_ADVICE][240];
+    /* buffer_too_large: the engine's remedy ("lower -ub (...)"), a static
+     * string; NULL otherwise */
+    const char *buffer_fix;
 } og_llama_fit;
 
 /* Verdict, margin and concrete advice (smaller quant, q8_0 KV with flash
