@@ -140,18 +140,6 @@ static const char *part_name(og_layer_part p)
     }
 }
 
-/* The -ot list is long for MoE models: say how many patterns. */
-static void short_args(const og_fitp_result *r, char *out, size_t n)
-{
-    const char *ot = strstr(r->args, " -ot ");
-    if (!ot || r->settings.n_overrides <= 2) {
-        snprintf(out, n, "%s", r->args);
-        return;
-    }
-    snprintf(out, n, "%.*s -ot \"...\" (%u patterns)", (int)(ot - r->args), r->args,
-             r->settings.n_overrides);
-}
-
 void fit_llama_fit_print(const fit_env *v, const og_model *m, const fit_llamafit *f,
                          const og_llama_memplan *p)
 {
@@ -162,7 +150,7 @@ void fit_llama_fit_print(const fit_env *v, const og_model *m, const fit_llamafit
     int ollama = o->s.engine == OG_LLAMA_ENGINE_OLLAMA;
     const char *who = ollama ? "Ollama's llama-server" : "llama.cpp";
     char args[2100];
-    short_args(r, args, sizeof args);
+    og_fitp_args_short(r, args, sizeof args);
     const char *where = p->backend == OG_BACKEND_CPU ? "in RAM" : "on the GPU";
     switch (r->status) {
     case OG_FITP_OFF:
@@ -234,7 +222,7 @@ void fit_llama_fit_print(const fit_env *v, const og_model *m, const fit_llamafit
             s.n_ctx = r->n_ctx_from;
             if (og_llama_fit_params(m, &s, &f->in, &g->r, &err) == OG_OK) {
                 char a2[2100];
-                short_args(&g->r, a2, sizeof a2);
+                og_fitp_args_short(&g->r, a2, sizeof a2);
                 if (g->r.status == OG_FITP_GAVE_UP)
                     fprintf(out, "           -c %u set yourself: --fit gives up (%s)\n",
                             r->n_ctx_from, g->r.reason);

@@ -625,18 +625,6 @@ static void file_requant(const run *r, const og_model *model, const og_budget *b
         p->smallest_bytes = gpu_need - w_now + small_w;
 }
 
-/* The -ot list is long for MoE models: "-ot \"...\" (N patterns)" in text
- * that has no room for it (the full list is in og_placement.args). */
-static void short_fit_args(const og_fitp_result *fr, char *out, size_t n)
-{
-    const char *ot = strstr(fr->args, " -ot ");
-    if (!ot || fr->settings.n_overrides <= 2)
-        og_strlcpy(out, fr->args, n);
-    else
-        snprintf(out, n, "%.*s -ot \"...\" (%u patterns)", (int)(ot - fr->args), fr->args,
-                 fr->settings.n_overrides);
-}
-
 /* llama.cpp's --fit moving layers and MoE experts off a discrete GPU
  * (common/fit.cpp common_params_fit_impl, llama.cpp 2026-09-12, through
  * og_llama_fit_params): it runs when every layer on the GPU does not fit even
@@ -709,7 +697,7 @@ static int try_placement(const run *r, const og_model *pm, const og_machine *m, 
     pl->host_usable_bytes = b->host_bytes;
     pl->host_margin_bytes = f->host_margin_bytes;
     og_strlcpy(pl->args, fr->args, sizeof pl->args);
-    short_fit_args(fr, short_args, 240);
+    og_fitp_args_short(fr, short_args, 240);
     char part[80] = "";
     if (pl->n_partial)
         snprintf(part, sizeof part, ", the %s of %u of them in RAM",

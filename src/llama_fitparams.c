@@ -709,6 +709,16 @@ static void format_args(og_fitp_result *r, const og_llama_settings *s)
         snprintf(r->args + o, n - o, "\"");
 }
 
+void og_fitp_args_short(const og_fitp_result *r, char *out, size_t n)
+{
+    const char *ot = strstr(r->args, " -ot ");
+    if (!ot || r->settings.n_overrides <= 2)
+        snprintf(out, n, "%s", r->args);
+    else
+        snprintf(out, n, "%.*s -ot \"...\" (%u patterns)", (int)(ot - r->args), r->args,
+                 r->settings.n_overrides);
+}
+
 og_status og_llama_fit_params(const og_model *m, const og_llama_settings *s,
                               const og_fitp_input *in, og_fitp_result *out, og_error *err)
 {

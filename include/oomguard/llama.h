@@ -351,6 +351,10 @@ OG_API og_status og_llama_fit_params(const og_model *model, const og_llama_setti
 
 OG_API const char *og_fitp_status_name(og_fitp_status s); /* "unchanged", "context", ... */
 
+/* result->args for a line of text: a long -ot list (MoE models) becomes
+ * "-ot \"...\" (N patterns)"; the full list stays in result->args. */
+OG_API void og_fitp_args_short(const og_fitp_result *result, char *out, size_t n);
+
 /* ---- Ollama as it is today: GGUF models run in llama-server, placed by its
  * --fit (ollama/ollama#16031). Rules of ollama/ollama main at fb30760
  * (2026-08-21): server/routes.go (default num_ctx by VRAM), server/sched.go
